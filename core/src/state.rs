@@ -1,0 +1,144 @@
+//! One user's progress: counters by tracking field, active streak days,
+//! earned achievements and their time zone.
+//!
+//! [`UserState`] is laid out for one [`crate::Engine`] (vectors indexed by
+//! the engine's field and achievement numbers), which is what makes applying
+//! an event cheap. [`StateSnapshot`] is its portable form, keyed by name, for
+//! storage and the wire; anything in a snapshot that the engine's catalog does
+//! not know is kept aside and written back unchanged.
+
+use crate::streak::{DayRun, DayRuns, date_of};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Why an achievement unlocked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The event updated the achievement's own tracked field.
+    Event,
+    /// Points credited by other unlocks reached the target.
+    Points,
+    /// A prerequisite was earned (or nothing else explains it).
+    Prerequisite,
+    /// A retroactive evaluation found its conditions met.
+    Evaluation,
+    /// Given as part of an initial or imported state, not by the rules.
+    Granted,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Event => "event",
+            Cause::Points => "points",
+            Cause::Prerequisite => "prerequisite",
+            Cause::Evaluation => "evaluation",
+            Cause::Granted => "granted",
+        }
+    }
+}
+
+/// The record of one earned achievement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarnedRecord {
+    /// The time of the event (or evaluation) that unlocked it: deterministic,
+    /// and a late event records when it really happened.
+    pub earned_at: Timestamp,
+    /// The tracked value at that moment (the longest run, for streak badges).
+    pub progress_at_unlock: i64,
+    pub cause: Cause,
+}
+
+/// A user's state, laid out for one engine. Create it with
+/// [`crate::Engine::new_state`] or [`crate::Engine::state_from_snapshot`].
+#[derive(Clone, Debug)]
+pub struct UserState {
+    pub(crate) timezone: TimeZone,
+    /// Indexed by the engine's field number.
+    pub(crate) values: Vec<i64>,
+    /// Indexed by achievement slot: definitions, then secret placeholders.
+    pub(crate) earned: Vec<Option<EarnedRecord>>,
+    /// Indexed by the engine's streak slot.
+    pub(crate) streaks: Vec<DayRuns>,
+    /// What a snapshot held that this engine's catalog does not know.
+    pub(crate) foreign: StateSnapshot,
+}
+
+impl UserState {
+    /// The user's time zone, which decides what a "day" is for streaks.
+    pub fn timezone(&self) -> &TimeZone {
+        &self.timezone
+    }
+
+    /// Changes the time zone; days already recorded keep their dates.
+    pub fn set_timezone(&mut self, timezone: TimeZone) {
+        self.timezone = timezone;
+    }
+
+    /// How many achievements are earned (placeholders included).
+    pub fn earned_count(&self) -> usize {
+        self.earned.iter().filter(|e| e.is_some()).count() + self.foreign.earned.len()
+    }
+}
+
+/// The portable form of a [`UserState`]: storage rows and wire JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSnapshot {
+    /// IANA time zone name; empty or absent means UTC.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timezone: String,
+    /// Counter values by tracking field. Streak fields are derived from
+    /// `streak_days` and are written for reading only.
+    #[serde(default)]
+    pub stats: BTreeMap<String, i64>,
+    /// Active local days of each streak field, as inclusive date ranges.
+    #[serde(default)]
+    pub streak_days: BTreeMap<String, Vec<DateRange>>,
+    /// Earned achievements by key.
+    #[serde(default)]
+    pub earned: BTreeMap<String, EarnedRecord>,
+}
+
+/// Inclusive range of consecutive local dates, `["2026-03-01", "2026-03-07"]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRange(pub Date, pub Date);
+
+impl DateRange {
+    pub(crate) fn from_run(run: DayRun) -> Self {
+        DateRange(date_of(run.first), date_of(run.last))
+    }
+}
+
+/// Problems turning names into a user state.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("unknown time zone `{0}` (use an IANA name such as Europe/Paris)")]
+    UnknownTimeZone(String),
+    #[error("no event updates `{0}` in this catalog")]
+    UnknownField(String),
+    #[error("`{0}` is derived from streak days and cannot be set directly")]
+    DerivedField(String),
+    #[error("unknown achievement `{0}`")]
+    UnknownAchievement(String),
+}
+
+/// Looks up an IANA time zone in the bundled database ("UTC" and "" are UTC).
+///
+/// # Errors
+/// [`StateError::UnknownTimeZone`] for names the database does not know.
+pub fn time_zone(name: &str) -> Result<TimeZone, StateError> {
+    if name.is_empty() || name == "UTC" {
+        return Ok(TimeZone::UTC);
+    }
+    TimeZone::get(name).map_err(|_| StateError::UnknownTimeZone(name.to_owned()))
+}
+
+/// The IANA name of a time zone, for snapshots ("UTC" when it has none).
+pub(crate) fn zone_name(tz: &TimeZone) -> String {
+    tz.iana_name().unwrap_or("UTC").to_owned()
+}
