@@ -75,6 +75,8 @@ pub(crate) struct Rule {
     pub(crate) until: Option<Timestamp>,
     prereqs: (u32, u32),
     points: i64,
+    /// Requires an achievement the catalog does not have.
+    impossible: bool,
 }
 
 /// One achievement earned by a step.
@@ -91,7 +93,9 @@ enum Trigger<'a> {
 }
 
 impl Engine {
-    /// Compiles a validated catalog.
+    /// Compiles a catalog. It should have passed [`crate::load_catalog`];
+    /// retired definitions added by [`Catalog::with_retired`] are tolerated
+    /// (their fields are kept, unknown prerequisites never satisfied).
     pub fn new(catalog: Catalog) -> Self {
         let mut diags = Diagnostics::default();
         let roles = field_roles(&catalog.events, &mut diags);
@@ -102,6 +106,13 @@ impl Engine {
         let mut names: Vec<(&str, FieldRole)> = roles.iter().map(|(n, r)| (*n, *r)).collect();
         if let Some(pf) = catalog.points_field.as_deref().filter(|pf| !roles.contains_key(pf)) {
             names.push((pf, FieldRole::Updated(Op::Add)));
+        }
+        // Retired definitions (see `Catalog::with_retired`) may track a field
+        // no event updates any more: it still holds the user's value.
+        for def in &catalog.achievements {
+            if !names.iter().any(|(n, _)| *n == def.tracking_field) {
+                names.push((&def.tracking_field, FieldRole::Updated(Op::Add)));
+            }
         }
         names.sort_by(|a, b| a.0.cmp(b.0));
         let mut fields = Vec::with_capacity(names.len());
@@ -151,7 +162,10 @@ impl Engine {
         let mut rules = Vec::with_capacity(catalog.achievements.len());
         for def in &catalog.achievements {
             let start = prereqs.len();
-            prereqs.extend(def.requires_achievements.iter().map(|k| slots[k.as_str()]));
+            // An unknown prerequisite (only possible in a retired definition)
+            // can never be earned: it blocks the rule for good.
+            let impossible = def.requires_achievements.iter().any(|k| !slots.contains_key(k.as_str()));
+            prereqs.extend(def.requires_achievements.iter().filter_map(|k| slots.get(k.as_str()).copied()));
             let field = id(&def.tracking_field);
             rules.push(Rule {
                 field,
@@ -163,9 +177,12 @@ impl Engine {
                 until: def.available_until,
                 prereqs: (to_u32(start), to_u32(prereqs.len())),
                 points: def.points,
+                impossible,
             });
         }
-        let candidates = (0..catalog.achievements.len()).filter(|&i| catalog.achievements[i].is_active).collect();
+        let candidates = (0..catalog.achievements.len())
+            .filter(|&i| catalog.achievements[i].is_active && !rules[i].impossible)
+            .collect();
         let points_field = catalog.points_field.as_deref().map(id);
 
         Engine {

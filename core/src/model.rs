@@ -195,6 +195,20 @@ impl Catalog {
         self.achievements.iter().find(|d| d.key == key)
     }
 
+    /// This catalog plus every definition of `previous` whose key it no
+    /// longer has, marked inactive: definitions removed from a catalog file
+    /// stay known (earned badges keep their names) but never unlock again.
+    #[must_use]
+    pub fn with_retired(mut self, previous: impl IntoIterator<Item = Definition>) -> Self {
+        for mut def in previous {
+            if self.definition(&def.key).is_none() {
+                def.is_active = false;
+                self.achievements.push(def);
+            }
+        }
+        self
+    }
+
     /// The catalog in its JSON file format (pretty-printed).
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| unreachable!("catalog serializes: {e}"))
