@@ -260,13 +260,14 @@ fn read_achievements(top: &Object<'_>, diags: &mut Diagnostics) -> (Vec<(String,
             _ => format!("achievements[{i}]"),
         };
         let Some(obj) = Object::new(item, path, ACHIEVEMENT_FIELDS, diags) else { continue };
-        if let Some(def) = read_definition(&obj, diags) {
-            if let Some(first) = seen.get(&def.key) {
-                diags
-                    .error(obj.at("key"), format!("duplicate key `{}` (first used by achievements[{first}])", def.key));
+        if let Some(k) = key.filter(|k| !k.is_empty()) {
+            if let Some(first) = seen.get(k) {
+                diags.error(obj.at("key"), format!("duplicate key `{k}` (first used by achievements[{first}])"));
             } else {
-                seen.insert(def.key.clone(), i);
+                seen.insert(k.to_owned(), i);
             }
+        }
+        if let Some(def) = read_definition(&obj, diags) {
             out.push((obj.path.clone(), def));
         }
     }

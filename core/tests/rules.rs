@@ -1,0 +1,310 @@
+//! Rule-by-rule tests through the public API, on a small catalog written
+//! here so each rule's inputs are visible next to its assertions.
+#![allow(clippy::unwrap_used)]
+
+use achievements_core::{
+    Blocker, Cause, Engine, Event, EventError, StateError, StateSnapshot, UserState, load_catalog, time_zone,
+};
+use jiff::Timestamp;
+
+const CATALOG: &str = r#"{
+  "version": 1,
+  "points_field": "points",
+  "events": {
+    "made": [{"field": "made", "op": "add"}],
+    "gift": [{"field": "points", "op": "add"}],
+    "level": [{"field": "level", "op": "set"}],
+    "stars": [{"field": "stars", "op": "max"}],
+    "visit": [{"field": "visits", "op": "add"}, {"field": "streak", "op": "streak", "longest_field": "best"}]
+  },
+  "achievements": [
+    {"key": "made_1", "name": "M1", "description": "d", "icon": "faStar", "color_from": "blue-500", "color_to": "blue-600",
+     "category": "projects", "points": 60, "criteria_type": "first_time", "criteria_value": 1, "tracking_field": "made"},
+    {"key": "points_100", "name": "P100", "description": "d", "icon": "faStar", "color_from": "blue-500", "color_to": "blue-600",
+     "category": "milestones", "points": 5, "criteria_type": "cumulative", "criteria_value": 100, "tracking_field": "points"},
+    {"key": "made_2", "name": "M2", "description": "d", "icon": "faStar", "color_from": "blue-500", "color_to": "blue-600",
+     "category": "projects", "points": 50, "criteria_type": "count", "criteria_value": 2, "tracking_field": "made"},
+    {"key": "after_both", "name": "AB", "description": "d", "icon": "faStar", "color_from": "blue-500", "color_to": "blue-600",
+     "category": "projects", "points": 0, "criteria_type": "count", "criteria_value": 1, "tracking_field": "made",
+     "requires_achievements": ["made_2", "points_100"]},
+    {"key": "streak_3", "name": "S3", "description": "d", "icon": "faFire", "color_from": "red-500", "color_to": "red-600",
+     "category": "streaks", "points": 0, "criteria_type": "streak", "criteria_value": 3, "tracking_field": "streak"},
+    {"key": "hidden", "name": "Hidden gem", "description": "secret words", "icon": "faGem", "color_from": "purple-500",
+     "color_to": "purple-600", "category": "engagement", "points": 0, "criteria_type": "threshold", "criteria_value": 5,
+     "tracking_field": "stars", "is_secret": true},
+    {"key": "after_hidden", "name": "AH", "description": "d", "icon": "faStar", "color_from": "blue-500", "color_to": "blue-600",
+     "category": "engagement", "points": 0, "criteria_type": "threshold", "criteria_value": 1, "tracking_field": "level",
+     "requires_achievements": ["hidden"]},
+    {"key": "winter", "name": "W", "description": "d", "icon": "faSnowflake", "color_from": "sky-400", "color_to": "sky-600",
+     "category": "engagement", "points": 0, "criteria_type": "count", "criteria_value": 1, "tracking_field": "visits",
+     "available_from": "2026-12-01T00:00:00Z", "available_until": "2027-01-01T00:00:00Z"}
+  ]
+}"#;
+
+fn engine() -> Engine {
+    Engine::from_json(CATALOG).unwrap().0
+}
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn ev<'a>(event_type: &'a str, value: Option<i64>, when: &str) -> Event<'a> {
+    Event { event_type, value, at: at(when) }
+}
+
+fn keys(unlocks: &[achievements_core::Unlock]) -> Vec<&str> {
+    unlocks.iter().map(|u| u.key.as_str()).collect()
+}
+
+fn utc(engine: &Engine) -> UserState {
+    engine.new_state(time_zone("UTC").unwrap())
+}
+
+#[test]
+fn cascades_run_in_rounds_with_causes_and_catalog_order_ties() {
+    let e = engine();
+    let mut s = utc(&e);
+    let first = e.apply(&mut s, &ev("made", None, "2026-03-01T10:00:00Z")).unwrap();
+    assert_eq!(keys(&first), ["made_1"]);
+    assert_eq!(e.stat(&s, "points"), 60);
+
+    // made_2 (+50) → points 110 → points_100 (round 2) → after_both (round 3).
+    let second = e.apply(&mut s, &ev("made", None, "2026-03-02T10:00:00Z")).unwrap();
+    assert_eq!(keys(&second), ["made_2", "points_100", "after_both"]);
+    let causes: Vec<Cause> = second.iter().map(|u| u.record.cause).collect();
+    assert_eq!(causes, [Cause::Event, Cause::Points, Cause::Event]);
+    assert_eq!(second[1].record.progress_at_unlock, 110, "value when its round began");
+    assert!(second.iter().all(|u| u.record.earned_at == at("2026-03-02T10:00:00Z")), "earned_at is the event's time");
+    assert_eq!(e.stat(&s, "points"), 115);
+}
+
+#[test]
+fn a_prerequisite_unlock_is_caused_by_the_prerequisite() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.set_stat(&mut s, "level", 3).unwrap(); // after_hidden's value already met
+    let unlocks = e.apply(&mut s, &ev("stars", Some(5), "2026-03-01T10:00:00Z")).unwrap();
+    assert_eq!(keys(&unlocks), ["hidden", "after_hidden"]);
+    assert_eq!(unlocks[1].record.cause, Cause::Prerequisite);
+}
+
+#[test]
+fn every_step_checks_every_unearned_achievement() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.set_stat(&mut s, "made", 2).unwrap();
+    assert!(e.progress(&s, "made_2", at("2026-03-01T00:00:00Z")).unwrap().percent == 100, "met, but not yet earned");
+    // An unrelated event unlocks them, with cause prerequisite (not their field).
+    let unlocks = e.apply(&mut s, &ev("stars", Some(1), "2026-03-01T10:00:00Z")).unwrap();
+    assert_eq!(keys(&unlocks), ["made_1", "made_2", "points_100", "after_both"]);
+    assert_eq!(unlocks[0].record.cause, Cause::Prerequisite);
+}
+
+#[test]
+fn evaluation_awards_retroactively_once() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.set_stat(&mut s, "made", 1).unwrap();
+    let first = e.evaluate(&mut s, at("2026-03-01T00:00:00Z"));
+    assert_eq!(keys(&first), ["made_1"]);
+    assert!(first.iter().all(|u| u.record.cause == Cause::Evaluation));
+    assert!(e.evaluate(&mut s, at("2026-03-02T00:00:00Z")).is_empty(), "running it twice changes nothing");
+}
+
+#[test]
+fn refused_events_change_nothing() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.apply(&mut s, &ev("visit", None, "2026-03-01T10:00:00Z")).unwrap();
+    let before = e.snapshot(&s);
+    let cases = [
+        (ev("visit", Some(-1), "2026-03-02T10:00:00Z"), "negative_value"),
+        (ev("nope", None, "2026-03-02T10:00:00Z"), "unknown_event_type"),
+        (ev("level", None, "2026-03-02T10:00:00Z"), "missing_value"),
+        (ev("stars", None, "2026-03-02T10:00:00Z"), "missing_value"),
+    ];
+    for (event, code) in cases {
+        let err = e.apply(&mut s, &event).unwrap_err();
+        assert_eq!(err.code(), code, "{err}");
+        assert_eq!(e.snapshot(&s), before, "{code}: the streak day of a refused visit is not recorded either");
+    }
+    e.set_stat(&mut s, "made", i64::MAX - 1).unwrap();
+    let err = e.apply(&mut s, &ev("made", Some(2), "2026-03-02T10:00:00Z")).unwrap_err();
+    assert!(matches!(err, EventError::Overflow { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!("adding 2 to `made` (currently {}) would overflow a 64-bit integer", i64::MAX - 1)
+    );
+}
+
+#[test]
+fn gauges_set_and_max() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.apply(&mut s, &ev("level", Some(7), "2026-03-01T10:00:00Z")).unwrap();
+    e.apply(&mut s, &ev("level", Some(-2), "2026-03-01T11:00:00Z")).unwrap();
+    assert_eq!(e.stat(&s, "level"), -2, "set may go down");
+    e.apply(&mut s, &ev("stars", Some(4), "2026-03-01T10:00:00Z")).unwrap();
+    e.apply(&mut s, &ev("stars", Some(2), "2026-03-01T11:00:00Z")).unwrap();
+    assert_eq!(e.stat(&s, "stars"), 4, "max keeps the highest");
+}
+
+#[test]
+fn preview_reports_without_changing() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.apply(&mut s, &ev("made", None, "2026-03-01T10:00:00Z")).unwrap();
+    let before = e.snapshot(&s);
+    let preview = e.preview(&s, &ev("made", None, "2026-03-02T10:00:00Z")).unwrap();
+    assert_eq!(e.snapshot(&s), before);
+    assert_eq!(keys(&preview), ["made_2", "points_100", "after_both"]);
+    assert_eq!(preview, e.apply(&mut s, &ev("made", None, "2026-03-02T10:00:00Z")).unwrap());
+}
+
+#[test]
+fn windows_include_the_start_and_exclude_the_end() {
+    let e = engine();
+    for (when, unlocks) in [
+        ("2026-11-30T23:59:59Z", false),
+        ("2026-12-01T00:00:00Z", true),
+        ("2026-12-31T23:59:59Z", true),
+        ("2027-01-01T00:00:00Z", false),
+    ] {
+        let mut s = utc(&e);
+        let got = e.apply(&mut s, &ev("visit", None, when)).unwrap();
+        assert_eq!(keys(&got).contains(&"winter"), unlocks, "{when}");
+    }
+}
+
+#[test]
+fn streak_badges_read_the_longest_run_and_progress_reads_today() {
+    let e = engine();
+    let mut s = e.new_state(time_zone("America/New_York").unwrap());
+    // Local days 1, 2, 4 (03:00Z on the 3rd is still the 2nd in New York), then 3 arrives late.
+    for when in ["2026-03-01T15:00:00Z", "2026-03-03T03:00:00Z", "2026-03-04T15:00:00Z"] {
+        assert!(e.apply(&mut s, &ev("visit", None, when)).unwrap().is_empty());
+    }
+    assert_eq!((e.stat(&s, "streak"), e.stat(&s, "best")), (1, 2));
+    let late = e.apply(&mut s, &ev("visit", None, "2026-03-03T15:00:00Z")).unwrap();
+    assert_eq!(keys(&late), ["streak_3"]);
+    assert_eq!(late[0].record.progress_at_unlock, 4);
+    assert_eq!((e.stat(&s, "streak"), e.stat(&s, "best")), (4, 4));
+    assert_eq!(e.streak_as_of(&s, "streak", at("2026-03-05T12:00:00Z")), Some(4), "the day after still counts");
+    assert_eq!(e.streak_as_of(&s, "streak", at("2026-03-06T12:00:00Z")), Some(0), "a whole day without activity");
+}
+
+#[test]
+fn snapshots_round_trip_and_keep_what_the_catalog_does_not_know() {
+    let e = engine();
+    let mut s = e.new_state(time_zone("Europe/Paris").unwrap());
+    for when in ["2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z", "2026-03-05T10:00:00Z"] {
+        e.apply(&mut s, &ev("visit", None, when)).unwrap();
+    }
+    e.apply(&mut s, &ev("made", None, "2026-03-05T10:00:00Z")).unwrap();
+    let mut snap = e.snapshot(&s);
+    assert_eq!(snap.timezone, "Europe/Paris");
+    assert_eq!(snap.stats["visits"], 3);
+    snap.stats.insert("retired_field".into(), 9);
+    snap.earned.insert("retired_badge".into(), snap.earned["made_1"]);
+    let json = serde_json::to_string(&snap).unwrap();
+    assert!(
+        json.contains(r#""streak_days":{"streak":[["2026-03-01","2026-03-02"],["2026-03-05","2026-03-05"]]}"#),
+        "{json}"
+    );
+    let back: StateSnapshot = serde_json::from_str(&json).unwrap();
+    let restored = e.state_from_snapshot(&back).unwrap();
+    assert_eq!(e.snapshot(&restored), snap);
+    assert_eq!(e.stat(&restored, "best"), 2, "longest fields derive from the days");
+    assert_eq!(restored.earned_count(), 2, "made_1 and the retired badge");
+
+    let bad = StateSnapshot { timezone: "Mars/Olympus".into(), ..StateSnapshot::default() };
+    assert_eq!(e.state_from_snapshot(&bad).unwrap_err(), StateError::UnknownTimeZone("Mars/Olympus".into()));
+}
+
+#[test]
+fn streak_fields_cannot_be_set_directly() {
+    let e = engine();
+    let mut s = utc(&e);
+    assert_eq!(e.set_stat(&mut s, "streak", 3), Err(StateError::DerivedField("streak".into())));
+    assert_eq!(e.set_stat(&mut s, "best", 3), Err(StateError::DerivedField("best".into())));
+    assert_eq!(e.set_stat(&mut s, "typo", 3), Err(StateError::UnknownField("typo".into())));
+}
+
+#[test]
+fn the_public_view_masks_secrets_and_still_loads() {
+    let e = engine();
+    let view = e.catalog().public_view();
+    let json = view.catalog.to_json_pretty();
+    for leaked in [r#""hidden""#, "Hidden gem", "secret words", "faGem"] {
+        assert!(!json.contains(leaked), "`{leaked}` leaked into {json}");
+    }
+    assert_eq!(view.placeholder_of["hidden"], "secret-1");
+    let public = Engine::new(load_catalog(&json).unwrap().catalog);
+    let after = public.catalog().definition("after_hidden").unwrap();
+    assert_eq!(after.requires_achievements, ["secret-1"]);
+
+    // A placeholder never unlocks client-side; once the server says the user
+    // earned it, what depends on it can.
+    let mut s = utc(&public);
+    public.set_stat(&mut s, "level", 1).unwrap();
+    assert!(public.apply(&mut s, &ev("stars", Some(99), "2026-03-01T00:00:00Z")).unwrap().is_empty());
+    let mut snap = public.snapshot(&s);
+    snap.earned.insert("secret-1".into(), e.catalog().definition("hidden").map(|_| earned_record()).unwrap());
+    let mut s = public.state_from_snapshot(&snap).unwrap();
+    assert_eq!(keys(&public.evaluate(&mut s, at("2026-03-02T00:00:00Z"))), ["after_hidden"]);
+}
+
+fn earned_record() -> achievements_core::EarnedRecord {
+    achievements_core::EarnedRecord {
+        earned_at: at("2026-03-01T00:00:00Z"),
+        progress_at_unlock: 5,
+        cause: Cause::Event,
+    }
+}
+
+#[test]
+fn explanations_name_every_blocker() {
+    let e = engine();
+    let s = utc(&e);
+    let x = e.explain(&s, "after_both", at("2026-03-01T00:00:00Z")).unwrap();
+    assert_eq!(
+        x.blockers,
+        [
+            Blocker::MissingPrerequisites { keys: vec!["made_2".into(), "points_100".into()] },
+            Blocker::BelowTarget { value: 0, target: 1 }
+        ]
+    );
+    let text = x.to_string();
+    assert!(text.contains("condition:     made ≥ 1, after earning made_2, points_100"), "{text}");
+    assert!(text.contains("blocked:       requires made_2, points_100 first"), "{text}");
+
+    let w = e.explain(&s, "winter", at("2027-02-01T00:00:00Z")).unwrap();
+    assert_eq!(w.blockers[0], Blocker::NoLongerAvailable { until: at("2027-01-01T00:00:00Z") });
+    assert!(e.explain(&s, "nope", at("2027-02-01T00:00:00Z")).is_none());
+}
+
+#[test]
+fn retired_definitions_stay_known_but_never_unlock() {
+    let full = load_catalog(CATALOG).unwrap().catalog;
+    let mut trimmed = full.clone();
+    trimmed.achievements.retain(|d| d.key != "made_2");
+    let merged = trimmed.with_retired(full.achievements.clone());
+    let retired = merged.definition("made_2").unwrap();
+    assert!(!retired.is_active);
+    let e = Engine::new(merged);
+    let mut s = utc(&e);
+    let got = e.apply(&mut s, &ev("made", Some(5), "2026-03-01T00:00:00Z")).unwrap();
+    assert_eq!(keys(&got), ["made_1"], "made_2 retired; after_both needs it");
+}
+
+#[test]
+fn changing_time_zone_keeps_recorded_days() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.apply(&mut s, &ev("visit", None, "2026-03-01T23:30:00Z")).unwrap();
+    s.set_timezone(time_zone("Asia/Tokyo").unwrap());
+    // 2026-03-01T16:00Z is 2026-03-02 01:00 in Tokyo: the next day.
+    e.apply(&mut s, &ev("visit", None, "2026-03-01T16:00:00Z")).unwrap();
+    assert_eq!(e.stat(&s, "streak"), 2);
+}
