@@ -35,6 +35,10 @@ pub struct Engine {
     pub(crate) rules: Vec<Rule>,
     /// Indexes of active definitions, in catalog order: the only ones that can unlock.
     candidates: Vec<usize>,
+    /// Per field: the candidates tracking it (catalog order).
+    candidates_by_field: Vec<Vec<usize>>,
+    /// Per achievement slot: the candidates that require it.
+    dependents: Vec<Vec<usize>>,
     /// Achievement slot by key or placeholder id.
     slots: HashMap<String, usize>,
     /// Flattened prerequisite slots; each rule owns a range.
@@ -55,6 +59,10 @@ struct CompiledEvent {
     effects: Vec<CompiledEffect>,
     /// Every field the event writes (streak longest fields included).
     touched: Vec<usize>,
+    /// The candidates whose condition this event can change in a settled
+    /// state: those tracking a touched field, and every windowed one (time
+    /// moved). Catalog order.
+    checks: Vec<usize>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -88,7 +96,7 @@ pub struct Unlock {
 
 #[derive(Clone, Copy)]
 enum Trigger<'a> {
-    Event(&'a [usize]),
+    Event(&'a CompiledEvent),
     Evaluation,
 }
 
@@ -147,7 +155,7 @@ impl Engine {
                 });
             }
             event_ids.insert(name.clone(), EventTypeId(u32::try_from(events.len()).unwrap_or(u32::MAX)));
-            events.push(CompiledEvent { effects: compiled, touched });
+            events.push(CompiledEvent { effects: compiled, touched, checks: Vec::new() });
         }
 
         let mut slots: HashMap<String, usize> = HashMap::new();
@@ -180,10 +188,30 @@ impl Engine {
                 impossible,
             });
         }
-        let candidates = (0..catalog.achievements.len())
+        let candidates: Vec<usize> = (0..catalog.achievements.len())
             .filter(|&i| catalog.achievements[i].is_active && !rules[i].impossible)
             .collect();
         let points_field = catalog.points_field.as_deref().map(id);
+
+        let mut candidates_by_field = vec![Vec::new(); fields.len()];
+        let mut dependents = vec![Vec::new(); catalog.achievements.len() + catalog.secret_placeholders.len()];
+        for &a in &candidates {
+            candidates_by_field[rules[a].field].push(a);
+            let (start, end) = rules[a].prereqs;
+            for &p in &prereqs[start as usize..end as usize] {
+                dependents[p].push(a);
+            }
+        }
+        for event in &mut events {
+            event.checks = candidates
+                .iter()
+                .copied()
+                .filter(|&a| {
+                    let rule: &Rule = &rules[a];
+                    event.touched.contains(&rule.field) || rule.from.is_some() || rule.until.is_some()
+                })
+                .collect();
+        }
 
         Engine {
             catalog,
@@ -194,6 +222,8 @@ impl Engine {
             streak_fields,
             rules,
             candidates,
+            candidates_by_field,
+            dependents,
             slots,
             prereqs,
             points_field,
@@ -222,6 +252,8 @@ impl Engine {
             earned: vec![None; self.slot_count()],
             streaks: vec![DayRuns::default(); self.streak_fields.len()],
             foreign: StateSnapshot::default(),
+            // Every counter 0 and every target ≥ 1: nothing holds.
+            settled: true,
         }
     }
 
@@ -301,7 +333,7 @@ impl Engine {
                 }
             }
         }
-        Ok(self.settle(state, event.at, Trigger::Event(&compiled.touched)))
+        Ok(self.settle(state, event.at, Trigger::Event(compiled)))
     }
 
     /// What an event would unlock, cascades included, without changing `state`.
@@ -322,15 +354,33 @@ impl Engine {
     }
 
     /// Unlock rounds until nothing changes.
+    ///
+    /// Which achievements a round checks. The first round checks all
+    /// candidates when the state is not known to be settled (fresh from a
+    /// snapshot or set by hand) or for an evaluation; otherwise — no unearned
+    /// achievement's condition held after the previous step — only the event's
+    /// precomputed `checks`, those whose condition it can change. Every later
+    /// round checks only those on the points field and those requiring what
+    /// the last round unlocked. The outcome is the same as checking everything
+    /// every round; the property tests hold it to that.
     fn settle(&self, state: &mut UserState, at: Timestamp, trigger: Trigger<'_>) -> Vec<Unlock> {
+        let full = !state.settled || matches!(trigger, Trigger::Evaluation);
         let mut unlocks = Vec::new();
         let mut round: Vec<usize> = Vec::new();
+        let mut next: Vec<usize> = Vec::new();
+        let mut first = true;
         loop {
+            let checks: &[usize] = match trigger {
+                _ if !first => &next,
+                _ if full => &self.candidates,
+                Trigger::Event(event) => &event.checks,
+                Trigger::Evaluation => &self.candidates,
+            };
             round.clear();
-            round.extend(
-                self.candidates.iter().copied().filter(|&a| state.earned[a].is_none() && self.holds(state, a, at)),
-            );
+            round.extend(checks.iter().copied().filter(|&a| state.earned[a].is_none() && self.holds(state, a, at)));
+            first = false;
             if round.is_empty() {
+                state.settled = true;
                 return unlocks;
             }
             // Records first (values as they stood when the round began), then points.
@@ -348,6 +398,19 @@ impl Engine {
                 for &a in &round {
                     state.values[pf] = state.values[pf].saturating_add(self.rules[a].points);
                 }
+            }
+            // After any round, what did not hold can only have changed through
+            // the points just credited or the prerequisites just earned.
+            {
+                next.clear();
+                if let Some(pf) = self.points_field {
+                    next.extend_from_slice(&self.candidates_by_field[pf]);
+                }
+                for &a in &round {
+                    next.extend_from_slice(&self.dependents[a]);
+                }
+                next.sort_unstable();
+                next.dedup();
             }
         }
     }
@@ -381,7 +444,7 @@ impl Engine {
     fn cause(&self, rule: &Rule, trigger: Trigger<'_>) -> Cause {
         match trigger {
             Trigger::Evaluation => Cause::Evaluation,
-            Trigger::Event(touched) if touched.contains(&rule.field) => Cause::Event,
+            Trigger::Event(event) if event.touched.contains(&rule.field) => Cause::Event,
             Trigger::Event(_) if Some(rule.field) == self.points_field => Cause::Points,
             Trigger::Event(_) => Cause::Prerequisite,
         }
@@ -465,6 +528,7 @@ impl Engine {
             return Err(StateError::DerivedField(field.to_owned()));
         }
         state.values[f] = value;
+        state.settled = false;
         Ok(())
     }
 
@@ -475,6 +539,7 @@ impl Engine {
     pub fn grant(&self, state: &mut UserState, key: &str, record: EarnedRecord) -> Result<(), StateError> {
         let slot = self.slot(key).ok_or_else(|| StateError::UnknownAchievement(key.to_owned()))?;
         state.earned[slot] = Some(record);
+        state.settled = false;
         Ok(())
     }
 
@@ -514,6 +579,7 @@ impl Engine {
                 }
             }
         }
+        state.settled = false;
         for (key, record) in &snapshot.earned {
             match self.slot(key) {
                 Some(slot) => state.earned[slot] = Some(*record),

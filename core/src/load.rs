@@ -312,13 +312,13 @@ fn read_definition(obj: &Object<'_>, diags: &mut Diagnostics) -> Option<Definiti
     let is_active = obj.opt_bool("is_active", diags).unwrap_or(true);
     let available_from = read_timestamp(obj, "available_from", diags);
     let available_until = read_timestamp(obj, "available_until", diags);
-    if let (Some(from), Some(until)) = (available_from, available_until) {
-        if from >= until {
-            diags.error(
-                obj.at("available_until"),
-                format!("the window must end after it starts ({from} is not before {until})"),
-            );
-        }
+    if let (Some(from), Some(until)) = (available_from, available_until)
+        && from >= until
+    {
+        diags.error(
+            obj.at("available_until"),
+            format!("the window must end after it starts ({from} is not before {until})"),
+        );
     }
     if diags.errors.len() != errors_before {
         return None;

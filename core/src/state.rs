@@ -66,6 +66,10 @@ pub struct UserState {
     pub(crate) streaks: Vec<DayRuns>,
     /// What a snapshot held that this engine's catalog does not know.
     pub(crate) foreign: StateSnapshot,
+    /// `true` when no unearned achievement's condition held after the last
+    /// step, so the next event need only check what it can change. Anything
+    /// that sets values or grants achievements directly clears it.
+    pub(crate) settled: bool,
 }
 
 impl UserState {

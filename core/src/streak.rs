@@ -18,7 +18,8 @@ pub struct DayRun {
 }
 
 impl DayRun {
-    pub fn len(self) -> i64 {
+    /// How many days the run spans.
+    pub fn days(self) -> i64 {
         i64::from(self.last) - i64::from(self.first) + 1
     }
 }
@@ -43,7 +44,7 @@ impl DayRuns {
                 _ => merged.push(run),
             }
         }
-        let longest = merged.iter().map(|r| r.len()).max().unwrap_or(0);
+        let longest = merged.iter().map(|r| r.days()).max().unwrap_or(0);
         DayRuns { runs: merged, longest }
     }
 
@@ -68,7 +69,7 @@ impl DayRuns {
             } else {
                 self.runs[i].first = day; // day == run.first - 1
             }
-            self.longest = self.longest.max(self.runs[i].len());
+            self.longest = self.longest.max(self.runs[i].days());
         } else {
             self.runs.insert(i, DayRun { first: day, last: day });
             self.longest = self.longest.max(1);
@@ -88,7 +89,7 @@ impl DayRuns {
 
     /// The run ending at the latest active day (the field's value).
     pub fn latest_run(&self) -> i64 {
-        self.runs.last().map_or(0, |r| r.len())
+        self.runs.last().map_or(0, |r| r.days())
     }
 
     /// The current run as of local day `today`: let L be the latest active day
@@ -132,6 +133,7 @@ pub fn date_of(day: DayNumber) -> Date {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -5,6 +5,7 @@
 use achievements_core::{Blocker, Engine, Event, SHIPPED_CATALOG_JSON, StateSnapshot, UserState, time_zone};
 use jiff::{Timestamp, ToSpan};
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::OnceLock;
 
@@ -151,4 +152,74 @@ fn shuffle(events: &[Ev], mut seed: u64) -> Vec<Ev> {
         out.swap(i, j);
     }
     out
+}
+
+/// Random valid events for any catalog: add values ≥ 0 (or the default),
+/// explicit values for set/max, times spread over two winter months so
+/// availability windows open and close.
+fn events_for(engine: &Engine) -> impl Strategy<Value = Vec<(String, Option<i64>, Timestamp)>> + use<> {
+    let types: Vec<(String, bool)> = engine
+        .catalog()
+        .events
+        .iter()
+        .map(|(name, effects)| {
+            let needs_value =
+                effects.iter().any(|e| matches!(e.op, achievements_core::Op::Set | achievements_core::Op::Max));
+            (name.clone(), needs_value)
+        })
+        .collect();
+    let n = types.len();
+    prop::collection::vec((0..n, prop::option::of(-5i64..30), 0i64..(60 * 24 * 60)), 0..120).prop_map(move |raw| {
+        let base: Timestamp = "2026-11-15T00:00:00Z".parse().expect("valid instant");
+        raw.into_iter()
+            .map(|(t, value, minutes)| {
+                let (name, needs_value) = &types[t];
+                let value = if *needs_value { Some(value.unwrap_or(3)) } else { value.map(i64::abs) };
+                (name.clone(), value, base.checked_add(minutes.minutes()).expect("in range"))
+            })
+            .collect()
+    })
+}
+
+fn catalogs() -> Vec<&'static Engine> {
+    static WINTER: OnceLock<Engine> = OnceLock::new();
+    let winter = WINTER.get_or_init(|| {
+        Engine::from_json(include_str!("../../fixtures/catalogs/winter-event.json")).expect("valid example catalog").0
+    });
+    vec![engine(), winter]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// The incremental check (only what an event can change) unlocks exactly
+    /// what checking every achievement at every step does. Restoring the
+    /// state from its snapshot before each event forces the full check.
+    #[test]
+    fn incremental_checks_match_checking_everything(which in 0..2usize, seed in any::<u64>()) {
+        let e = catalogs()[which];
+        let mut runner = proptest::test_runner::TestRunner::new_with_rng(
+            ProptestConfig::default(),
+            proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed)),
+        );
+        let events = events_for(e).new_tree(&mut runner).expect("generates").current();
+        let mut incremental = e.new_state(time_zone("Europe/Berlin").expect("zone"));
+        let mut full = e.new_state(time_zone("Europe/Berlin").expect("zone"));
+        for (event_type, value, at) in &events {
+            let event = Event { event_type, value: *value, at: *at };
+            let a = e.apply(&mut incremental, &event);
+            full = e.state_from_snapshot(&e.snapshot(&full)).expect("round-trips");
+            let b = e.apply(&mut full, &event);
+            prop_assert_eq!(a, b, "{} at {}", event_type, at);
+        }
+        prop_assert_eq!(e.snapshot(&incremental), e.snapshot(&full));
+    }
+}
+
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(&seed.wrapping_mul(i as u64 + 1).to_le_bytes());
+    }
+    bytes
 }
