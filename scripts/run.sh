@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job: validate the shipped catalog and run its rule scenarios.
+# (Becomes "serve the API and web page with a demo user" once the server lands.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet -p achievements-server
+./target/release/achievements rules validate fixtures/achievements.json
+./target/release/achievements rules test fixtures/scenarios
