@@ -28,12 +28,17 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     pub(crate) fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(Diagnostic { path: path.into(), message: message.into() });
+        self.errors.push(Diagnostic { path: shown_path(path.into()), message: message.into() });
     }
 
     pub(crate) fn warning(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.warnings.push(Diagnostic { path: path.into(), message: message.into() });
+        self.warnings.push(Diagnostic { path: shown_path(path.into()), message: message.into() });
     }
+}
+
+/// The document itself has the empty JSON path; say so in words.
+fn shown_path(path: String) -> String {
+    if path.is_empty() { "(top level)".to_owned() } else { path }
 }
 
 /// A file that could not be accepted: every error found (not just the first),

@@ -47,3 +47,16 @@ fn shipped_and_example_catalogs_are_valid() {
         }
     }
 }
+
+#[test]
+fn an_inactive_prerequisite_warns_but_does_not_fail() {
+    let text = include_str!("../../fixtures/scenarios/catalogs/inactive.json");
+    let loaded = load_catalog(text).expect("warnings do not fail");
+    let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "achievements[1] (encore).requires_achievements[0]: `retired_launch` is inactive, so only users who already earned it can unlock this"
+        ]
+    );
+}
