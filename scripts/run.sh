@@ -3,6 +3,5 @@
 # (Becomes "serve the API and web page with a demo user" once the server lands.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet -p achievements-server
-./target/release/achievements rules validate fixtures/achievements.json
-./target/release/achievements rules test fixtures/scenarios
+cargo run --release --quiet -p achievements-server -- rules validate fixtures/achievements.json
+cargo run --release --quiet -p achievements-server -- rules test fixtures/scenarios

@@ -15,10 +15,9 @@ step "core builds for wasm32 (proves it does no I/O)"
 cargo build --quiet -p achievements-core --target wasm32-unknown-unknown
 
 step "shipped fixtures through the CLI"
-cargo build --quiet -p achievements-server
-./target/debug/achievements rules validate fixtures/achievements.json
-./target/debug/achievements rules validate fixtures/catalogs/winter-event.json
-./target/debug/achievements rules test fixtures/scenarios
+cargo run --quiet -p achievements-server -- rules validate fixtures/achievements.json
+cargo run --quiet -p achievements-server -- rules validate fixtures/catalogs/winter-event.json
+cargo run --quiet -p achievements-server -- rules test fixtures/scenarios
 
 step "Rust tests (unit, scenarios, properties, CLI)"
 cargo test --workspace
