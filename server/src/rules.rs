@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Prints a one-line summary (exit 0) or every problem (exit non-zero).
-pub(crate) fn validate(path: &Path) -> bool {
+pub fn validate(path: &Path) -> bool {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
@@ -49,7 +49,7 @@ pub(crate) fn validate(path: &Path) -> bool {
 
 /// Runs every scenario under `paths`; prints `ok NAME` / `FAILED NAME` and
 /// the closing line `N passed, M failed`.
-pub(crate) fn test(paths: &[PathBuf]) -> bool {
+pub fn test(paths: &[PathBuf]) -> bool {
     let mut files = Vec::new();
     let mut failed = 0usize;
     for path in paths {

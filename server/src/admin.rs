@@ -1,0 +1,150 @@
+//! The operators' commands: `users add`, `tokens add`, `load-achievements`.
+//!
+//! A command that issues a token prints it alone on its last line, so a
+//! script can take it with `tail -n 1`.
+
+use crate::catalog_file::{CatalogError, CatalogSource};
+use crate::store::catalog::{CatalogChanges, sync};
+use crate::store::users::{TokenFor, add_token, create_user, is_valid_name, user_by_name};
+use crate::store::{self, StoreError};
+use achievements_core::{StateError, time_zone};
+use jiff::Timestamp;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// Why an operator's command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error("`{0}` is not a valid name: use 1 to 150 letters, digits and @ . + - _")]
+    InvalidName(String),
+    #[error(transparent)]
+    TimeZone(#[from] StateError),
+}
+
+impl From<rusqlite::Error> for AdminError {
+    fn from(e: rusqlite::Error) -> Self {
+        AdminError::Store(e.into())
+    }
+}
+
+/// `users add NAME [--timezone ZONE] [--admin]`.
+///
+/// # Errors
+/// A bad name or time zone, an existing user, or a database error; nothing
+/// is stored then.
+pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Timestamp) -> Result<(), AdminError> {
+    if !is_valid_name(name) {
+        return Err(AdminError::InvalidName(name.to_owned()));
+    }
+    // Store the canonical IANA name (`europe/paris` → `Europe/Paris`).
+    let zone = time_zone(timezone)?;
+    let zone_name = zone.iana_name().unwrap_or("UTC").to_owned();
+    let token = in_write_transaction(db, |tx| {
+        let user = create_user(tx, name, &zone_name, is_admin, now)?;
+        add_token(tx, TokenFor::User(&user), now)
+    })?;
+    let admin = if is_admin { ", admin" } else { "" };
+    println!("created user {name} (time zone {zone_name}{admin})");
+    println!("token for {name} (shown only now; the database keeps only its hash):");
+    println!("{token}");
+    Ok(())
+}
+
+/// `tokens add --user NAME`: another token for an existing user.
+///
+/// # Errors
+/// An unknown user or a database error.
+pub fn add_user_token(db: &Path, name: &str, now: Timestamp) -> Result<(), AdminError> {
+    let token = in_write_transaction(db, |tx| {
+        let user = user_by_name(tx, name)?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
+        add_token(tx, TokenFor::User(&user), now)
+    })?;
+    println!("new token for user {name} (shown only now; the database keeps only its hash):");
+    println!("{token}");
+    Ok(())
+}
+
+/// `tokens add --service NAME`: a token allowed to post events.
+///
+/// # Errors
+/// A bad name or a database error.
+pub fn add_service_token(db: &Path, service: &str, now: Timestamp) -> Result<(), AdminError> {
+    if !is_valid_name(service) {
+        return Err(AdminError::InvalidName(service.to_owned()));
+    }
+    let token = in_write_transaction(db, |tx| add_token(tx, TokenFor::Service(service), now))?;
+    println!("service token for {service}, allowed to post events (shown only now; the database keeps only its hash):");
+    println!("{token}");
+    Ok(())
+}
+
+/// `load-achievements [--catalog FILE]`: validate, upsert, report.
+///
+/// # Errors
+/// An invalid catalog (nothing is stored) or a database error.
+pub fn load_achievements(db: &Path, source: &CatalogSource, now: Timestamp) -> Result<(), AdminError> {
+    let loaded = source.load()?;
+    for warning in &loaded.warnings {
+        println!("warning: {warning}");
+    }
+    let synced = in_write_transaction(db, |tx| sync(tx, &loaded.catalog, now))?;
+    for line in change_lines(&synced.changes) {
+        println!("{line}");
+    }
+    println!(
+        "loaded {} into {}: {} achievements, {} event types; {}",
+        source.name(),
+        db.display(),
+        loaded.catalog.achievements.len(),
+        loaded.catalog.events.len(),
+        change_summary(&synced.changes)
+    );
+    Ok(())
+}
+
+/// One line per key that changed: `added KEY`, `changed KEY`,
+/// `deactivated KEY`, `deactivated KEY (removed from the catalog file)`,
+/// `reactivated KEY`.
+pub fn change_lines(changes: &CatalogChanges) -> Vec<String> {
+    let mut lines = Vec::new();
+    lines.extend(changes.added.iter().map(|k| format!("added {k}")));
+    lines.extend(changes.changed.iter().map(|k| format!("changed {k}")));
+    lines.extend(changes.deactivated.iter().map(|k| {
+        if changes.removed.contains(k) {
+            format!("deactivated {k} (removed from the catalog file)")
+        } else {
+            format!("deactivated {k}")
+        }
+    }));
+    lines.extend(changes.reactivated.iter().map(|k| format!("reactivated {k}")));
+    lines
+}
+
+/// `N added, N changed, N deactivated, N reactivated, N unchanged` (and the
+/// retired definitions kept, if any).
+pub fn change_summary(changes: &CatalogChanges) -> String {
+    let mut text = format!(
+        "{} added, {} changed, {} deactivated, {} reactivated, {} unchanged",
+        changes.added.len(),
+        changes.changed.len(),
+        changes.deactivated.len(),
+        changes.reactivated.len(),
+        changes.unchanged
+    );
+    if changes.retired > 0 {
+        text.push_str(&format!("; {} retired definition(s) kept inactive", changes.retired));
+    }
+    text
+}
+
+fn in_write_transaction<T>(db: &Path, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, AdminError> {
+    let mut conn = store::open(db)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}

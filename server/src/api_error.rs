@@ -1,0 +1,125 @@
+//! Errors as the API answers them: a status and `{"detail": "...", "code":
+//! "..."}`, like the platform's Django REST API (the codes follow DRF's
+//! where DRF has one). Every error response of the API, axum's own
+//! rejections included, goes through [`ApiError`].
+
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON.
+    #[error("{0}")]
+    Parse(String),
+    /// 400: a query parameter has a bad value.
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// 401: no credentials where they are needed.
+    #[error("{0}")]
+    NotAuthenticated(&'static str),
+    /// 401: credentials that do not check out.
+    #[error("{0}")]
+    AuthenticationFailed(&'static str),
+    /// 403: authenticated, but not allowed.
+    #[error("{0}")]
+    PermissionDenied(&'static str),
+    /// 404: no such thing (or not one this caller may know of).
+    #[error("{0}")]
+    NotFound(String),
+    /// 405.
+    #[error("Method \"{0}\" not allowed.")]
+    MethodNotAllowed(Method),
+    /// 413: the body is over the size limit.
+    #[error("Request body too large: the limit is {limit} bytes.")]
+    PayloadTooLarge { limit: usize },
+    /// 413: a batch over the event limit.
+    #[error("Too many events in one request: {count}, the limit is {limit}. Split the batch.")]
+    TooManyEvents { count: usize, limit: usize },
+    /// 415.
+    #[error("Unsupported media type \"{0}\" in request: send application/json.")]
+    UnsupportedMediaType(String),
+    /// 422: well-formed JSON of the wrong shape.
+    #[error("{0}")]
+    Invalid(String),
+    /// 503: the database writer has stopped (shutting down).
+    #[error("The service is shutting down; retry shortly.")]
+    Unavailable,
+    /// 500: logged in full, answered without details.
+    #[error("Internal server error.")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Parse(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotAuthenticated(_) | ApiError::AuthenticationFailed(_) => StatusCode::UNAUTHORIZED,
+            ApiError::PermissionDenied(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooManyEvents { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Parse(_) => "parse_error",
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::NotAuthenticated(_) => "not_authenticated",
+            ApiError::AuthenticationFailed(_) => "authentication_failed",
+            ApiError::PermissionDenied(_) => "permission_denied",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::TooManyEvents { .. } => "too_many_events",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    /// The one answer for an unknown achievement key and for a secret the
+    /// caller has not earned: identical bytes, so keys cannot be probed.
+    pub fn no_such_achievement() -> Self {
+        ApiError::NotFound("No achievement found with this key.".to_owned())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::WriterGone => ApiError::Unavailable,
+            other => {
+                tracing::error!(error = %other, "request failed in storage");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    detail: &'a str,
+    code: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let detail = self.to_string();
+        let mut response = (self.status(), Json(Body { detail: &detail, code: self.code() })).into_response();
+        if self.status() == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"api\""));
+        }
+        response
+    }
+}

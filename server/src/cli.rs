@@ -1,0 +1,160 @@
+//! The command line: argument types and dispatch. Output formats are a
+//! contract (scripts read them); they are documented in `docs/server.md`.
+
+use crate::catalog_file::CatalogSource;
+use crate::clock::Clock;
+use crate::{admin, rules, serve};
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "achievements", version, about = "Achievement and badge system for the creative platform")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with catalogs and rule scenarios offline.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Run the HTTP API (and the web page, with --www).
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage bearer tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Validate a catalog and upsert it into the database, without serving.
+    LoadAchievements(LoadArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate a catalog file; lists every problem as `PATH: message`.
+    Validate {
+        /// The catalog JSON file.
+        catalog: PathBuf,
+    },
+    /// Run scenario files, or folders of them (non-recursive, in name order).
+    Test {
+        /// Scenario files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// The database every stateful command works on.
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// SQLite database file; created and migrated if missing.
+    #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000", env = "ACHIEVEMENTS_BIND")]
+    pub bind: SocketAddr,
+    /// Catalog file, validated and upserted on start [default: the shipped catalog].
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Serve the built web page in DIR at `/` (index.html for unknown paths).
+    #[arg(long, value_name = "DIR")]
+    pub www: Option<PathBuf>,
+    /// Create a `demo` user with some activity and print its token.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user and print a token for them (alone on the last line).
+    Add {
+        /// User name: letters, digits and @ . + - _ (at most 150).
+        name: String,
+        /// IANA time zone deciding what a day is for streaks.
+        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        timezone: String,
+        /// May read and act for other users (`?user=NAME`).
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Issue a token (printed alone on the last line; stored only hashed).
+    #[command(group(ArgGroup::new("owner").required(true).args(["service", "user"])))]
+    Add {
+        /// A service token, allowed to post events, for the service NAME.
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
+        /// Another token for the existing user NAME.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Catalog file [default: the shipped catalog].
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Whatever the command failed with, for `main` to print.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ok = |ok: bool| if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    match cli.command {
+        Command::Rules(RulesCommand::Validate { catalog }) => Ok(ok(rules::validate(&catalog))),
+        Command::Rules(RulesCommand::Test { paths }) => Ok(ok(rules::test(&paths))),
+        Command::Users(UsersCommand::Add { name, timezone, admin, db }) => {
+            admin::add_user(&db.db, &name, &timezone, admin, Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tokens(TokensCommand::Add { service, user, db }) => {
+            let now = Clock::system().now();
+            match (service, user) {
+                (Some(service), _) => admin::add_service_token(&db.db, &service, now)?,
+                (None, Some(user)) => admin::add_user_token(&db.db, &user, now)?,
+                (None, None) => unreachable!("clap requires --service or --user"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::LoadAchievements(args) => {
+            admin::load_achievements(&args.db.db, &CatalogSource::from_arg(args.catalog), Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            serve::init_tracing();
+            let options = serve::ServeOptions {
+                db: args.db.db,
+                bind: args.bind,
+                catalog: CatalogSource::from_arg(args.catalog),
+                www: args.www,
+                demo: args.demo,
+                clock: Clock::system(),
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(serve::serve_until_signal(options))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

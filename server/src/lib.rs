@@ -1,0 +1,39 @@
+//! The `achievements` command and its HTTP server: the adapter between the
+//! platform and `achievements-core`. It converts, stores and serves; every
+//! unlock is decided by the core.
+//!
+//! # Layout
+//! - [`cli`]: the command line and its dispatch; [`rules`] (offline catalog
+//!   and scenario tools) and [`admin`] (users, tokens, catalog loading).
+//! - [`serve`]: start-up, graceful shutdown; [`demo`]: the `--demo` user.
+//! - [`app`]: shared state and the router; [`routes`]: the handlers.
+//! - [`auth`]: bearer tokens to callers, and whose data they may see.
+//! - [`views`]: achievement JSON and the secrecy rule; [`intake`]: the
+//!   event wire format; [`api_error`]: every error answer.
+//! - [`store`]: SQLite — schema, migrations, queries, the writer thread.
+//! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine.
+//! - [`clock`]: the one place that reads the time; [`token`]: token bytes
+//!   and hashes.
+//!
+//! Invariants: the server holds no rule logic (it hands the core events
+//! and `now`, and stores what comes back); an event and all its effects
+//! commit in one transaction before it is acknowledged; writes are
+//! serialized through one connection; an unearned secret achievement
+//! leaves the server in no response, for anyone.
+
+pub mod admin;
+pub mod api_error;
+pub mod app;
+pub mod auth;
+pub mod catalog_file;
+pub mod cli;
+pub mod clock;
+pub mod demo;
+pub mod intake;
+pub mod routes;
+pub mod rules;
+pub mod serve;
+pub mod served_catalog;
+pub mod store;
+pub mod token;
+pub mod views;

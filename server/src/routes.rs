@@ -1,0 +1,146 @@
+//! The HTTP routes under `/api/v1/`, and what they share: query parsing,
+//! body reading, and loading the user a request is about in one read.
+//!
+//! - [`achievements`]: the catalog listings, detail, earned, check.
+//! - [`catalog`]: the downloadable public catalog (ETag).
+//! - [`me`]: the user's own summary and state.
+//! - [`events`]: event intake.
+//! - [`fallback`]: unknown routes and methods, in the API's error shape.
+
+pub mod achievements;
+pub mod catalog;
+pub mod events;
+pub mod fallback;
+pub mod me;
+
+use crate::api_error::ApiError;
+use crate::app::AppState;
+use crate::auth::{Caller, Credentials, authenticate, subject, viewer};
+use crate::store::state;
+use crate::store::users::User;
+use achievements_core::UserState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// A user and their state, loaded together.
+#[derive(Debug)]
+pub struct Viewer {
+    pub user: User,
+    pub state: UserState,
+}
+
+/// Authenticates and loads the user a route shows, if any (anonymous
+/// callers and services see the plain catalog), in one read transaction.
+///
+/// # Errors
+/// As [`authenticate`] and [`viewer`].
+pub async fn load_viewer(
+    app: &AppState,
+    credentials: Credentials,
+    as_user: Option<String>,
+) -> Result<Option<Viewer>, ApiError> {
+    let catalog = Arc::clone(app.catalog());
+    app.db()
+        .read(move |conn| {
+            let caller = authenticate(conn, &credentials)?;
+            match viewer(conn, &caller, as_user.as_deref())? {
+                None => Ok(None),
+                Some(user) => {
+                    let state = state::load(conn, catalog.engine(), &user)?;
+                    Ok(Some(Viewer { user, state }))
+                }
+            }
+        })
+        .await
+}
+
+/// Authenticates and loads the user a route about one user acts on.
+///
+/// # Errors
+/// As [`authenticate`] and [`subject`].
+pub async fn load_subject(
+    app: &AppState,
+    credentials: Credentials,
+    as_user: Option<String>,
+) -> Result<Viewer, ApiError> {
+    let catalog = Arc::clone(app.catalog());
+    app.db()
+        .read(move |conn| {
+            let caller = authenticate(conn, &credentials)?;
+            let user = subject(conn, &caller, as_user.as_deref())?;
+            let state = state::load(conn, catalog.engine(), &user)?;
+            Ok(Viewer { user, state })
+        })
+        .await
+}
+
+/// Authenticates only.
+///
+/// # Errors
+/// As [`authenticate`].
+pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
+    if let Credentials::Anonymous = credentials {
+        return Ok(Caller::Anonymous);
+    }
+    app.db().read(move |conn| authenticate(conn, &credentials)).await
+}
+
+/// `Query<T>` whose rejections are API errors (400 `invalid_query`).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| ApiError::InvalidQuery(format!("Invalid query string: {}", e.body_text())))
+    }
+}
+
+/// The request body, once the caller is known to be allowed to send it:
+/// size-limited (413) and, when a content type is given, JSON (415).
+///
+/// # Errors
+/// 413, 415, or 400 when the body could not be read.
+pub fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }
+        } else {
+            ApiError::Parse(format!("Could not read the request body: {}", rejection.body_text()))
+        }
+    })?;
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let text = content_type.to_str().unwrap_or("");
+        let mime = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
+            return Err(ApiError::UnsupportedMediaType(text.to_owned()));
+        }
+    }
+    Ok(body)
+}
+
+/// A JSON response, serialized in place (responses borrow the catalog).
+///
+/// # Errors
+/// 500 if the value does not serialize (a bug, logged).
+pub fn json_response(value: &impl Serialize) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| {
+        tracing::error!(error = %e, "a response did not serialize");
+        ApiError::Internal
+    })?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response())
+}

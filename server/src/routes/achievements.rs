@@ -1,0 +1,234 @@
+//! `achievements/`, `achievements/earned/`, `achievements/{key}/`,
+//! `achievements/categories/` and `achievements/check/`.
+
+use super::{ApiQuery, Viewer, json_response, load_caller, load_subject, load_viewer};
+use crate::api_error::ApiError;
+use crate::app::AppState;
+use crate::auth::{Credentials, subject};
+use crate::store::intake::evaluate_user;
+use crate::views::{AchievementDetail, AchievementItem, EarnedItem, View};
+use achievements_core::{Category, Rarity};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::sync::Arc;
+
+/// `?user=NAME`: an admin acting for another user.
+#[derive(Debug, Deserialize)]
+pub struct UserQuery {
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    user: Option<String>,
+    category: Option<String>,
+    rarity: Option<String>,
+    earned: Option<String>,
+}
+
+struct Filters {
+    category: Option<Category>,
+    rarity: Option<Rarity>,
+    earned: Option<bool>,
+}
+
+impl Filters {
+    fn parse(q: &ListQuery) -> Result<Self, ApiError> {
+        let category = q
+            .category
+            .as_deref()
+            .map(|c| {
+                Category::parse(c).ok_or_else(|| {
+                    ApiError::InvalidQuery(format!(
+                        "Unknown category `{c}`; expected one of: {}.",
+                        Category::expected_list()
+                    ))
+                })
+            })
+            .transpose()?;
+        let rarity = q
+            .rarity
+            .as_deref()
+            .map(|r| {
+                Rarity::parse(r).ok_or_else(|| {
+                    ApiError::InvalidQuery(format!(
+                        "Unknown rarity `{r}`; expected one of: {}.",
+                        Rarity::expected_list()
+                    ))
+                })
+            })
+            .transpose()?;
+        let earned = match q.earned.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => {
+                return Err(ApiError::InvalidQuery(format!("`earned` must be true or false, got `{other}`.")));
+            }
+        };
+        Ok(Filters { category, rarity, earned })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListResponse<'a> {
+    pub count: usize,
+    /// Active secret achievements the user has not earned (in the requested
+    /// category, if any): they exist, and that is all anyone is told.
+    pub secret_locked: usize,
+    pub results: Vec<AchievementItem<'a>>,
+}
+
+/// `GET achievements/`: the active catalog, with the user's progress.
+pub async fn list(
+    State(app): State<AppState>,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let filters = Filters::parse(&query)?;
+    let viewer = load_viewer(&app, credentials, query.user).await?;
+    if filters.earned.is_some() && viewer.is_none() {
+        return Err(ApiError::NotAuthenticated("Filtering by `earned` needs a user's token."));
+    }
+    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &v.state), app.now());
+    let in_category = |i: usize| filters.category.is_none_or(|c| view.definition(i).category == c);
+    let order = app.catalog().display_order();
+    let results: Vec<AchievementItem<'_>> = order
+        .iter()
+        .copied()
+        .filter(|&i| view.listed(i) && in_category(i))
+        .filter(|&i| filters.rarity.is_none_or(|r| view.definition(i).rarity == r))
+        .filter(|&i| filters.earned.is_none_or(|e| view.earned(i).is_some() == e))
+        .map(|i| view.item(i))
+        .collect();
+    let secret_locked = order.iter().filter(|&&i| view.locked_secret(i) && in_category(i)).count();
+    json_response(&ListResponse { count: results.len(), secret_locked, results })
+}
+
+#[derive(Debug, Serialize)]
+pub struct EarnedResponse<'a> {
+    pub count: usize,
+    pub results: Vec<EarnedItem<'a>>,
+}
+
+/// `GET achievements/earned/`: the user's badges, newest first, including
+/// ones deactivated since.
+pub async fn earned(
+    State(app): State<AppState>,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<UserQuery>,
+) -> Result<Response, ApiError> {
+    let Viewer { state, .. } = load_subject(&app, credentials, query.user).await?;
+    let view = View::new(app.catalog(), Some(&state), app.now());
+    let mut earned: Vec<(usize, achievements_core::EarnedRecord)> =
+        app.catalog().display_order().iter().filter_map(|&i| view.earned(i).map(|r| (i, r))).collect();
+    // Stable: equal times keep display order.
+    earned.sort_by_key(|(_, record)| Reverse(record.earned_at));
+    let results: Vec<EarnedItem<'_>> = earned
+        .into_iter()
+        .map(|(i, record)| EarnedItem {
+            item: view.item(i),
+            progress_at_unlock: record.progress_at_unlock,
+            cause: record.cause.as_str(),
+        })
+        .collect();
+    json_response(&EarnedResponse { count: results.len(), results })
+}
+
+/// `GET achievements/{key}/`: one achievement with progress and
+/// prerequisites. An unknown key, an unearned secret and an inactive badge
+/// the user never earned all get the same 404.
+pub async fn detail(
+    State(app): State<AppState>,
+    Path(key): Path<String>,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<UserQuery>,
+) -> Result<Response, ApiError> {
+    let viewer = load_viewer(&app, credentials, query.user).await?;
+    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &v.state), app.now());
+    let index = app
+        .catalog()
+        .index(&key)
+        .filter(|&i| view.may_see(i) && (view.definition(i).is_active || view.earned(i).is_some()))
+        .ok_or_else(ApiError::no_such_achievement)?;
+    let detail: AchievementDetail<'_> = view.detail(index);
+    json_response(&detail)
+}
+
+#[derive(Debug, Serialize)]
+pub struct CategoryGroup<'a> {
+    pub category: &'static str,
+    pub name: &'static str,
+    /// Items listed plus locked secrets.
+    pub total: usize,
+    /// How many of the listed items the user has earned (0 without a user).
+    pub earned: usize,
+    pub secret_locked: usize,
+    pub items: Vec<AchievementItem<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CategoriesResponse<'a> {
+    pub count: usize,
+    pub results: Vec<CategoryGroup<'a>>,
+}
+
+/// `GET achievements/categories/`: the active catalog grouped by category,
+/// every category listed (in the catalog's category order).
+pub async fn categories(
+    State(app): State<AppState>,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<UserQuery>,
+) -> Result<Response, ApiError> {
+    let viewer = load_viewer(&app, credentials, query.user).await?;
+    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &v.state), app.now());
+    let order = app.catalog().display_order();
+    let results: Vec<CategoryGroup<'_>> = Category::ALL
+        .iter()
+        .map(|&category| {
+            let in_category = |i: &&usize| view.definition(**i).category == category;
+            let listed: Vec<usize> = order.iter().filter(in_category).copied().filter(|&i| view.listed(i)).collect();
+            let secret_locked = order.iter().filter(in_category).filter(|&&i| view.locked_secret(i)).count();
+            CategoryGroup {
+                category: category.as_str(),
+                name: category.title(),
+                total: listed.len() + secret_locked,
+                earned: listed.iter().filter(|&&i| view.earned(i).is_some()).count(),
+                secret_locked,
+                items: listed.iter().map(|&i| view.item(i)).collect(),
+            }
+        })
+        .collect();
+    json_response(&CategoriesResponse { count: results.len(), results })
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckResponse<'a> {
+    pub count: usize,
+    pub unlocked: Vec<AchievementItem<'a>>,
+}
+
+/// `POST achievements/check/`: re-evaluates the user now (a retroactive
+/// award) and returns what unlocked.
+pub async fn check(
+    State(app): State<AppState>,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<UserQuery>,
+) -> Result<Response, ApiError> {
+    let caller = load_caller(&app, credentials).await?;
+    let now = app.now();
+    let catalog = Arc::clone(app.catalog());
+    let (state, unlocked) = app
+        .db()
+        .write(move |conn| {
+            let user = subject(conn, &caller, query.user.as_deref())?;
+            Ok::<_, ApiError>(evaluate_user(conn, catalog.engine(), &user, now)?)
+        })
+        .await?;
+    let view = View::new(app.catalog(), Some(&state), now);
+    let items: Vec<AchievementItem<'_>> =
+        unlocked.iter().filter_map(|u| app.catalog().index(&u.key)).map(|i| view.item(i)).collect();
+    json_response(&CheckResponse { count: items.len(), unlocked: items })
+}

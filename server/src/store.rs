@@ -1,0 +1,96 @@
+//! SQLite storage: schema, connections, and every query the server runs.
+//!
+//! - [`migrations`]: versioned schema (`PRAGMA user_version`).
+//! - [`catalog`]: the `achievements` table and catalog upserts.
+//! - [`users`]: users and bearer tokens.
+//! - [`state`]: each user's core state, stored as a snapshot.
+//! - [`unlocks`]: earned achievements and the unlock audit log.
+//! - [`intake`]: applying events and evaluations inside a write transaction.
+//! - [`db`]: [`Db`], the async handle: one writer thread, pooled readers.
+//!
+//! Functions here take a `&Connection` and do not open transactions of their
+//! own: the caller (the writer thread, or a command) owns the transaction, so
+//! an event and all its effects commit together.
+
+pub mod catalog;
+pub mod db;
+pub mod intake;
+pub mod migrations;
+pub mod state;
+pub mod unlocks;
+pub mod users;
+
+pub use db::Db;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::time::Duration;
+
+/// How long a connection waits for another process's write lock (a CLI
+/// command run while the server is up) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database schema is version {found}, newer than this build knows ({known}): upgrade `achievements`")]
+    SchemaTooNew { found: u32, known: u32 },
+    #[error("a user named `{0}` already exists")]
+    UserExists(String),
+    #[error("no user named `{0}`")]
+    UnknownUser(String),
+    #[error("stored data is unreadable ({0}); was the database edited by hand?")]
+    Corrupt(String),
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("the write transaction could not commit: {0}")]
+    Commit(String),
+    #[error("an internal error interrupted a database call: {0}")]
+    Panicked(String),
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
+}
+
+/// Opens (creating if needed) and migrates the database for writing.
+///
+/// # Errors
+/// The file cannot be opened, or its schema is newer than this build.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open(path)?;
+    configure(&conn)?;
+    // WAL lets readers run while the writer commits; FULL makes every commit
+    // durable (fsync of the WAL) before a response acknowledges it.
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(journal_mode = %mode, "the database could not switch to WAL mode");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    migrations::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection to an existing, migrated database.
+///
+/// # Errors
+/// The file cannot be opened.
+pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Timestamps are stored as RFC 3339 text in UTC (`2026-03-01T10:00:00Z`).
+pub(crate) fn ts(t: Timestamp) -> String {
+    t.to_string()
+}

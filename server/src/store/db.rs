@@ -1,0 +1,262 @@
+//! [`Db`]: the server's async handle on the database.
+//!
+//! **Writes** go to one dedicated thread that owns the only write
+//! connection, so writers are serialized by construction: no lost increment,
+//! no double award, no `SQLITE_BUSY` between our own requests. The thread
+//! takes every write waiting in its queue (up to [`MAX_GROUP`]) and runs
+//! them in one `BEGIN IMMEDIATE` transaction, each inside its own savepoint
+//! (group commit): one fsync then acknowledges many requests, and a write
+//! that fails is rolled back alone. Nobody is answered before the commit.
+//!
+//! **Reads** run on tokio's blocking pool over a small pool of read-only
+//! connections, each call in one read transaction (a consistent snapshot).
+//! In WAL mode they never wait for the writer.
+
+use super::{StoreError, open, open_reader};
+use rusqlite::{Connection, TransactionBehavior};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+/// The most writes committed together.
+pub const MAX_GROUP: usize = 32;
+/// Idle read connections kept open.
+const MAX_IDLE_READERS: usize = 8;
+
+/// A cheap-to-clone handle: one writer thread, pooled readers.
+#[derive(Clone, Debug)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Option<Writer>>,
+}
+
+#[derive(Debug)]
+struct Writer {
+    jobs: mpsc::Sender<Box<dyn WriteJob>>,
+    thread: JoinHandle<()>,
+}
+
+impl Db {
+    /// Opens (creating and migrating) the database and starts its writer.
+    ///
+    /// # Errors
+    /// As [`super::open`].
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = open(path)?;
+        let (jobs, queue) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer_loop(conn, &queue))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                readers: Mutex::new(Vec::new()),
+                writer: Mutex::new(Some(Writer { jobs, thread })),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in the write transaction and returns its result once the
+    /// transaction has committed. If `f` fails, its changes are rolled back.
+    ///
+    /// # Errors
+    /// `f`'s error, a failed commit, or [`StoreError::WriterGone`].
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        {
+            let writer = self.inner.writer.lock().map_err(|_| StoreError::WriterGone)?;
+            let writer = writer.as_ref().ok_or(StoreError::WriterGone)?;
+            writer.jobs.send(Box::new(Job { f, reply })).map_err(|_| StoreError::WriterGone)?;
+        }
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs `f` on a read-only connection, inside one read transaction.
+    ///
+    /// # Errors
+    /// `f`'s error, or a connection that cannot be opened.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().ok().and_then(|mut pool| pool.pop());
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open_reader(&inner.path).map_err(E::from)?,
+            };
+            let result = match conn.unchecked_transaction() {
+                Ok(tx) => f(&tx),
+                Err(e) => Err(E::from(e.into())),
+            };
+            if let Ok(mut pool) = inner.readers.lock()
+                && pool.len() < MAX_IDLE_READERS
+            {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Panicked(e.to_string())))?
+    }
+
+    /// Stops the writer after the writes already queued, and waits for it.
+    /// Later writes fail with [`StoreError::WriterGone`].
+    pub fn close(&self) {
+        // Readers first: the last connection to close checkpoints the WAL
+        // into the database file, and only the writer can.
+        if let Ok(mut pool) = self.inner.readers.lock() {
+            pool.clear();
+        }
+        let writer = self.inner.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(Writer { jobs, thread }) = writer {
+            drop(jobs);
+            if thread.join().is_err() {
+                tracing::error!("the database writer thread panicked");
+            }
+        }
+    }
+}
+
+/// A queued write: run it in the open transaction, or give up on it.
+trait WriteJob: Send {
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Completion>;
+    fn abandon(self: Box<Self>, error: &StoreError);
+}
+
+/// A write that ran, waiting for the commit to be answered.
+trait Completion: Send {
+    fn failed(&self) -> bool;
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
+}
+
+struct Job<F, T, E> {
+    f: F,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+struct Done<T, E> {
+    result: Result<T, E>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> WriteJob for Job<F, T, E>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Completion> {
+        let Job { f, reply } = *self;
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
+            .unwrap_or_else(|panic| Err(E::from(StoreError::Panicked(panic_message(panic.as_ref())))));
+        Box::new(Done { result, reply })
+    }
+
+    fn abandon(self: Box<Self>, error: &StoreError) {
+        let _ = self.reply.send(Err(E::from(StoreError::Commit(error.to_string()))));
+    }
+}
+
+impl<T: Send, E: From<StoreError> + Send> Completion for Done<T, E> {
+    fn failed(&self) -> bool {
+        self.result.is_err()
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
+        let answer = match (self.result, commit) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(E::from(StoreError::Commit(e.to_string()))),
+        };
+        // The requester may have gone away; the write stands regardless.
+        let _ = self.reply.send(answer);
+    }
+}
+
+fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        run_group(&mut conn, group);
+    }
+}
+
+/// Runs a group of writes in one transaction, each in a savepoint.
+fn run_group(conn: &mut Connection, group: Vec<Box<dyn WriteJob>>) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let e = StoreError::from(e);
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            for job in group {
+                job.abandon(&e);
+            }
+            return;
+        }
+    };
+    let mut done: Vec<Box<dyn Completion>> = Vec::with_capacity(group.len());
+    let mut broken: Option<StoreError> = None;
+    for job in group {
+        if let Some(e) = &broken {
+            job.abandon(e);
+            continue;
+        }
+        if let Err(e) = tx.execute_batch("SAVEPOINT write") {
+            broken = Some(e.into());
+            job.abandon(broken.as_ref().unwrap_or(&StoreError::WriterGone));
+            continue;
+        }
+        let completion = job.run(&tx);
+        let end = if completion.failed() { "ROLLBACK TO write; RELEASE write" } else { "RELEASE write" };
+        if let Err(e) = tx.execute_batch(end) {
+            broken = Some(e.into());
+        }
+        done.push(completion);
+    }
+    let commit = match broken {
+        Some(e) => Err(e),
+        None => tx.commit().map_err(StoreError::from),
+    };
+    if let Err(e) = &commit {
+        tracing::error!(error = %e, writes = done.len(), "a write transaction failed and was rolled back");
+    }
+    for completion in done {
+        completion.finish(commit.as_ref().map(|_| ()));
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
+}

@@ -1,0 +1,124 @@
+//! Applying events and evaluations for users, inside one write transaction.
+//!
+//! Everything that decides an unlock is the core's [`Engine`]; this module
+//! only loads states, hands them events, and stores what comes back: the
+//! event row, the earned rows, the audit rows and the new state. The caller
+//! owns the transaction, so all of it commits together or not at all.
+
+use super::users::{User, user_by_name};
+use super::{StoreError, state, ts, unlocks};
+use achievements_core::{Engine, Event, EventError, Unlock, UserState};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+
+/// An event that passed the wire checks (see [`crate::intake`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvent {
+    /// The client's idempotency key.
+    pub id: String,
+    /// The user's name.
+    pub user: String,
+    pub event_type: String,
+    pub value: Option<i64>,
+    pub at: Timestamp,
+}
+
+/// What happened to one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored and applied; what it unlocked, in unlock order.
+    Applied(Vec<Unlock>),
+    /// An event with this id was accepted before; nothing changed.
+    Duplicate,
+    /// No user has this name; nothing stored.
+    UnknownUser,
+    /// The engine refused the event; nothing stored.
+    Refused(EventError),
+}
+
+struct Loaded {
+    user_id: i64,
+    state: UserState,
+    dirty: bool,
+}
+
+/// Applies `events` in order and stores every effect. `source` names the
+/// service that posted them; `received_at` is the server's clock.
+///
+/// # Errors
+/// SQLite errors (the caller rolls the transaction back).
+pub fn apply_events(
+    conn: &Connection,
+    engine: &Engine,
+    events: &[NewEvent],
+    source: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Outcome>, StoreError> {
+    let mut users: HashMap<&str, Option<Loaded>> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(events.len());
+    let mut seen = conn.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (id, user_id, type, value, at, received_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let received = ts(received_at);
+    for event in events {
+        if seen.query_row([&event.id], |_| Ok(())).optional()?.is_some() {
+            outcomes.push(Outcome::Duplicate);
+            continue;
+        }
+        if !users.contains_key(event.user.as_str()) {
+            let loaded = match user_by_name(conn, &event.user)? {
+                Some(user) => Some(Loaded { user_id: user.id, state: state::load(conn, engine, &user)?, dirty: false }),
+                None => None,
+            };
+            users.insert(event.user.as_str(), loaded);
+        }
+        let Some(loaded) = users.get_mut(event.user.as_str()).and_then(Option::as_mut) else {
+            outcomes.push(Outcome::UnknownUser);
+            continue;
+        };
+        let core_event = Event { event_type: &event.event_type, value: event.value, at: event.at };
+        match engine.apply(&mut loaded.state, &core_event) {
+            Err(refused) => outcomes.push(Outcome::Refused(refused)),
+            Ok(unlocked) => {
+                insert.execute(params![
+                    event.id,
+                    loaded.user_id,
+                    event.event_type,
+                    event.value,
+                    ts(event.at),
+                    received,
+                    source
+                ])?;
+                unlocks::record(conn, loaded.user_id, &unlocked, Some(&event.id), received_at)?;
+                loaded.dirty = true;
+                outcomes.push(Outcome::Applied(unlocked));
+            }
+        }
+    }
+    for loaded in users.values().flatten().filter(|l| l.dirty) {
+        state::save(conn, engine, loaded.user_id, &loaded.state, received_at)?;
+    }
+    Ok(outcomes)
+}
+
+/// Re-evaluates a user at `now` (the plan's retroactive award) and stores
+/// what unlocked; returns the new state with the unlocks.
+///
+/// # Errors
+/// SQLite errors.
+pub fn evaluate_user(
+    conn: &Connection,
+    engine: &Engine,
+    user: &User,
+    now: Timestamp,
+) -> Result<(UserState, Vec<Unlock>), StoreError> {
+    let mut state = state::load(conn, engine, user)?;
+    let unlocked = engine.evaluate(&mut state, now);
+    if !unlocked.is_empty() {
+        unlocks::record(conn, user.id, &unlocked, None, now)?;
+        state::save(conn, engine, user.id, &state, now)?;
+    }
+    Ok((state, unlocked))
+}

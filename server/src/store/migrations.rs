@@ -1,0 +1,168 @@
+//! Versioned schema migrations, tracked in `PRAGMA user_version`.
+//!
+//! Migration `n` (1-based) takes a database from version `n - 1` to `n`.
+//! Each runs in its own `BEGIN IMMEDIATE` transaction together with the
+//! version bump, so a crash mid-migration leaves the previous version intact
+//! and two processes starting at once cannot both migrate. Append new
+//! migrations at the end; never edit one that has shipped.
+
+use super::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Every migration, in order. The schema is documented in `docs/server.md`.
+const MIGRATIONS: &[&str] = &[V1_INITIAL];
+
+/// The schema version this build writes.
+pub const LATEST: u32 = MIGRATIONS.len() as u32;
+
+const V1_INITIAL: &str = r"
+-- Every definition ever loaded. Definitions removed from the catalog file
+-- stay (retired = 1, is_active = 0): earned badges keep their names.
+CREATE TABLE achievements (
+    key         TEXT PRIMARY KEY,
+    position    INTEGER NOT NULL,
+    definition  TEXT NOT NULL,
+    is_active   INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+    retired     INTEGER NOT NULL DEFAULT 0 CHECK (retired IN (0, 1)),
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    timezone       TEXT NOT NULL,
+    is_admin       INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+    public_profile INTEGER NOT NULL DEFAULT 1 CHECK (public_profile IN (0, 1)),
+    created_at     TEXT NOT NULL
+) STRICT;
+
+-- Bearer tokens, by SHA-256 of the token text. A token belongs to a user or
+-- to a service (which may post events), never both.
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY,
+    hash        BLOB NOT NULL UNIQUE,
+    user_id     INTEGER REFERENCES users(id),
+    service     TEXT,
+    created_at  TEXT NOT NULL,
+    CHECK ((user_id IS NULL) <> (service IS NULL))
+) STRICT;
+
+-- The core's StateSnapshot of each user, as JSON (see store/state.rs).
+CREATE TABLE user_state (
+    user_id     INTEGER PRIMARY KEY REFERENCES users(id),
+    snapshot    TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE earned (
+    user_id             INTEGER NOT NULL REFERENCES users(id),
+    achievement_key     TEXT NOT NULL REFERENCES achievements(key),
+    earned_at           TEXT NOT NULL,
+    progress_at_unlock  INTEGER NOT NULL,
+    cause               TEXT NOT NULL,
+    PRIMARY KEY (user_id, achievement_key)
+) STRICT, WITHOUT ROWID;
+
+-- Every accepted event, append-only. `id` is the client's idempotency key.
+CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    user_id      INTEGER NOT NULL REFERENCES users(id),
+    type         TEXT NOT NULL,
+    value        INTEGER,
+    at           TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    source       TEXT NOT NULL
+) STRICT;
+CREATE INDEX events_by_user ON events (user_id, seq);
+
+-- Every unlock, append-only: what, when, why, and the event that caused it
+-- (NULL for a retroactive evaluation).
+CREATE TABLE unlock_audit (
+    seq                 INTEGER PRIMARY KEY,
+    user_id             INTEGER NOT NULL REFERENCES users(id),
+    achievement_key     TEXT NOT NULL REFERENCES achievements(key),
+    earned_at           TEXT NOT NULL,
+    cause               TEXT NOT NULL,
+    event_id            TEXT REFERENCES events(id),
+    progress_at_unlock  INTEGER NOT NULL,
+    recorded_at         TEXT NOT NULL
+) STRICT;
+CREATE INDEX unlock_audit_by_user ON unlock_audit (user_id, seq);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER unlock_audit_no_update BEFORE UPDATE ON unlock_audit
+BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
+CREATE TRIGGER unlock_audit_no_delete BEFORE DELETE ON unlock_audit
+BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
+";
+
+/// The schema version of an open database.
+///
+/// # Errors
+/// SQLite errors.
+pub fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Brings the database to [`LATEST`]; returns the version it started at.
+///
+/// # Errors
+/// [`StoreError::SchemaTooNew`] for a database written by a newer build;
+/// SQLite errors otherwise (the failed migration is rolled back).
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let start = version(conn)?;
+    if start > LATEST {
+        return Err(StoreError::SchemaTooNew { found: start, known: LATEST });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate() {
+        let target = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read under the write lock: another process may have migrated.
+        if version(&tx)? >= target {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", target)?;
+        tx.commit()?;
+    }
+    Ok(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_a_fresh_database_once() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        assert_eq!(migrate(&mut conn).expect("first migration"), 0);
+        assert_eq!(version(&conn).expect("version"), LATEST);
+        assert_eq!(migrate(&mut conn).expect("second run is a no-op"), LATEST);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        conn.pragma_update(None, "user_version", LATEST + 1).expect("set version");
+        assert!(matches!(migrate(&mut conn), Err(StoreError::SchemaTooNew { .. })));
+    }
+
+    #[test]
+    fn the_event_log_is_append_only() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        migrate(&mut conn).expect("migrate");
+        conn.execute_batch(
+            "INSERT INTO users (name, timezone, created_at) VALUES ('a', 'UTC', 'now');
+             INSERT INTO events (id, user_id, type, at, received_at, source) VALUES ('e1', 1, 't', 'x', 'y', 's');",
+        )
+        .expect("inserts");
+        let err = conn.execute("DELETE FROM events", []).expect_err("deleting is refused");
+        assert!(err.to_string().contains("append-only"), "{err}");
+        assert!(conn.execute("UPDATE events SET value = 3", []).is_err());
+    }
+}

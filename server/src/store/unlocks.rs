@@ -1,0 +1,51 @@
+//! Earned achievements and the unlock audit log.
+//!
+//! `earned` has one row per user and achievement (its primary key), so even
+//! a bug that tried to award a badge twice would fail the transaction rather
+//! than store it twice. `unlock_audit` is append-only and records why.
+
+use super::{StoreError, ts};
+use achievements_core::Unlock;
+use jiff::Timestamp;
+use rusqlite::{Connection, params};
+
+/// Records the unlocks of one step for a user: the earned rows and their
+/// audit entries. `event_id` is `None` for a retroactive evaluation.
+///
+/// # Errors
+/// SQLite errors, including a constraint error for a badge already earned.
+pub fn record(
+    conn: &Connection,
+    user_id: i64,
+    unlocks: &[Unlock],
+    event_id: Option<&str>,
+    recorded_at: Timestamp,
+) -> Result<(), StoreError> {
+    if unlocks.is_empty() {
+        return Ok(());
+    }
+    let mut earned = conn.prepare_cached(
+        "INSERT INTO earned (user_id, achievement_key, earned_at, progress_at_unlock, cause)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut audit = conn.prepare_cached(
+        "INSERT INTO unlock_audit (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let recorded_at = ts(recorded_at);
+    for unlock in unlocks {
+        let r = &unlock.record;
+        let earned_at = ts(r.earned_at);
+        earned.execute(params![user_id, unlock.key, earned_at, r.progress_at_unlock, r.cause.as_str()])?;
+        audit.execute(params![
+            user_id,
+            unlock.key,
+            earned_at,
+            r.cause.as_str(),
+            event_id,
+            r.progress_at_unlock,
+            recorded_at
+        ])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! Users and their bearer tokens.
+
+use super::{StoreError, ts};
+use crate::token;
+use achievements_core::StateSnapshot;
+use jiff::Timestamp;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+/// A user as the API sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    /// IANA name; decides what a "day" is for streaks.
+    pub timezone: String,
+    pub is_admin: bool,
+}
+
+/// Who a bearer token belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenOwner {
+    User(User),
+    /// A platform service, allowed to post events.
+    Service(String),
+}
+
+/// Whom to issue a token for.
+#[derive(Clone, Copy, Debug)]
+pub enum TokenFor<'a> {
+    User(&'a User),
+    Service(&'a str),
+}
+
+/// `true` for a valid user or service name: 1 to 150 letters, digits and
+/// `@ . + - _` (the platform's username rule).
+pub fn is_valid_name(name: &str) -> bool {
+    (1..=150).contains(&name.chars().count())
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
+}
+
+/// Creates a user and their empty state. `timezone` must already be a valid
+/// IANA name (the caller checks it with the core's `time_zone`).
+///
+/// # Errors
+/// [`StoreError::UserExists`]; SQLite errors.
+pub fn create_user(
+    conn: &Connection,
+    name: &str,
+    timezone: &str,
+    is_admin: bool,
+    now: Timestamp,
+) -> Result<User, StoreError> {
+    let inserted = conn.execute(
+        "INSERT INTO users (name, timezone, is_admin, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![name, timezone, is_admin, ts(now)],
+    );
+    match inserted {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+            return Err(StoreError::UserExists(name.to_owned()));
+        }
+        other => other?,
+    };
+    let user = User { id: conn.last_insert_rowid(), name: name.to_owned(), timezone: timezone.to_owned(), is_admin };
+    let snapshot = StateSnapshot { timezone: timezone.to_owned(), ..StateSnapshot::default() };
+    super::state::save_snapshot(conn, user.id, &snapshot, now)?;
+    Ok(user)
+}
+
+/// The user with this name, if any.
+///
+/// # Errors
+/// SQLite errors.
+pub fn user_by_name(conn: &Connection, name: &str) -> Result<Option<User>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = ?1")?
+        .query_row([name], |r| Ok(User { id: r.get(0)?, name: r.get(1)?, timezone: r.get(2)?, is_admin: r.get(3)? }))
+        .optional()?)
+}
+
+/// Issues a new token and stores its hash; returns the token text, which
+/// exists nowhere else afterwards.
+///
+/// # Errors
+/// SQLite errors, or a failing random source.
+pub fn add_token(conn: &Connection, owner: TokenFor<'_>, now: Timestamp) -> Result<String, StoreError> {
+    let token = token::generate()?;
+    let (user_id, service) = match owner {
+        TokenFor::User(user) => (Some(user.id), None),
+        TokenFor::Service(name) => (None, Some(name)),
+    };
+    conn.execute(
+        "INSERT INTO tokens (hash, user_id, service, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token::hash(&token).as_slice(), user_id, service, ts(now)],
+    )?;
+    Ok(token)
+}
+
+/// Whom `token` belongs to, or `None` for an unknown token.
+///
+/// # Errors
+/// SQLite errors.
+pub fn token_owner(conn: &Connection, token: &str) -> Result<Option<TokenOwner>, StoreError> {
+    let hash = token::hash(token);
+    Ok(conn
+        .prepare_cached(
+            "SELECT t.service, u.id, u.name, u.timezone, u.is_admin
+             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
+        )?
+        .query_row([hash.as_slice()], |r| {
+            Ok(match r.get::<_, Option<String>>(0)? {
+                Some(service) => TokenOwner::Service(service),
+                None => {
+                    TokenOwner::User(User { id: r.get(1)?, name: r.get(2)?, timezone: r.get(3)?, is_admin: r.get(4)? })
+                }
+            })
+        })
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        super::super::migrations::migrate(&mut conn).expect("migrate");
+        conn
+    }
+
+    fn now() -> Timestamp {
+        "2026-03-01T10:00:00Z".parse().expect("timestamp")
+    }
+
+    #[test]
+    fn tokens_resolve_to_their_owner_and_are_stored_hashed() {
+        let conn = db();
+        let alice = create_user(&conn, "alice", "Europe/Paris", false, now()).expect("create");
+        let user_token = add_token(&conn, TokenFor::User(&alice), now()).expect("token");
+        let service_token = add_token(&conn, TokenFor::Service("platform"), now()).expect("token");
+        assert_eq!(token_owner(&conn, &user_token).expect("query"), Some(TokenOwner::User(alice)));
+        assert_eq!(token_owner(&conn, &service_token).expect("query"), Some(TokenOwner::Service("platform".into())));
+        assert_eq!(token_owner(&conn, "ach_nope").expect("query"), None);
+        let stored: i64 = conn
+            .query_row("SELECT count(*) FROM tokens WHERE hash = ?1", [user_token.as_bytes()], |r| r.get(0))
+            .expect("query");
+        assert_eq!(stored, 0, "the token text itself is never stored");
+    }
+
+    #[test]
+    fn user_names_are_unique() {
+        let conn = db();
+        create_user(&conn, "bob", "UTC", false, now()).expect("create");
+        assert!(matches!(create_user(&conn, "bob", "UTC", true, now()), Err(StoreError::UserExists(_))));
+    }
+
+    #[test]
+    fn names_follow_the_platform_rule() {
+        for ok in ["alice", "a.b+c@d-e_f", "Zoë"] {
+            assert!(is_valid_name(ok), "{ok}");
+        }
+        for bad in ["", "has space", "semi;colon", &"x".repeat(151)] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+    }
+}
