@@ -19,12 +19,12 @@ use crate::auth::{Caller, Credentials, authenticate, subject, viewer};
 use crate::store::state;
 use crate::store::users::User;
 use achievements_core::UserState;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -110,19 +110,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
     }
 }
 
-/// The request body, once the caller is known to be allowed to send it:
-/// size-limited (413) and, when a content type is given, JSON (415).
+/// How much of an oversized body is read (and thrown away) before the 413,
+/// so that the client, still sending, gets the answer rather than a reset
+/// connection. Beyond this the connection is simply closed.
+const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads a request body, once the caller is known to be allowed to send
+/// one: at most [`MAX_BODY_BYTES`] (413 otherwise) and, when a content type
+/// is given, JSON (415 otherwise).
 ///
 /// # Errors
 /// 413, 415, or 400 when the body could not be read.
-pub fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }
-        } else {
-            ApiError::Parse(format!("Could not read the request body: {}", rejection.body_text()))
-        }
-    })?;
+pub async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let text = content_type.to_str().unwrap_or("");
         let mime = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -130,7 +129,30 @@ pub fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Re
             return Err(ApiError::UnsupportedMediaType(text.to_owned()));
         }
     }
-    Ok(body)
+    let too_large = ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_DRAINED_BYTES) {
+        return Err(too_large);
+    }
+    let mut body = body;
+    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(MAX_BODY_BYTES));
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::Parse(format!("Could not read the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            total = total.saturating_add(data.len());
+            if total <= MAX_BODY_BYTES {
+                buffer.extend_from_slice(&data);
+            } else if total > MAX_DRAINED_BYTES {
+                return Err(too_large);
+            }
+        }
+    }
+    if total > MAX_BODY_BYTES {
+        return Err(too_large);
+    }
+    Ok(Bytes::from(buffer))
 }
 
 /// A JSON response, serialized in place (responses borrow the catalog).

@@ -10,9 +10,8 @@ use crate::auth::{Credentials, require_service};
 use crate::intake::{EventResult, parse_body};
 use crate::store::intake::apply_events;
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use serde::Serialize;
 use std::sync::Arc;
@@ -29,12 +28,12 @@ pub async fn post_events(
     State(app): State<AppState>,
     credentials: Credentials,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<EventsResponse>, ApiError> {
     // Who first: an unauthenticated caller learns nothing about the body.
     let caller = load_caller(&app, credentials).await?;
     let source = require_service(&caller)?.to_owned();
-    let body = json_body(&headers, body)?;
+    let body = json_body(&headers, body).await?;
     let now = app.now();
     let checked = parse_body(&body, now)?;
 

@@ -175,10 +175,12 @@ pub fn sync(conn: &Connection, file: &Catalog, now: Timestamp) -> Result<Synced,
                     (true, false) => changes.deactivated.push(def.key.clone()),
                     (false, true) => changes.reactivated.push(def.key.clone()),
                     _ if old.definition != json => changes.changed.push(def.key.clone()),
-                    _ if old.position != to_i64(position) => {}
                     _ => {
+                        // Same definition; only its place in the file may have moved.
                         changes.unchanged += 1;
-                        continue;
+                        if old.position == to_i64(position) {
+                            continue;
+                        }
                     }
                 }
             }
