@@ -1,0 +1,207 @@
+//! `AchievementEngine`: the core's [`Engine`] for one catalog, seen from JS.
+//!
+//! Every method takes the user's state as a `StateSnapshot` object and
+//! returns plain objects; nothing is kept between calls except the compiled
+//! catalog, so a page can hold one engine and pass whatever state it has.
+//! Each method converts its arguments (`convert`), calls the core once, and
+//! converts the answer back: no rule is decided here.
+
+use crate::convert::{self, AchievementItem, ExplanationOut, ProgressOut, StateOut, StepOut};
+use crate::error::ApiError;
+use achievements_core::{Diagnostic, Engine, describe_criteria, time_zone};
+use wasm_bindgen::prelude::*;
+
+/// The rules of one catalog. Build it once per catalog; it is immutable.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct AchievementEngine {
+    engine: Engine,
+    warnings: Vec<Diagnostic>,
+}
+
+#[wasm_bindgen]
+impl AchievementEngine {
+    /// Loads and validates a catalog (JSON text, or an object of the same
+    /// shape, e.g. the server's public catalog). Throws a `CatalogError`
+    /// listing every located problem when it is invalid.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string | CatalogFile")] catalog: JsValue,
+    ) -> Result<AchievementEngine, JsValue> {
+        let text = convert::catalog_text(&catalog)?;
+        let (engine, warnings) = Engine::from_json(&text).map_err(ApiError::Catalog)?;
+        Ok(AchievementEngine { engine, warnings })
+    }
+
+    /// Warnings found while loading the catalog (it is valid regardless).
+    #[wasm_bindgen(getter, unchecked_return_type = "Diagnostic[]")]
+    pub fn warnings(&self) -> JsValue {
+        convert::diagnostics_to_js(&self.warnings)
+    }
+
+    /// Every achievement in catalog order, with the user's progress at `now`
+    /// (the plan's `Achievement` items). Secrets the catalog only knows as
+    /// placeholders come last: key = placeholder id, `isSecret: true`, empty
+    /// texts and no progress.
+    #[wasm_bindgen(unchecked_return_type = "Achievement[]")]
+    pub fn achievements(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let state = convert::user_state(&self.engine, &state)?;
+        let now = convert::instant("now", &now)?;
+        let catalog = self.engine.catalog();
+        let items = js_sys::Array::new_with_length(
+            u32::try_from(catalog.achievements.len() + catalog.secret_placeholders.len()).unwrap_or(u32::MAX),
+        );
+        let mut i = 0;
+        for (index, def) in catalog.achievements.iter().enumerate() {
+            let progress = self.engine.progress_at(&state, index, now);
+            let earned = self.engine.earned(&state, &def.key);
+            items.set(i, convert::to_js(&AchievementItem::definition(def, progress, earned)));
+            i += 1;
+        }
+        for placeholder in &catalog.secret_placeholders {
+            let earned = self.engine.earned(&state, &placeholder.id);
+            items.set(i, convert::to_js(&AchievementItem::placeholder(placeholder, earned)));
+            i += 1;
+        }
+        Ok(items.into())
+    }
+
+    /// Progress toward one achievement at `now` (the plan's
+    /// `calculate_progress`): `{current, target, percent, earned}`.
+    #[wasm_bindgen(unchecked_return_type = "Progress")]
+    pub fn progress(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+        key: &str,
+        #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let state = convert::user_state(&self.engine, &state)?;
+        let now = convert::instant("now", &now)?;
+        let progress = self.engine.progress(&state, key, now).ok_or_else(|| unknown(key))?;
+        Ok(convert::to_js(&ProgressOut::from(progress)))
+    }
+
+    /// What `event` would unlock, cascades included, without changing
+    /// anything. Throws an `EventError` (the core's message) if the event
+    /// would be refused.
+    #[wasm_bindgen(unchecked_return_type = "Unlock[]")]
+    pub fn preview(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AchievementEvent")] event: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let state = convert::user_state(&self.engine, &state)?;
+        let event = convert::event(&event)?;
+        let unlocked = self.engine.preview(&state, &event.as_event()).map_err(ApiError::from)?;
+        Ok(convert::to_js(&convert::unlocks(unlocked)))
+    }
+
+    /// Applies `event`: the new state and what it unlocked, in the order it
+    /// happened. The state passed in is not modified. Throws an `EventError`
+    /// (the core's message) if the event is refused.
+    #[wasm_bindgen(unchecked_return_type = "StepResult")]
+    pub fn apply(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AchievementEvent")] event: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let mut state = convert::user_state(&self.engine, &state)?;
+        let event = convert::event(&event)?;
+        let unlocked = self.engine.apply(&mut state, &event.as_event()).map_err(ApiError::from)?;
+        Ok(self.step(&state, unlocked))
+    }
+
+    /// Retroactive award at `at` (the plan's
+    /// `award_retroactive_achievements`): the new state and what unlocked
+    /// (cause `evaluation`). Running it twice unlocks nothing more.
+    #[wasm_bindgen(unchecked_return_type = "StepResult")]
+    pub fn evaluate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant")] at: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let mut state = convert::user_state(&self.engine, &state)?;
+        let at = convert::instant("at", &at)?;
+        let unlocked = self.engine.evaluate(&mut state, at);
+        Ok(self.step(&state, unlocked))
+    }
+
+    /// Why achievement `key` is locked, or how it was unlocked, at `now`.
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+        key: &str,
+        #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let state = convert::user_state(&self.engine, &state)?;
+        let now = convert::instant("now", &now)?;
+        let explanation = self.engine.explain(&state, key, now).ok_or_else(|| unknown(key))?;
+        Ok(convert::to_js(&ExplanationOut::from(explanation)))
+    }
+
+    /// The unlock condition of `key` in words ("project count ≥ 5").
+    #[wasm_bindgen(js_name = describeCriteria)]
+    pub fn describe_criteria(&self, key: &str) -> Result<String, JsValue> {
+        let def = self.engine.catalog().definition(key).ok_or_else(|| unknown(key))?;
+        Ok(describe_criteria(def))
+    }
+
+    /// A fresh state (every counter 0, nothing earned) in an IANA time zone
+    /// (default UTC). Throws a `StateError` for an unknown zone.
+    #[wasm_bindgen(js_name = newState, unchecked_return_type = "StateSnapshot")]
+    pub fn new_state(&self, timezone: Option<String>) -> Result<JsValue, JsValue> {
+        let tz = time_zone(timezone.as_deref().unwrap_or("UTC")).map_err(ApiError::from)?;
+        Ok(convert::to_js(&StateOut(self.engine.snapshot(&self.engine.new_state(tz)))))
+    }
+
+    /// The state as the engine reads it: checked (time zone, dates) and
+    /// normalized (streak fields derived from their days, zero counters
+    /// left out). Throws a `StateError` or `InputError` when unusable.
+    #[wasm_bindgen(js_name = normalizeState, unchecked_return_type = "StateSnapshot")]
+    pub fn normalize_state(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let state = convert::user_state(&self.engine, &state)?;
+        Ok(convert::to_js(&StateOut(self.engine.snapshot(&state))))
+    }
+
+    /// The event types of the catalog, sorted.
+    #[wasm_bindgen(js_name = eventTypes)]
+    pub fn event_types(&self) -> Vec<String> {
+        self.engine.catalog().events.keys().cloned().collect()
+    }
+
+    /// The tracking fields (counters) of the catalog, sorted.
+    #[wasm_bindgen(js_name = trackingFields)]
+    pub fn tracking_fields(&self) -> Vec<String> {
+        self.engine.field_names().map(str::to_owned).collect()
+    }
+
+    /// The keys of every definition, in catalog order (placeholders excluded).
+    pub fn keys(&self) -> Vec<String> {
+        self.engine.catalog().achievements.iter().map(|d| d.key.clone()).collect()
+    }
+
+    /// The catalog a client may see, as JSON text: secret definitions become
+    /// opaque placeholders (what the server's public catalog endpoint sends).
+    #[wasm_bindgen(js_name = publicCatalog)]
+    pub fn public_catalog(&self) -> String {
+        self.engine.catalog().public_view().catalog.to_json_pretty()
+    }
+}
+
+impl AchievementEngine {
+    fn step(&self, state: &achievements_core::UserState, unlocked: Vec<achievements_core::Unlock>) -> JsValue {
+        convert::to_js(&StepOut { state: StateOut(self.engine.snapshot(state)), unlocked: convert::unlocks(unlocked) })
+    }
+}
+
+fn unknown(key: &str) -> ApiError {
+    ApiError::UnknownAchievement(key.to_owned())
+}

@@ -1,0 +1,27 @@
+//! The achievement rules for JavaScript: a thin wasm-bindgen adapter over
+//! `achievements-core`, so the web page computes progress bars and previews
+//! unlocks with exactly the server's rules.
+//!
+//! Nothing here decides an unlock: every method converts its arguments, calls
+//! the core once and converts the answer back. Only this crate knows
+//! `JsValue`; the core knows nothing of wasm-bindgen.
+//!
+//! # Layout
+//! - [`engine`]: `AchievementEngine`, one catalog's rules (list with
+//!   progress, preview, apply, evaluate, explain).
+//! - [`validate`]: `validateCatalog` and `categories`, which need no engine.
+//! - `convert`: every JS ↔ core conversion and the output DTOs.
+//! - `error`: the JS-visible errors (`CatalogError`, `EventError`, …).
+//! - `types`: the TypeScript types of the generated `.d.ts`.
+//!
+//! `wasm/README.md` documents the JS API; `scripts/wasm-build.sh` builds it.
+
+pub mod engine;
+pub mod validate;
+
+mod convert;
+mod error;
+mod types;
+
+pub use engine::AchievementEngine;
+pub use validate::{categories, validate_catalog};
