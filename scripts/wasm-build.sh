@@ -4,9 +4,19 @@
 #
 # Idempotent: installs what is missing at the right versions (the wasm32
 # target, wasm-bindgen-cli matching Cargo.lock, wasm-pack 0.15.1, the npm
-# tools in www/), then builds. Respects CARGO_TARGET_DIR. Needs only
-# rustup, cargo, node and npm; see wasm/README.md.
+# tools in www/), then builds unless wasm/pkg is newer than every input
+# (`--force` rebuilds anyway). Respects CARGO_TARGET_DIR. Needs only rustup,
+# cargo, node and npm; see wasm/README.md.
+#
+#   scripts/wasm-build.sh [--force]
 set -euo pipefail
+
+force=false
+case "${1:-}" in
+    --force) force=true ;;
+    "") ;;
+    *) echo "usage: $0 [--force]" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -51,6 +61,14 @@ export PATH="$root/www/node_modules/.bin:$PATH"
 
 # --- build -----------------------------------------------------------------
 
+wasm=wasm/pkg/achievements_wasm_bg.wasm
+inputs=(Cargo.toml Cargo.lock core/Cargo.toml core/src fixtures/achievements.json wasm/Cargo.toml wasm/src scripts/wasm-build.sh)
+if ! $force && [ -f "$wasm" ] && [ -f wasm/pkg/achievements_wasm.d.ts ] \
+    && [ -z "$(find "${inputs[@]}" -newer "$wasm" -print -quit)" ]; then
+    log "wasm/pkg is up to date ($(gzip -9 -c "$wasm" | wc -c) bytes gzipped); --force rebuilds"
+    exit 0
+fi
+
 # Size-first settings for this build only (the workspace's release profile
 # serves the native binaries): smallest code, whole-program LTO, no unwinding.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
@@ -68,5 +86,4 @@ wasm-pack --quiet build wasm --release --target web --out-dir pkg --mode no-inst
 sed -i -E '/^ *(readonly|export const) [A-Za-z0-9_]+: \(/ s/\bany\b/unknown/g' \
     wasm/pkg/achievements_wasm.d.ts wasm/pkg/achievements_wasm_bg.wasm.d.ts
 
-wasm=wasm/pkg/achievements_wasm_bg.wasm
 log "done: $wasm $(wc -c <"$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"

@@ -54,11 +54,42 @@ pub(crate) fn user_state(engine: &Engine, state: &JsValue) -> Result<UserState, 
     let snapshot = if state.is_undefined() || state.is_null() {
         StateSnapshot::default()
     } else {
-        let input: StateInput =
-            serde_wasm_bindgen::from_value(state.clone()).map_err(|e| ApiError::input("state", e))?;
+        only_fields(state, STATE_FIELDS, "state")?;
+        if let Some(earned) = js_sys::Reflect::get(state, &"earned".into()).ok().and_then(|e| e.dyn_into().ok()) {
+            for record in js_sys::Object::values(&earned).iter() {
+                only_fields(&record, EARNED_FIELDS, "state.earned")?;
+            }
+        }
+        let input: StateInput = serde_wasm_bindgen::from_value(state.clone()).map_err(|e| from_serde("state", &e))?;
         input.into_snapshot()?
     };
     Ok(engine.state_from_snapshot(&snapshot)?)
+}
+
+const STATE_FIELDS: &[&str] = &["timezone", "stats", "streak_days", "earned"];
+const EARNED_FIELDS: &[&str] = &["earned_at", "progress_at_unlock", "cause"];
+const EVENT_FIELDS: &[&str] = &["type", "value", "at"];
+
+/// serde-wasm-bindgen reads only the fields a struct names, so unknown ones
+/// (typos) are refused here, as the core refuses them in files.
+fn only_fields(value: &JsValue, allowed: &[&str], what: &'static str) -> Result<(), ApiError> {
+    let Some(object) = value.dyn_ref::<js_sys::Object>() else { return Ok(()) };
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(ApiError::input(
+                what,
+                format!("unknown field `{key}` (expected one of: {})", allowed.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A serde-wasm-bindgen error's message, without the `Error: ` it starts with.
+fn from_serde(what: &'static str, error: &serde_wasm_bindgen::Error) -> ApiError {
+    let text = error.to_string();
+    ApiError::input(what, text.strip_prefix("Error: ").unwrap_or(&text))
 }
 
 /// A `StateSnapshot` as JS passes it. Dates and instants are read as text
@@ -144,7 +175,8 @@ impl OwnedEvent {
 }
 
 pub(crate) fn event(event: &JsValue) -> Result<OwnedEvent, ApiError> {
-    let input: EventInput = serde_wasm_bindgen::from_value(event.clone()).map_err(|e| ApiError::input("event", e))?;
+    only_fields(event, EVENT_FIELDS, "event")?;
+    let input: EventInput = serde_wasm_bindgen::from_value(event.clone()).map_err(|e| from_serde("event", &e))?;
     let at = instant("event.at", &input.at)?;
     Ok(OwnedEvent { event_type: input.event_type, value: input.value, at })
 }
