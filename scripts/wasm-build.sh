@@ -62,7 +62,7 @@ export PATH="$root/www/node_modules/.bin:$PATH"
 # --- build -----------------------------------------------------------------
 
 wasm=wasm/pkg/achievements_wasm_bg.wasm
-inputs=(Cargo.toml Cargo.lock core/Cargo.toml core/src fixtures/achievements.json wasm/Cargo.toml wasm/src scripts/wasm-build.sh)
+inputs=(Cargo.toml Cargo.lock core/Cargo.toml core/src fixtures/achievements.json wasm/Cargo.toml wasm/src wasm/js scripts/wasm-build.sh)
 if ! $force && [ -f "$wasm" ] && [ -f wasm/pkg/achievements_wasm.d.ts ] \
     && [ -z "$(find "${inputs[@]}" -newer "$wasm" -print -quit)" ]; then
     log "wasm/pkg is up to date ($(gzip -9 -c "$wasm" | wc -c) bytes gzipped); --force rebuilds"

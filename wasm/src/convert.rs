@@ -1,24 +1,29 @@
-//! Every conversion between JS values and core types, in one place.
+//! Every conversion between JS values and core types, in one place (with
+//! its JS half, `js/interop.js`).
 //!
-//! Inputs are read with serde-wasm-bindgen into the core's own wire types
-//! (`StateSnapshot`) or small input structs here, and every malformed input
-//! becomes an [`ApiError::Input`] naming the argument. Outputs are DTOs: the
-//! shapes promised by the TypeScript types in `types.rs`, serialized with
-//! plain objects for maps. Integers that may exceed 2^53 go through
-//! [`Int64`] so they round-trip exactly (a `bigint` beyond the safe range).
+//! Inputs: argument objects (states, events) cross as JSON text, written by
+//! `toJson` (bigints as `{"$bigint": "…"}`) and read with serde_json into
+//! the input structs here, then into the core's own types (`StateSnapshot`,
+//! `Event`); every malformed input becomes an [`ApiError::Input`] naming the
+//! argument. Outputs are DTOs, the shapes promised by the TypeScript types in
+//! `types.rs`, made with serde-wasm-bindgen (maps as plain objects); integers
+//! that may exceed 2^53 go through [`Int64`] so they round-trip exactly (a
+//! `bigint` beyond the safe range). The listing's items are assembled in JS
+//! by `assembleItems` from static parts made once and numbers from the core.
 
 use crate::error::ApiError;
 use achievements_core::explain::PrerequisiteStatus;
 use achievements_core::state::DateRange;
 use achievements_core::{
-    Blocker, Category, Cause, Definition, Diagnostic, EarnedRecord, Engine, Explanation, Placeholder, Progress,
-    StateSnapshot, Unlock, UserState, parse_instant,
+    Blocker, Catalog, Category, Cause, Definition, Diagnostic, EarnedRecord, Engine, Explanation, Placeholder,
+    Progress, StateSnapshot, Unlock, UserState, parse_instant,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Maps become plain objects; `None` fields are skipped by the DTOs.
@@ -54,65 +59,114 @@ pub(crate) fn user_state(engine: &Engine, state: &JsValue) -> Result<UserState, 
     let snapshot = if state.is_undefined() || state.is_null() {
         StateSnapshot::default()
     } else {
-        only_fields(state, STATE_FIELDS, "state")?;
-        if let Some(earned) = js_sys::Reflect::get(state, &"earned".into()).ok().and_then(|e| e.dyn_into().ok()) {
-            for record in js_sys::Object::values(&earned).iter() {
-                only_fields(&record, EARNED_FIELDS, "state.earned")?;
-            }
-        }
-        let input: StateInput = serde_wasm_bindgen::from_value(state.clone()).map_err(|e| from_serde("state", &e))?;
-        input.into_snapshot()?
+        from_json::<StateInput>("state", state)?.into_snapshot()?
     };
     Ok(engine.state_from_snapshot(&snapshot)?)
 }
 
-const STATE_FIELDS: &[&str] = &["timezone", "stats", "streak_days", "earned"];
-const EARNED_FIELDS: &[&str] = &["earned_at", "progress_at_unlock", "cause"];
-const EVENT_FIELDS: &[&str] = &["type", "value", "at"];
-
-/// serde-wasm-bindgen reads only the fields a struct names, so unknown ones
-/// (typos) are refused here, as the core refuses them in files.
-fn only_fields(value: &JsValue, allowed: &[&str], what: &'static str) -> Result<(), ApiError> {
-    let Some(object) = value.dyn_ref::<js_sys::Object>() else { return Ok(()) };
-    for key in js_sys::Object::keys(object).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !allowed.contains(&key.as_str()) {
-            return Err(ApiError::input(
-                what,
-                format!("unknown field `{key}` (expected one of: {})", allowed.join(", ")),
-            ));
-        }
+/// Reads a JS object through JSON text (`js/interop.js` writes bigints as
+/// `{"$bigint": "…"}`): one crossing of the boundary and serde_json, several
+/// times faster than reading a state with hundreds of earned badges field
+/// by field, and unknown fields are refused like in the core's files.
+fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, value: &JsValue) -> Result<T, ApiError> {
+    if !value.is_object() {
+        return Err(ApiError::input(what, "expected an object"));
     }
-    Ok(())
+    let text = to_json(value).map_err(|_| ApiError::input(what, "cannot be read (a cycle?)"))?;
+    serde_json::from_str(&text).map_err(|e| {
+        // The position is in text the caller never saw: leave it out.
+        let message = e.to_string();
+        ApiError::input(what, message.find(" at line ").map_or(message.as_str(), |i| &message[..i]))
+    })
 }
 
-/// A serde-wasm-bindgen error's message, without the `Error: ` it starts with.
-fn from_serde(what: &'static str, error: &serde_wasm_bindgen::Error) -> ApiError {
-    let text = error.to_string();
-    ApiError::input(what, text.strip_prefix("Error: ").unwrap_or(&text))
+/// A 64-bit integer from JS: a number that is a safe integer, or a bigint.
+/// A number beyond 2^53 may already have been rounded, so it is refused.
+struct IntInput(i64);
+
+impl<'de> Deserialize<'de> for IntInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        struct IntVisitor;
+        impl<'de> Visitor<'de> for IntVisitor {
+            type Value = IntInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer (a number up to 2^53, or a bigint)")
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<IntInput, E> {
+                if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
+                    Ok(IntInput(v))
+                } else {
+                    Err(E::custom(format_args!("{v} is beyond 2^53 as a number; pass it as a bigint")))
+                }
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<IntInput, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IntInput, A::Error> {
+                match (map.next_entry::<String, String>()?, map.next_key::<String>()?) {
+                    (Some((tag, digits)), None) if tag == "$bigint" => digits
+                        .parse()
+                        .map(IntInput)
+                        .map_err(|_| A::Error::custom(format_args!("bigint {digits} does not fit in 64 bits"))),
+                    _ => Err(A::Error::custom("expected an integer, got an object")),
+                }
+            }
+        }
+        deserializer.deserialize_any(IntVisitor)
+    }
 }
 
 /// A `StateSnapshot` as JS passes it. Dates and instants are read as text
 /// and parsed here (with the core's messages) rather than by jiff's serde
-/// support, whose error formatting alone would add about 20 KB to the module.
+/// support, whose error formatting would add about 20 KB to the module.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateInput {
     #[serde(default)]
     timezone: Option<String>,
     #[serde(default)]
-    stats: Option<BTreeMap<String, i64>>,
+    stats: Option<Entries<IntInput>>,
     #[serde(default)]
-    streak_days: Option<BTreeMap<String, Vec<(String, String)>>>,
+    streak_days: Option<Entries<Vec<(String, String)>>>,
     #[serde(default)]
-    earned: Option<BTreeMap<String, EarnedInput>>,
+    earned: Option<Entries<EarnedInput>>,
+}
+
+/// A JS object read as its entries, so each map is built once, in
+/// [`StateInput::into_snapshot`] (keys arrive sorted from the core's
+/// snapshots, which makes that build linear).
+struct Entries<T>(Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for EntriesVisitor<T> {
+            type Value = Entries<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries<T>, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+fn entries<T>(map: Option<Entries<T>>) -> impl Iterator<Item = (String, T)> {
+    map.map(|e| e.0).unwrap_or_default().into_iter()
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EarnedInput {
     earned_at: String,
-    progress_at_unlock: i64,
+    progress_at_unlock: IntInput,
     cause: Cause,
 }
 
@@ -122,42 +176,42 @@ impl StateInput {
             text.parse::<Date>()
                 .map_err(|_| ApiError::input("state.streak_days", format!("`{text}` is not a date (like 2026-03-01)")))
         };
-        let mut streak_days = BTreeMap::new();
-        for (field, ranges) in self.streak_days.unwrap_or_default() {
-            let ranges = ranges
-                .iter()
-                .map(|(first, last)| Ok(DateRange(date(first)?, date(last)?)))
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            streak_days.insert(field, ranges);
-        }
-        let mut earned = BTreeMap::new();
-        for (key, record) in self.earned.unwrap_or_default() {
-            let earned_at =
-                parse_instant(&record.earned_at).map_err(|message| ApiError::input("state.earned", message))?;
-            earned.insert(
-                key,
-                EarnedRecord { earned_at, progress_at_unlock: record.progress_at_unlock, cause: record.cause },
-            );
-        }
+        let streak_days = entries(self.streak_days)
+            .map(|(field, ranges)| {
+                let ranges = ranges
+                    .iter()
+                    .map(|(first, last)| Ok(DateRange(date(first)?, date(last)?)))
+                    .collect::<Result<Vec<_>, ApiError>>()?;
+                Ok((field, ranges))
+            })
+            .collect::<Result<_, ApiError>>()?;
+        let earned = entries(self.earned)
+            .map(|(key, record)| {
+                let earned_at =
+                    parse_instant(&record.earned_at).map_err(|message| ApiError::input("state.earned", message))?;
+                let progress_at_unlock = record.progress_at_unlock.0;
+                Ok((key, EarnedRecord { earned_at, progress_at_unlock, cause: record.cause }))
+            })
+            .collect::<Result<_, ApiError>>()?;
         Ok(StateSnapshot {
             timezone: self.timezone.unwrap_or_default(),
-            stats: self.stats.unwrap_or_default(),
+            stats: entries(self.stats).map(|(field, v)| (field, v.0)).collect(),
             streak_days,
             earned,
         })
     }
 }
 
-/// An event as JS passes it: `{type, value?, at}`.
+/// An event as JS passes it: `{type, value?, at}` (`at` a `Date` arrives
+/// as its ISO text; an invalid `Date` as `null`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EventInput {
     #[serde(rename = "type")]
     event_type: String,
     #[serde(default)]
-    value: Option<i64>,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    at: JsValue,
+    value: Option<IntInput>,
+    at: Option<String>,
 }
 
 /// A checked event, owning its type name (the core's `Event` borrows it).
@@ -175,10 +229,10 @@ impl OwnedEvent {
 }
 
 pub(crate) fn event(event: &JsValue) -> Result<OwnedEvent, ApiError> {
-    only_fields(event, EVENT_FIELDS, "event")?;
-    let input: EventInput = serde_wasm_bindgen::from_value(event.clone()).map_err(|e| from_serde("event", &e))?;
-    let at = instant("event.at", &input.at)?;
-    Ok(OwnedEvent { event_type: input.event_type, value: input.value, at })
+    let input: EventInput = from_json("event", event)?;
+    let at = input.at.ok_or_else(|| ApiError::input("event.at", "expected RFC 3339 text or a valid Date"))?;
+    let at = parse_instant(&at).map_err(|message| ApiError::input("event.at", message))?;
+    Ok(OwnedEvent { event_type: input.event_type, value: input.value.map(|v| v.0), at })
 }
 
 /// An instant: RFC 3339 text or a JS `Date`.
@@ -221,10 +275,13 @@ fn plain_number(value: i64) -> f64 {
     value as f64
 }
 
-/// The plan's `Achievement` interface (section 6), camelCase.
+/// The parts of the plan's `Achievement` items (section 6) that only depend
+/// on the catalog, camelCase; built once per engine. `js/interop.js` adds the
+/// per-user parts (`isEarned`, `earnedAt`, `progress`, `progressValue`,
+/// `targetValue`) from [`ItemNumbers`].
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AchievementItem<'a> {
+struct StaticItem<'a> {
     key: &'a str,
     name: &'a str,
     description: &'a str,
@@ -233,23 +290,14 @@ pub(crate) struct AchievementItem<'a> {
     color_to: &'a str,
     category: &'static str,
     points: f64,
-    is_earned: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    earned_at: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    progress: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    progress_value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    target_value: Option<f64>,
     is_secret: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     rarity: Option<&'static str>,
 }
 
-impl<'a> AchievementItem<'a> {
-    pub(crate) fn definition(def: &'a Definition, progress: Progress, earned: Option<EarnedRecord>) -> Self {
-        AchievementItem {
+impl<'a> StaticItem<'a> {
+    fn definition(def: &'a Definition) -> Self {
+        StaticItem {
             key: &def.key,
             name: &def.name,
             description: &def.description,
@@ -258,20 +306,15 @@ impl<'a> AchievementItem<'a> {
             color_to: &def.color_to,
             category: def.category.as_str(),
             points: plain_number(def.points),
-            is_earned: earned.is_some(),
-            earned_at: earned.map(|e| e.earned_at),
-            progress: Some(progress.percent),
-            progress_value: Some(plain_number(progress.current)),
-            target_value: Some(plain_number(progress.target)),
             is_secret: def.is_secret,
             rarity: Some(def.rarity.as_str()),
         }
     }
 
     /// A secret the client may not see (from a public catalog): its id as
-    /// key, its category, whether it is earned, and nothing else.
-    pub(crate) fn placeholder(placeholder: &'a Placeholder, earned: Option<EarnedRecord>) -> Self {
-        AchievementItem {
+    /// key, its category, and nothing else.
+    fn placeholder(placeholder: &'a Placeholder) -> Self {
+        StaticItem {
             key: &placeholder.id,
             name: "",
             description: "",
@@ -280,15 +323,65 @@ impl<'a> AchievementItem<'a> {
             color_to: "",
             category: placeholder.category.as_str(),
             points: 0.0,
-            is_earned: earned.is_some(),
-            earned_at: earned.map(|e| e.earned_at),
-            progress: None,
-            progress_value: None,
-            target_value: None,
             is_secret: true,
             rarity: None,
         }
     }
+}
+
+/// The static parts of every item: definitions in catalog order, then
+/// secret placeholders.
+pub(crate) fn static_items(catalog: &Catalog) -> JsValue {
+    let items: Vec<StaticItem<'_>> = catalog
+        .achievements
+        .iter()
+        .map(StaticItem::definition)
+        .chain(catalog.secret_placeholders.iter().map(StaticItem::placeholder))
+        .collect();
+    to_js(&items)
+}
+
+/// The per-user parts of every item, in the order of [`static_items`]:
+/// four numbers each (flags: 1 = earned, 2 = has progress; percent;
+/// current; target) and the earned items' times.
+#[derive(Debug, Default)]
+pub(crate) struct ItemNumbers {
+    numbers: Vec<f64>,
+    earned_at: Vec<String>,
+}
+
+impl ItemNumbers {
+    pub(crate) fn with_capacity(items: usize) -> Self {
+        ItemNumbers { numbers: Vec::with_capacity(4 * items), earned_at: Vec::new() }
+    }
+
+    pub(crate) fn push(&mut self, earned: Option<EarnedRecord>, progress: Option<Progress>) {
+        let flags = u8::from(earned.is_some()) | (u8::from(progress.is_some()) << 1);
+        self.numbers.push(f64::from(flags));
+        match progress {
+            Some(p) => {
+                self.numbers.extend([f64::from(p.percent), plain_number(p.current), plain_number(p.target)]);
+            }
+            None => self.numbers.extend([0.0; 3]),
+        }
+        if let Some(e) = earned {
+            self.earned_at.push(e.earned_at.to_string());
+        }
+    }
+
+    /// The items as JS objects (`Achievement[]`).
+    pub(crate) fn assemble(self, statics: &JsValue) -> JsValue {
+        assemble_items(statics, &self.numbers, self.earned_at)
+    }
+}
+
+#[wasm_bindgen(module = "/js/interop.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = assembleItems)]
+    fn assemble_items(statics: &JsValue, numbers: &[f64], earned_at: Vec<String>) -> JsValue;
+
+    #[wasm_bindgen(js_name = toJson, catch)]
+    fn to_json(value: &JsValue) -> Result<String, JsValue>;
 }
 
 #[derive(Serialize)]
@@ -512,36 +605,40 @@ impl From<Explanation> for ExplanationOut {
 mod tests {
     use super::*;
 
-    /// The DTOs' field names are the promise made by the TypeScript types.
+    /// The static item fields plus those `js/interop.js` adds are exactly the
+    /// plan's `Achievement` interface.
     #[test]
-    fn achievement_item_has_the_plan_field_names() {
+    fn static_items_and_js_parts_are_the_plan_fields() {
         let engine = Engine::from_json(achievements_core::SHIPPED_CATALOG_JSON).map(|(e, _)| e);
         let Ok(engine) = engine else { panic!("shipped catalog loads") };
-        let state = engine.new_state(jiff::tz::TimeZone::UTC);
         let def = &engine.catalog().achievements[0];
-        let progress = engine.progress_at(&state, 0, Timestamp::UNIX_EPOCH);
-        let json = serde_json::to_value(AchievementItem::definition(def, progress, None)).unwrap_or_default();
+        let json = serde_json::to_value(StaticItem::definition(def)).unwrap_or_default();
         let mut keys: Vec<&str> = json.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        let js = include_str!("../js/interop.js");
+        for added in ["isEarned", "earnedAt", "progress", "progressValue", "targetValue"] {
+            assert!(js.contains(&format!("item.{added} =")) || js.contains(&format!("{added}: ")), "{added}");
+            keys.push(added);
+        }
         keys.sort_unstable();
-        assert_eq!(
-            keys,
-            [
-                "category",
-                "colorFrom",
-                "colorTo",
-                "description",
-                "icon",
-                "isEarned",
-                "isSecret",
-                "key",
-                "name",
-                "points",
-                "progress",
-                "progressValue",
-                "rarity",
-                "targetValue"
-            ]
-        );
+        let mut plan = [
+            "key",
+            "name",
+            "description",
+            "icon",
+            "colorFrom",
+            "colorTo",
+            "category",
+            "points",
+            "isEarned",
+            "earnedAt",
+            "progress",
+            "progressValue",
+            "targetValue",
+            "isSecret",
+            "rarity",
+        ];
+        plan.sort_unstable();
+        assert_eq!(keys, plan);
     }
 
     #[test]

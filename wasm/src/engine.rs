@@ -6,9 +6,10 @@
 //! Each method converts its arguments (`convert`), calls the core once, and
 //! converts the answer back: no rule is decided here.
 
-use crate::convert::{self, AchievementItem, ExplanationOut, ProgressOut, StateOut, StepOut};
+use crate::convert::{self, ExplanationOut, ItemNumbers, ProgressOut, StateOut, StepOut};
 use crate::error::ApiError;
 use achievements_core::{Diagnostic, Engine, describe_criteria, time_zone};
+use std::cell::OnceCell;
 use wasm_bindgen::prelude::*;
 
 /// The rules of one catalog. Build it once per catalog; it is immutable.
@@ -17,6 +18,8 @@ use wasm_bindgen::prelude::*;
 pub struct AchievementEngine {
     engine: Engine,
     warnings: Vec<Diagnostic>,
+    /// The catalog-only parts of the listing's items, made on first use.
+    statics: OnceCell<JsValue>,
 }
 
 #[wasm_bindgen]
@@ -30,7 +33,7 @@ impl AchievementEngine {
     ) -> Result<AchievementEngine, JsValue> {
         let text = convert::catalog_text(&catalog)?;
         let (engine, warnings) = Engine::from_json(&text).map_err(ApiError::Catalog)?;
-        Ok(AchievementEngine { engine, warnings })
+        Ok(AchievementEngine { engine, warnings, statics: OnceCell::new() })
     }
 
     /// Warnings found while loading the catalog (it is valid regardless).
@@ -52,22 +55,18 @@ impl AchievementEngine {
         let state = convert::user_state(&self.engine, &state)?;
         let now = convert::instant("now", &now)?;
         let catalog = self.engine.catalog();
-        let items = js_sys::Array::new_with_length(
-            u32::try_from(catalog.achievements.len() + catalog.secret_placeholders.len()).unwrap_or(u32::MAX),
-        );
-        let mut i = 0;
+        let mut numbers = ItemNumbers::with_capacity(catalog.achievements.len() + catalog.secret_placeholders.len());
         for (index, def) in catalog.achievements.iter().enumerate() {
             let progress = self.engine.progress_at(&state, index, now);
-            let earned = self.engine.earned(&state, &def.key);
-            items.set(i, convert::to_js(&AchievementItem::definition(def, progress, earned)));
-            i += 1;
+            // Only earned ones need their record (a lookup by key).
+            let earned = if progress.earned { self.engine.earned(&state, &def.key) } else { None };
+            numbers.push(earned, Some(progress));
         }
         for placeholder in &catalog.secret_placeholders {
-            let earned = self.engine.earned(&state, &placeholder.id);
-            items.set(i, convert::to_js(&AchievementItem::placeholder(placeholder, earned)));
-            i += 1;
+            numbers.push(self.engine.earned(&state, &placeholder.id), None);
         }
-        Ok(items.into())
+        let statics = self.statics.get_or_init(|| convert::static_items(catalog));
+        Ok(numbers.assemble(statics))
     }
 
     /// Progress toward one achievement at `now` (the plan's

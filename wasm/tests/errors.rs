@@ -158,7 +158,7 @@ fn a_malformed_state_is_an_input_error() {
         (r#"{"counters": {}}"#, "state: unknown field `counters`"),
         (
             r#"{"earned": {"first_login": {"earned_at": "2026-03-01T10:00:00Z", "progress_at_unlock": 1, "cause": "event", "seen": true}}}"#,
-            "state.earned: unknown field `seen`",
+            "state: unknown field `seen`",
         ),
     ];
     for (state, start) in cases {

@@ -1,0 +1,56 @@
+// The JS half of the adapter's conversions (wasm/src/convert.rs holds the
+// Rust half). Two jobs the boundary makes slow when done field by field from
+// Rust: reading an argument object (as JSON text, one crossing) and building
+// the 1,000-item listing. No rule lives here: every number comes from the core.
+
+/**
+ * An argument object as JSON text. JSON has no bigint, so bigints (64-bit
+ * integers beyond 2^53) are written as `{"$bigint": "digits"}`, which the
+ * Rust side reads back exactly. Dates become their ISO text, as in JSON.
+ */
+export function toJson(value) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? { $bigint: v.toString() } : v));
+  }
+}
+
+/**
+ * The plan's `Achievement` items from the catalog's static parts (made once
+ * per engine) and the per-call numbers the core computed.
+ *
+ * `numbers` holds 4 per item: flags (1 = earned, 2 = has progress), percent,
+ * current, target. `earnedAt` holds the earned items' times, in item order.
+ */
+export function assembleItems(statics, numbers, earnedAt) {
+  const n = statics.length;
+  const items = new Array(n);
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    const s = statics[i];
+    const flags = numbers[4 * i];
+    const item = {
+      key: s.key,
+      name: s.name,
+      description: s.description,
+      icon: s.icon,
+      colorFrom: s.colorFrom,
+      colorTo: s.colorTo,
+      category: s.category,
+      points: s.points,
+      isEarned: (flags & 1) === 1,
+    };
+    if (flags & 1) item.earnedAt = earnedAt[e++];
+    if (flags & 2) {
+      item.progress = numbers[4 * i + 1];
+      item.progressValue = numbers[4 * i + 2];
+      item.targetValue = numbers[4 * i + 3];
+    }
+    item.isSecret = s.isSecret;
+    if (s.rarity !== undefined) item.rarity = s.rarity;
+    items[i] = item;
+  }
+  return items;
+}
