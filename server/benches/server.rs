@@ -1,1 +1,201 @@
-fn main() {}
+//! Server benchmark over loopback HTTP against the release binary:
+//!
+//! - durable intake (every acknowledged event committed with fsync): single
+//!   events one request at a time and from 32 concurrent clients, and
+//!   1,000-event batches;
+//! - latency of `GET /api/v1/achievements/` for a user with progress, at 1
+//!   and 50 concurrent clients.
+//!
+//! Run: `cargo bench -p achievements-server --bench server`. Request counts
+//! are fixed and small; everything stays on 127.0.0.1 and the server is
+//! stopped at the end. Prints a Markdown table for BENCHMARKS.md.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SINGLE_SEQUENTIAL: usize = 2_000;
+const SINGLE_CONCURRENT: usize = 10_000;
+const SINGLE_CLIENTS: usize = 32;
+const BATCHES: usize = 60;
+const BATCH_SIZE: usize = 1_000;
+const GETS_ONE_CLIENT: usize = 3_000;
+const GETS_PER_CLIENT_AT_50: usize = 200;
+
+fn achievements() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_achievements"))
+}
+
+fn token(db: &Path, args: &[&str]) -> String {
+    let out = achievements().args(args).arg("--db").arg(db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs us too: be quick then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("server bench: skipped (run with `cargo bench`)");
+        return;
+    }
+    let dir = tempfile::Builder::new().prefix("achievements-bench").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let db = dir.path().join("bench.db");
+    token(&db, &["users", "add", "bench"]);
+    let service = token(&db, &["tokens", "add", "--service", "bench"]);
+
+    let mut child = achievements()
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut demo_token = String::new();
+    let addr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(t) = line.strip_prefix("demo token: ") {
+            demo_token = t.to_owned();
+        }
+        if let Some(addr) = line.strip_prefix("listening on http://") {
+            break addr.to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rows = runtime.block_on(run(&addr, &service, &demo_token));
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+
+    println!("\n| Measure | Requests | Result |");
+    println!("|---|---:|---|");
+    for (measure, requests, result) in rows {
+        println!("| {measure} | {requests} | {result} |");
+    }
+}
+
+async fn run(addr: &str, service: &str, user_token: &str) -> Vec<(String, usize, String)> {
+    let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build().unwrap();
+    let events_url = format!("http://{addr}/api/v1/events/");
+    let mut rows = Vec::new();
+    let event =
+        |id: String| json!({"id": id, "user": "bench", "type": "project_created", "at": "2026-03-10T10:00:00Z"});
+
+    // Warm-up: connections, page cache, statement caches.
+    for i in 0..200 {
+        post(&http, &events_url, service, &event(format!("warm-{i}"))).await;
+    }
+
+    let start = Instant::now();
+    for i in 0..SINGLE_SEQUENTIAL {
+        post(&http, &events_url, service, &event(format!("s-{i}"))).await;
+    }
+    rows.push(rate("Intake, single events, 1 client", SINGLE_SEQUENTIAL, SINGLE_SEQUENTIAL, start.elapsed()));
+
+    let start = Instant::now();
+    let per_client = SINGLE_CONCURRENT / SINGLE_CLIENTS;
+    let mut tasks = Vec::new();
+    for c in 0..SINGLE_CLIENTS {
+        let (http, url, service) = (http.clone(), events_url.clone(), service.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let body = json!({"id": format!("c{c}-{i}"), "user": "bench", "type": "project_created", "at": "2026-03-10T10:00:00Z"});
+                post(&http, &url, &service, &body).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let n = per_client * SINGLE_CLIENTS;
+    rows.push(rate(&format!("Intake, single events, {SINGLE_CLIENTS} clients"), n, n, start.elapsed()));
+
+    let batches: Vec<Value> = (0..BATCHES)
+        .map(|b| json!({"events": (0..BATCH_SIZE).map(|i| event(format!("b{b}-{i}"))).collect::<Vec<_>>()}))
+        .collect();
+    let start = Instant::now();
+    for batch in &batches {
+        post(&http, &events_url, service, batch).await;
+    }
+    rows.push(rate(
+        &format!("Intake, {BATCH_SIZE}-event batches, 1 client"),
+        BATCHES,
+        BATCHES * BATCH_SIZE,
+        start.elapsed(),
+    ));
+
+    let list_url = format!("http://{addr}/api/v1/achievements/");
+    for _ in 0..200 {
+        get(&http, &list_url, user_token).await;
+    }
+    let mut one = Vec::with_capacity(GETS_ONE_CLIENT);
+    for _ in 0..GETS_ONE_CLIENT {
+        let t = Instant::now();
+        get(&http, &list_url, user_token).await;
+        one.push(t.elapsed());
+    }
+    rows.push(latency("`GET achievements/`, user with progress, 1 client", one));
+
+    let all = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (http, url, token, all) = (http.clone(), list_url.clone(), user_token.to_owned(), Arc::clone(&all));
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::with_capacity(GETS_PER_CLIENT_AT_50);
+            for _ in 0..GETS_PER_CLIENT_AT_50 {
+                let t = Instant::now();
+                get(&http, &url, &token).await;
+                mine.push(t.elapsed());
+            }
+            all.lock().unwrap().extend(mine);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    let samples = std::mem::take(&mut *all.lock().unwrap());
+    let (label, n, text) = latency("`GET achievements/`, user with progress, 50 clients", samples);
+    rows.push((label, n, format!("{text}; {:.0} req/s", n as f64 / elapsed.as_secs_f64())));
+    rows
+}
+
+async fn post(http: &reqwest::Client, url: &str, token: &str, body: &Value) {
+    let response = http.post(url).bearer_auth(token).json(body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["rejected"], 0, "{answer}");
+}
+
+async fn get(http: &reqwest::Client, url: &str, token: &str) {
+    let response = http.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.bytes().await.unwrap();
+    assert!(body.len() > 1000);
+}
+
+fn rate(label: &str, requests: usize, events: usize, elapsed: Duration) -> (String, usize, String) {
+    let per_second = events as f64 / elapsed.as_secs_f64();
+    eprintln!("{label}: {per_second:.0} events/s");
+    (
+        label.to_owned(),
+        requests,
+        format!("**{per_second:.0} events/s** ({events} events in {:.2} s)", elapsed.as_secs_f64()),
+    )
+}
+
+fn latency(label: &str, mut samples: Vec<Duration>) -> (String, usize, String) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let text = format!("p50 **{:.2} ms**, p99 **{:.2} ms**, max {:.2} ms", ms(at(0.50)), ms(at(0.99)), ms(at(1.0)));
+    eprintln!("{label}: {text}");
+    (label.to_owned(), samples.len(), text)
+}

@@ -1,9 +1,11 @@
 //! The application: shared state and the router.
 
+use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Db;
+use crate::store::intake::SavedState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
@@ -22,17 +24,31 @@ pub struct AppState {
 #[derive(Debug)]
 struct Shared {
     db: Db,
+    caches: Caches,
     catalog: Arc<ServedCatalog>,
     clock: Clock,
 }
 
 impl AppState {
     pub fn new(db: Db, catalog: ServedCatalog, clock: Clock) -> Self {
-        AppState { inner: Arc::new(Shared { db, catalog: Arc::new(catalog), clock }) }
+        AppState { inner: Arc::new(Shared { db, caches: Caches::default(), catalog: Arc::new(catalog), clock }) }
     }
 
     pub fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    /// Token and state caches in front of the database.
+    pub fn caches(&self) -> &Caches {
+        &self.inner.caches
+    }
+
+    /// Publishes states a write committed, for the readers. Call it from a
+    /// [`Db::write_then`] hook, so it runs even if the request is dropped.
+    pub fn publish<'a>(&self, states: impl IntoIterator<Item = &'a SavedState>) {
+        for saved in states {
+            self.inner.caches.put_state(saved.user_id, saved.version, Arc::clone(&saved.state));
+        }
     }
 
     pub fn catalog(&self) -> &Arc<ServedCatalog> {

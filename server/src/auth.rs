@@ -6,14 +6,13 @@
 //! otherwise see what an anonymous caller sees.
 
 use crate::api_error::ApiError;
-use crate::store::users::{TokenOwner, User, token_owner, user_by_name};
+use crate::store::users::{TokenOwner, User};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use rusqlite::Connection;
 
-/// The bearer token of a request, if any; checked against the database by
-/// [`authenticate`] (inside the same read as the data it guards).
+/// The bearer token of a request, if any; checked by
+/// [`crate::routes::load_caller`].
 #[derive(Clone, Debug)]
 pub enum Credentials {
     Anonymous,
@@ -49,62 +48,64 @@ pub enum Caller {
     Service(String),
 }
 
-/// Checks credentials against the token table.
-///
-/// # Errors
-/// 401 for a token the database does not know.
-pub fn authenticate(conn: &Connection, credentials: &Credentials) -> Result<Caller, ApiError> {
-    match credentials {
-        Credentials::Anonymous => Ok(Caller::Anonymous),
-        Credentials::Bearer(token) => match token_owner(conn, token)? {
-            Some(TokenOwner::User(user)) => Ok(Caller::User(user)),
-            Some(TokenOwner::Service(name)) => Ok(Caller::Service(name)),
-            None => Err(ApiError::AuthenticationFailed("Invalid token.")),
-        },
+impl From<TokenOwner> for Caller {
+    fn from(owner: TokenOwner) -> Self {
+        match owner {
+            TokenOwner::User(user) => Caller::User(user),
+            TokenOwner::Service(name) => Caller::Service(name),
+        }
     }
 }
 
-/// The user whose progress a route that also serves anonymous callers
-/// shows: the caller, the `?user=` an admin named, or nobody.
+/// Whose data a request is about, once the caller is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Nobody's: the plain catalog.
+    Nobody,
+    /// The caller's own.
+    Caller(User),
+    /// Another user's, named by an admin (to be looked up).
+    Named(String),
+}
+
+/// For routes that also serve anonymous callers: the caller, the user an
+/// admin named with `?user=`, or nobody (anonymous callers and services).
 ///
 /// # Errors
 /// As [`acting_as`].
-pub fn viewer(conn: &Connection, caller: &Caller, as_user: Option<&str>) -> Result<Option<User>, ApiError> {
+pub fn viewer(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError> {
     match (caller, as_user) {
-        (_, Some(name)) => acting_as(conn, caller, name).map(Some),
-        (Caller::User(user), None) => Ok(Some(user.clone())),
-        (Caller::Anonymous | Caller::Service(_), None) => Ok(None),
+        (_, Some(name)) => acting_as(caller, name),
+        (Caller::User(user), None) => Ok(Target::Caller(user.clone())),
+        (Caller::Anonymous | Caller::Service(_), None) => Ok(Target::Nobody),
     }
 }
 
-/// The user a route about one user acts on.
+/// For routes about one user: the caller or the user an admin named.
 ///
 /// # Errors
 /// 401 without credentials, 403 for a service token, and as [`acting_as`].
-pub fn subject(conn: &Connection, caller: &Caller, as_user: Option<&str>) -> Result<User, ApiError> {
+pub fn subject(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError> {
     match caller {
         Caller::Anonymous => Err(not_authenticated()),
         Caller::Service(_) => Err(service_not_allowed()),
-        Caller::User(_) => viewer(conn, caller, as_user)?.ok_or_else(not_authenticated),
+        Caller::User(_) => viewer(caller, as_user),
     }
 }
 
 /// `?user=NAME`: the caller themselves, or anyone for an admin.
 ///
 /// # Errors
-/// 401 anonymous, 403 service or non-admin naming someone else, 404 for an
-/// admin naming an unknown user.
-fn acting_as(conn: &Connection, caller: &Caller, name: &str) -> Result<User, ApiError> {
+/// 401 anonymous; 403 for a service, or a non-admin naming someone else.
+fn acting_as(caller: &Caller, name: &str) -> Result<Target, ApiError> {
     match caller {
         Caller::Anonymous => Err(not_authenticated()),
         Caller::Service(_) => Err(service_not_allowed()),
-        Caller::User(user) if user.name == name => Ok(user.clone()),
+        Caller::User(user) if user.name == name => Ok(Target::Caller(user.clone())),
         Caller::User(user) if !user.is_admin => {
             Err(ApiError::PermissionDenied("Only an admin may act for another user."))
         }
-        Caller::User(_) => {
-            user_by_name(conn, name)?.ok_or_else(|| ApiError::NotFound(format!("No user named `{name}`.")))
-        }
+        Caller::User(_) => Ok(Target::Named(name.to_owned())),
     }
 }
 
@@ -126,4 +127,33 @@ fn not_authenticated() -> ApiError {
 
 fn service_not_allowed() -> ApiError {
     ApiError::PermissionDenied("This route needs a user's token; service tokens may only post events.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, is_admin: bool) -> Caller {
+        Caller::User(User { id: 1, name: name.into(), timezone: "UTC".into(), is_admin })
+    }
+
+    #[test]
+    fn who_may_see_whom() {
+        let status = |r: Result<Target, ApiError>| r.map_err(|e| e.status().as_u16());
+        let ann = user("ann", false);
+        let root = user("root", true);
+        let service = Caller::Service("platform".into());
+        assert_eq!(status(viewer(&Caller::Anonymous, None)), Ok(Target::Nobody));
+        assert_eq!(status(viewer(&service, None)), Ok(Target::Nobody));
+        assert!(matches!(viewer(&ann, None), Ok(Target::Caller(_))));
+        assert!(matches!(viewer(&ann, Some("ann")), Ok(Target::Caller(_))));
+        assert_eq!(status(viewer(&ann, Some("bob"))), Err(403));
+        assert_eq!(status(viewer(&Caller::Anonymous, Some("bob"))), Err(401));
+        assert_eq!(status(viewer(&service, Some("bob"))), Err(403));
+        assert_eq!(status(viewer(&root, Some("bob"))), Ok(Target::Named("bob".into())));
+        assert_eq!(status(subject(&Caller::Anonymous, None)), Err(401));
+        assert_eq!(status(subject(&service, None)), Err(403));
+        assert_eq!(require_service(&ann).map_err(|e| e.status().as_u16()), Err(403));
+        assert_eq!(require_service(&Caller::Anonymous).map_err(|e| e.status().as_u16()), Err(401));
+    }
 }

@@ -38,10 +38,10 @@ pub async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, StoreError> 
                 None => create_user(conn, DEMO_USER, "UTC", false, now)?,
             };
             let events = activity(now);
-            let outcomes = apply_events(conn, catalog.engine(), &events, "demo", now)?;
+            let applied = apply_events(conn, catalog.engine(), &events, "demo", now)?;
             let mut report =
                 DemoReport { token: add_token(conn, TokenFor::User(&user), now)?, applied: 0, unlocked: vec![] };
-            for outcome in outcomes {
+            for outcome in applied.outcomes {
                 if let Outcome::Applied(unlocks) = outcome {
                     report.applied += 1;
                     report.unlocked.extend(unlocks.into_iter().map(|u| u.key));

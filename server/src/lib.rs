@@ -7,9 +7,11 @@
 //!   and scenario tools) and [`admin`] (users, tokens, catalog loading).
 //! - [`serve`]: start-up, graceful shutdown; [`demo`]: the `--demo` user.
 //! - [`app`]: shared state and the router; [`routes`]: the handlers.
-//! - [`auth`]: bearer tokens to callers, and whose data they may see.
-//! - [`views`]: achievement JSON and the secrecy rule; [`intake`]: the
-//!   event wire format; [`api_error`]: every error answer.
+//! - [`auth`]: bearer tokens to callers, and whose data they may see;
+//!   [`cache`]: tokens and states kept in memory for the read path.
+//! - [`views`]: achievement JSON and the secrecy rule; [`json`]: responses
+//!   assembled from pre-rendered parts; [`intake`]: the event wire format;
+//!   [`api_error`]: every error answer.
 //! - [`store`]: SQLite — schema, migrations, queries, the writer thread.
 //! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine.
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
@@ -25,11 +27,13 @@ pub mod admin;
 pub mod api_error;
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod catalog_file;
 pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod intake;
+pub mod json;
 pub mod routes;
 pub mod rules;
 pub mod serve;

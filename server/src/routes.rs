@@ -15,9 +15,10 @@ pub mod me;
 
 use crate::api_error::ApiError;
 use crate::app::AppState;
-use crate::auth::{Caller, Credentials, authenticate, subject, viewer};
+use crate::auth::{self, Caller, Credentials, Target};
 use crate::store::state;
-use crate::store::users::User;
+use crate::store::users::{User, owner_of_hash, user_by_name};
+use crate::token;
 use achievements_core::UserState;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Query};
@@ -32,67 +33,104 @@ use std::sync::Arc;
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-/// A user and their state, loaded together.
+/// A user and their state.
 #[derive(Debug)]
 pub struct Viewer {
     pub user: User,
-    pub state: UserState,
+    pub state: Arc<UserState>,
 }
 
-/// Authenticates and loads the user a route shows, if any (anonymous
-/// callers and services see the plain catalog), in one read transaction.
+/// Checks the credentials: the token cache, else the database.
 ///
 /// # Errors
-/// As [`authenticate`] and [`viewer`].
+/// 401 for a token the database does not know.
+pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
+    let Credentials::Bearer(token) = credentials else { return Ok(Caller::Anonymous) };
+    let hash = token::hash(&token);
+    if let Some(owner) = app.caches().token(&hash) {
+        return Ok(owner.into());
+    }
+    match app.db().read(move |conn| owner_of_hash(conn, &hash)).await? {
+        Some(owner) => {
+            app.caches().put_token(hash, owner.clone());
+            Ok(owner.into())
+        }
+        None => Err(ApiError::AuthenticationFailed("Invalid token.")),
+    }
+}
+
+/// The user a [`Target`] names (404 for an unknown name).
+async fn resolve(app: &AppState, target: Target) -> Result<Option<User>, ApiError> {
+    match target {
+        Target::Nobody => Ok(None),
+        Target::Caller(user) => Ok(Some(user)),
+        Target::Named(name) => {
+            let lookup = name.clone();
+            let user = app.db().read(move |conn| user_by_name(conn, &lookup)).await?;
+            user.map(Some).ok_or_else(|| ApiError::NotFound(format!("No user named `{name}`.")))
+        }
+    }
+}
+
+/// A user's committed state: the state cache, else the database.
+///
+/// # Errors
+/// Storage errors.
+pub async fn load_state(app: &AppState, user: &User) -> Result<Arc<UserState>, ApiError> {
+    if let Some(state) = app.caches().state(user.id) {
+        return Ok(state);
+    }
+    let catalog = Arc::clone(app.catalog());
+    let for_read = user.clone();
+    let loaded = app.db().read(move |conn| state::load(conn, catalog.engine(), &for_read)).await?;
+    let state = Arc::new(loaded.state);
+    app.caches().put_state(user.id, loaded.version, Arc::clone(&state));
+    Ok(state)
+}
+
+/// The user a route that also serves anonymous callers shows, if any
+/// (anonymous callers and services see the plain catalog).
+///
+/// # Errors
+/// As [`load_caller`] and [`auth::viewer`].
 pub async fn load_viewer(
     app: &AppState,
     credentials: Credentials,
     as_user: Option<String>,
 ) -> Result<Option<Viewer>, ApiError> {
-    let catalog = Arc::clone(app.catalog());
-    app.db()
-        .read(move |conn| {
-            let caller = authenticate(conn, &credentials)?;
-            match viewer(conn, &caller, as_user.as_deref())? {
-                None => Ok(None),
-                Some(user) => {
-                    let state = state::load(conn, catalog.engine(), &user)?;
-                    Ok(Some(Viewer { user, state }))
-                }
-            }
-        })
-        .await
+    let caller = load_caller(app, credentials).await?;
+    let Some(user) = resolve(app, auth::viewer(&caller, as_user.as_deref())?).await? else { return Ok(None) };
+    let state = load_state(app, &user).await?;
+    Ok(Some(Viewer { user, state }))
 }
 
-/// Authenticates and loads the user a route about one user acts on.
+/// The user a route about one user acts on.
 ///
 /// # Errors
-/// As [`authenticate`] and [`subject`].
+/// As [`load_caller`] and [`auth::subject`].
+pub async fn load_subject_user(
+    app: &AppState,
+    credentials: Credentials,
+    as_user: Option<String>,
+) -> Result<User, ApiError> {
+    let caller = load_caller(app, credentials).await?;
+    resolve(app, auth::subject(&caller, as_user.as_deref())?)
+        .await?
+        .ok_or(ApiError::NotAuthenticated("Authentication credentials were not provided."))
+}
+
+/// The user a route about one user acts on, with their state.
+///
+/// # Errors
+/// As [`load_subject_user`].
 pub async fn load_subject(
     app: &AppState,
     credentials: Credentials,
     as_user: Option<String>,
 ) -> Result<Viewer, ApiError> {
-    let catalog = Arc::clone(app.catalog());
-    app.db()
-        .read(move |conn| {
-            let caller = authenticate(conn, &credentials)?;
-            let user = subject(conn, &caller, as_user.as_deref())?;
-            let state = state::load(conn, catalog.engine(), &user)?;
-            Ok(Viewer { user, state })
-        })
-        .await
-}
-
-/// Authenticates only.
-///
-/// # Errors
-/// As [`authenticate`].
-pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
-    if let Credentials::Anonymous = credentials {
-        return Ok(Caller::Anonymous);
-    }
-    app.db().read(move |conn| authenticate(conn, &credentials)).await
+    let user = load_subject_user(app, credentials, as_user).await?;
+    let state = load_state(app, &user).await?;
+    Ok(Viewer { user, state })
 }
 
 /// `Query<T>` whose rejections are API errors (400 `invalid_query`).
@@ -153,6 +191,19 @@ pub async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiErro
         return Err(too_large);
     }
     Ok(Bytes::from(buffer))
+}
+
+/// A JSON response written by `write` (see [`crate::json`]).
+///
+/// # Errors
+/// 500 if a part did not serialize (a bug, logged).
+pub fn json_bytes(write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>) -> Result<Response, ApiError> {
+    let mut out = Vec::with_capacity(16 * 1024);
+    write(&mut out).map_err(|e| {
+        tracing::error!(error = %e, "a response did not serialize");
+        ApiError::Internal
+    })?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], out).into_response())
 }
 
 /// A JSON response, serialized in place (responses borrow the catalog).

@@ -3,6 +3,7 @@
 //! definitions plus retired ones), the public view clients may download, and
 //! the lookups the routes need.
 
+use crate::views::render_static;
 use achievements_core::{Catalog, Category, Definition, Engine};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
@@ -18,6 +19,8 @@ pub struct ServedCatalog {
     index_of: HashMap<String, usize>,
     /// Definition indexes in display order: category, `order`, catalog order.
     display_order: Vec<usize>,
+    /// Each definition's caller-independent JSON, rendered once.
+    static_json: Vec<Box<str>>,
     public_json: Bytes,
     etag: String,
 }
@@ -45,7 +48,8 @@ impl ServedCatalog {
         let index_of = defs.iter().enumerate().map(|(i, d)| (d.key.clone(), i)).collect();
         let mut display_order: Vec<usize> = (0..defs.len()).collect();
         display_order.sort_by_key(|&i| (category_rank(defs[i].category), defs[i].order, i));
-        ServedCatalog { engine, placeholder_of, index_of, display_order, public_json, etag }
+        let static_json = defs.iter().map(render_static).collect();
+        ServedCatalog { engine, placeholder_of, index_of, display_order, static_json, public_json, etag }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -65,6 +69,12 @@ impl ServedCatalog {
     /// Definition indexes in display order.
     pub fn display_order(&self) -> &[usize] {
         &self.display_order
+    }
+
+    /// The static fields of the definition at `index` as an open JSON object
+    /// (see [`crate::views::render_static`]).
+    pub fn static_json(&self, index: usize) -> &str {
+        &self.static_json[index]
     }
 
     /// The public placeholder id standing for a secret key.

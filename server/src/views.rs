@@ -4,15 +4,21 @@
 //! Until then no route shows its key, name, description, icon or criteria;
 //! they only count it in `secret_locked`, and a prerequisite on it shows the
 //! public placeholder id the downloadable catalog uses.
+//!
+//! An item is written as: its [`StaticFields`] (rendered once per catalog),
+//! `requires_achievements` (masked for this caller), then — when the request
+//! is about a user — [`ItemProgress`], then any route-specific fields.
 
+use crate::json::append_fields;
 use crate::served_catalog::ServedCatalog;
 use achievements_core::{Definition, EarnedRecord, UserState};
 use jiff::Timestamp;
 use serde::Serialize;
 
-/// One achievement as listed.
+/// The fields of an achievement that are the same for every caller, in
+/// wire order. Rendered once per definition by [`render_static`].
 #[derive(Debug, Serialize)]
-pub struct AchievementItem<'a> {
+pub struct StaticFields<'a> {
     pub key: &'a str,
     pub name: &'a str,
     pub description: &'a str,
@@ -27,14 +33,35 @@ pub struct AchievementItem<'a> {
     pub criteria_type: &'static str,
     pub criteria_value: i64,
     pub tracking_field: &'a str,
-    pub requires_achievements: Vec<&'a str>,
     pub is_active: bool,
-    /// Present when the request has a user.
-    #[serde(flatten)]
-    pub user: Option<ItemProgress>,
 }
 
-/// A user's standing on one achievement.
+/// `{"key":…,"is_active":…` — a definition's static fields as an object
+/// left open for the fields that follow.
+pub fn render_static(def: &Definition) -> Box<str> {
+    let fields = StaticFields {
+        key: &def.key,
+        name: &def.name,
+        description: &def.description,
+        icon: &def.icon,
+        color_from: &def.color_from,
+        color_to: &def.color_to,
+        category: def.category.as_str(),
+        points: def.points,
+        rarity: def.rarity.as_str(),
+        is_secret: def.is_secret,
+        order: def.order,
+        criteria_type: def.criteria_type.as_str(),
+        criteria_value: def.criteria_value,
+        tracking_field: &def.tracking_field,
+        is_active: def.is_active,
+    };
+    let mut text = serde_json::to_string(&fields).unwrap_or_else(|e| unreachable!("plain fields serialize: {e}"));
+    text.pop();
+    text.into_boxed_str()
+}
+
+/// A user's standing on one achievement (present when the request has a user).
 #[derive(Debug, Serialize)]
 pub struct ItemProgress {
     pub is_earned: bool,
@@ -46,21 +73,17 @@ pub struct ItemProgress {
     pub target_value: i64,
 }
 
-/// One earned achievement (`achievements/earned/`).
+/// What `achievements/earned/` adds to an item.
 #[derive(Debug, Serialize)]
-pub struct EarnedItem<'a> {
-    #[serde(flatten)]
-    pub item: AchievementItem<'a>,
+pub struct EarnedFields {
     pub progress_at_unlock: i64,
     /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
     pub cause: &'static str,
 }
 
-/// One achievement in full (`achievements/{key}/`).
+/// What `achievements/{key}/` adds to an item.
 #[derive(Debug, Serialize)]
-pub struct AchievementDetail<'a> {
-    #[serde(flatten)]
-    pub item: AchievementItem<'a>,
+pub struct DetailFields<'a> {
     pub available_from: Option<Timestamp>,
     pub available_until: Option<Timestamp>,
     pub prerequisites: Vec<Prerequisite<'a>>,
@@ -81,6 +104,11 @@ pub struct Prerequisite<'a> {
     pub is_earned: Option<bool>,
 }
 
+#[derive(Serialize)]
+struct Requires<'a> {
+    requires_achievements: Vec<&'a str>,
+}
+
 /// The catalog as one caller sees it at one moment.
 #[derive(Clone, Copy, Debug)]
 pub struct View<'a> {
@@ -93,10 +121,6 @@ impl<'a> View<'a> {
     /// `state` is the user the request is about, if any.
     pub fn new(catalog: &'a ServedCatalog, state: Option<&'a UserState>, now: Timestamp) -> Self {
         View { catalog, state, now }
-    }
-
-    pub fn catalog(&self) -> &'a ServedCatalog {
-        self.catalog
     }
 
     pub fn definition(&self, index: usize) -> &'a Definition {
@@ -124,43 +148,46 @@ impl<'a> View<'a> {
         def.is_active && def.is_secret && self.earned(index).is_none()
     }
 
-    /// The achievement at `index` as an item. Call it only for indexes the
-    /// caller [may see](Self::may_see).
-    pub fn item(&self, index: usize) -> AchievementItem<'a> {
-        let def = self.definition(index);
-        let user = self.state.map(|state| {
-            let progress = self.catalog.engine().progress_at(state, index, self.now);
-            ItemProgress {
-                is_earned: progress.earned,
-                earned_at: self.earned(index).map(|r| r.earned_at),
-                progress: progress.percent,
-                progress_value: progress.current,
-                target_value: progress.target,
-            }
-        });
-        AchievementItem {
-            key: &def.key,
-            name: &def.name,
-            description: &def.description,
-            icon: &def.icon,
-            color_from: &def.color_from,
-            color_to: &def.color_to,
-            category: def.category.as_str(),
-            points: def.points,
-            rarity: def.rarity.as_str(),
-            is_secret: def.is_secret,
-            order: def.order,
-            criteria_type: def.criteria_type.as_str(),
-            criteria_value: def.criteria_value,
-            tracking_field: &def.tracking_field,
-            requires_achievements: def.requires_achievements.iter().map(|k| self.shown_key(k)).collect(),
-            is_active: def.is_active,
-            user,
-        }
+    /// The user's progress on the achievement at `index`.
+    pub fn progress(&self, index: usize) -> Option<ItemProgress> {
+        let state = self.state?;
+        let progress = self.catalog.engine().progress_at(state, index, self.now);
+        Some(ItemProgress {
+            is_earned: progress.earned,
+            earned_at: self.earned(index).map(|r| r.earned_at),
+            progress: progress.percent,
+            progress_value: progress.current,
+            target_value: progress.target,
+        })
     }
 
-    /// The achievement at `index` in full, prerequisites included.
-    pub fn detail(&self, index: usize) -> AchievementDetail<'a> {
+    /// Writes the achievement at `index` as an item. Call it only for
+    /// indexes the caller [may see](Self::may_see).
+    ///
+    /// # Errors
+    /// Serialization errors (none in practice).
+    pub fn write_item(&self, out: &mut Vec<u8>, index: usize) -> serde_json::Result<()> {
+        self.write_item_with(out, index, &serde_json::Map::new())
+    }
+
+    /// [`Self::write_item`] plus the fields of `extra` (an object).
+    ///
+    /// # Errors
+    /// Serialization errors (none in practice).
+    pub fn write_item_with(&self, out: &mut Vec<u8>, index: usize, extra: &impl Serialize) -> serde_json::Result<()> {
+        out.extend_from_slice(self.catalog.static_json(index).as_bytes());
+        let requires = self.definition(index).requires_achievements.iter().map(|k| self.shown_key(k)).collect();
+        append_fields(out, &Requires { requires_achievements: requires })?;
+        if let Some(progress) = self.progress(index) {
+            append_fields(out, &progress)?;
+        }
+        append_fields(out, extra)?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// The fields `achievements/{key}/` adds for the achievement at `index`.
+    pub fn detail_fields(&self, index: usize) -> DetailFields<'a> {
         let def = self.definition(index);
         let prerequisites = def
             .requires_achievements
@@ -176,8 +203,7 @@ impl<'a> View<'a> {
                 }
             })
             .collect();
-        AchievementDetail {
-            item: self.item(index),
+        DetailFields {
             available_from: def.available_from,
             available_until: def.available_until,
             prerequisites,
@@ -192,5 +218,50 @@ impl<'a> View<'a> {
             Some(i) if !self.may_see(i) => self.catalog.placeholder_of(key).unwrap_or("secret"),
             _ => key,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use achievements_core::{Engine, Event, SHIPPED_CATALOG_JSON, load_catalog};
+    use serde_json::{Value, json};
+
+    fn item(catalog: &ServedCatalog, state: Option<&UserState>, key: &str) -> Value {
+        let now = "2026-03-02T00:00:00Z".parse().expect("timestamp");
+        let view = View::new(catalog, state, now);
+        let mut out = Vec::new();
+        view.write_item(&mut out, catalog.index(key).expect("known key")).expect("writes");
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn items_have_the_plans_fields() {
+        let file = load_catalog(SHIPPED_CATALOG_JSON).expect("valid").catalog;
+        let catalog = ServedCatalog::new(&file, file.clone());
+        let anonymous = item(&catalog, None, "first_project");
+        assert_eq!(
+            anonymous,
+            json!({
+                "key": "first_project", "name": "First Launch", "description": "Create your first project",
+                "icon": "faRocket", "color_from": "blue-500", "color_to": "blue-600", "category": "projects",
+                "points": 10, "rarity": "common", "is_secret": false, "order": 1, "criteria_type": "first_time",
+                "criteria_value": 1, "tracking_field": "project_count", "is_active": true,
+                "requires_achievements": [],
+            })
+        );
+        let engine = Engine::new(file);
+        let mut state = engine.new_state(jiff::tz::TimeZone::UTC);
+        let at = "2026-03-01T10:00:00Z".parse().expect("timestamp");
+        engine.apply(&mut state, &Event { event_type: "project_created", value: Some(2), at }).expect("applies");
+        let five = item(&catalog, Some(&state), "5_projects");
+        assert_eq!(five["is_earned"], false);
+        assert_eq!(five["earned_at"], Value::Null);
+        assert_eq!(
+            (five["progress"].as_i64(), five["progress_value"].as_i64(), five["target_value"].as_i64()),
+            (Some(40), Some(2), Some(5))
+        );
+        let first = item(&catalog, Some(&state), "first_project");
+        assert_eq!(first["earned_at"], "2026-03-01T10:00:00Z");
     }
 }

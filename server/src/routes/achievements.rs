@@ -1,13 +1,14 @@
 //! `achievements/`, `achievements/earned/`, `achievements/{key}/`,
 //! `achievements/categories/` and `achievements/check/`.
 
-use super::{ApiQuery, Viewer, json_response, load_caller, load_subject, load_viewer};
+use super::{ApiQuery, Viewer, json_bytes, load_subject, load_subject_user, load_viewer};
 use crate::api_error::ApiError;
 use crate::app::AppState;
-use crate::auth::{Credentials, subject};
+use crate::auth::Credentials;
+use crate::json::{each, object_with_array};
 use crate::store::intake::evaluate_user;
-use crate::views::{AchievementDetail, AchievementItem, EarnedItem, View};
-use achievements_core::{Category, Rarity};
+use crate::views::{EarnedFields, View};
+use achievements_core::{Category, EarnedRecord, Rarity};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -72,13 +73,13 @@ impl Filters {
     }
 }
 
+/// The head of `achievements/`; `results` follows.
 #[derive(Debug, Serialize)]
-pub struct ListResponse<'a> {
-    pub count: usize,
+struct ListHead {
+    count: usize,
     /// Active secret achievements the user has not earned (in the requested
     /// category, if any): they exist, and that is all anyone is told.
-    pub secret_locked: usize,
-    pub results: Vec<AchievementItem<'a>>,
+    secret_locked: usize,
 }
 
 /// `GET achievements/`: the active catalog, with the user's progress.
@@ -92,49 +93,51 @@ pub async fn list(
     if filters.earned.is_some() && viewer.is_none() {
         return Err(ApiError::NotAuthenticated("Filtering by `earned` needs a user's token."));
     }
-    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &v.state), app.now());
+    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &*v.state), app.now());
     let in_category = |i: usize| filters.category.is_none_or(|c| view.definition(i).category == c);
     let order = app.catalog().display_order();
-    let results: Vec<AchievementItem<'_>> = order
+    let results: Vec<usize> = order
         .iter()
         .copied()
         .filter(|&i| view.listed(i) && in_category(i))
         .filter(|&i| filters.rarity.is_none_or(|r| view.definition(i).rarity == r))
         .filter(|&i| filters.earned.is_none_or(|e| view.earned(i).is_some() == e))
-        .map(|i| view.item(i))
         .collect();
     let secret_locked = order.iter().filter(|&&i| view.locked_secret(i) && in_category(i)).count();
-    json_response(&ListResponse { count: results.len(), secret_locked, results })
+    let head = ListHead { count: results.len(), secret_locked };
+    json_bytes(|out| {
+        object_with_array(out, &head, "results", |out| each(out, results, |out, i| view.write_item(out, i)))
+    })
 }
 
 #[derive(Debug, Serialize)]
-pub struct EarnedResponse<'a> {
-    pub count: usize,
-    pub results: Vec<EarnedItem<'a>>,
+struct CountHead {
+    count: usize,
 }
 
 /// `GET achievements/earned/`: the user's badges, newest first, including
-/// ones deactivated since.
+/// ones deactivated since, with `progress_at_unlock` and `cause`.
 pub async fn earned(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,
 ) -> Result<Response, ApiError> {
     let Viewer { state, .. } = load_subject(&app, credentials, query.user).await?;
-    let view = View::new(app.catalog(), Some(&state), app.now());
-    let mut earned: Vec<(usize, achievements_core::EarnedRecord)> =
+    let view = View::new(app.catalog(), Some(&*state), app.now());
+    let mut earned: Vec<(usize, EarnedRecord)> =
         app.catalog().display_order().iter().filter_map(|&i| view.earned(i).map(|r| (i, r))).collect();
     // Stable: equal times keep display order.
     earned.sort_by_key(|(_, record)| Reverse(record.earned_at));
-    let results: Vec<EarnedItem<'_>> = earned
-        .into_iter()
-        .map(|(i, record)| EarnedItem {
-            item: view.item(i),
-            progress_at_unlock: record.progress_at_unlock,
-            cause: record.cause.as_str(),
+    let head = CountHead { count: earned.len() };
+    json_bytes(|out| {
+        object_with_array(out, &head, "results", |out| {
+            each(out, earned, |out, (i, record)| {
+                let extra =
+                    EarnedFields { progress_at_unlock: record.progress_at_unlock, cause: record.cause.as_str() };
+                view.write_item_with(out, i, &extra)
+            })
         })
-        .collect();
-    json_response(&EarnedResponse { count: results.len(), results })
+    })
 }
 
 /// `GET achievements/{key}/`: one achievement with progress and
@@ -147,32 +150,25 @@ pub async fn detail(
     ApiQuery(query): ApiQuery<UserQuery>,
 ) -> Result<Response, ApiError> {
     let viewer = load_viewer(&app, credentials, query.user).await?;
-    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &v.state), app.now());
+    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &*v.state), app.now());
     let index = app
         .catalog()
         .index(&key)
         .filter(|&i| view.may_see(i) && (view.definition(i).is_active || view.earned(i).is_some()))
         .ok_or_else(ApiError::no_such_achievement)?;
-    let detail: AchievementDetail<'_> = view.detail(index);
-    json_response(&detail)
+    json_bytes(|out| view.write_item_with(out, index, &view.detail_fields(index)))
 }
 
+/// The head of one category group; `items` follows.
 #[derive(Debug, Serialize)]
-pub struct CategoryGroup<'a> {
-    pub category: &'static str,
-    pub name: &'static str,
+struct CategoryHead {
+    category: &'static str,
+    name: &'static str,
     /// Items listed plus locked secrets.
-    pub total: usize,
+    total: usize,
     /// How many of the listed items the user has earned (0 without a user).
-    pub earned: usize,
-    pub secret_locked: usize,
-    pub items: Vec<AchievementItem<'a>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CategoriesResponse<'a> {
-    pub count: usize,
-    pub results: Vec<CategoryGroup<'a>>,
+    earned: usize,
+    secret_locked: usize,
 }
 
 /// `GET achievements/categories/`: the active catalog grouped by category,
@@ -183,31 +179,27 @@ pub async fn categories(
     ApiQuery(query): ApiQuery<UserQuery>,
 ) -> Result<Response, ApiError> {
     let viewer = load_viewer(&app, credentials, query.user).await?;
-    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &v.state), app.now());
+    let view = View::new(app.catalog(), viewer.as_ref().map(|v| &*v.state), app.now());
     let order = app.catalog().display_order();
-    let results: Vec<CategoryGroup<'_>> = Category::ALL
-        .iter()
-        .map(|&category| {
-            let in_category = |i: &&usize| view.definition(**i).category == category;
-            let listed: Vec<usize> = order.iter().filter(in_category).copied().filter(|&i| view.listed(i)).collect();
-            let secret_locked = order.iter().filter(in_category).filter(|&&i| view.locked_secret(i)).count();
-            CategoryGroup {
-                category: category.as_str(),
-                name: category.title(),
-                total: listed.len() + secret_locked,
-                earned: listed.iter().filter(|&&i| view.earned(i).is_some()).count(),
-                secret_locked,
-                items: listed.iter().map(|&i| view.item(i)).collect(),
-            }
+    let head = CountHead { count: Category::ALL.len() };
+    json_bytes(|out| {
+        object_with_array(out, &head, "results", |out| {
+            each(out, Category::ALL, |out, &category| {
+                let in_category = |i: &&usize| view.definition(**i).category == category;
+                let listed: Vec<usize> =
+                    order.iter().filter(in_category).copied().filter(|&i| view.listed(i)).collect();
+                let secret_locked = order.iter().filter(in_category).filter(|&&i| view.locked_secret(i)).count();
+                let head = CategoryHead {
+                    category: category.as_str(),
+                    name: category.title(),
+                    total: listed.len() + secret_locked,
+                    earned: listed.iter().filter(|&&i| view.earned(i).is_some()).count(),
+                    secret_locked,
+                };
+                object_with_array(out, &head, "items", |out| each(out, listed, |out, i| view.write_item(out, i)))
+            })
         })
-        .collect();
-    json_response(&CategoriesResponse { count: results.len(), results })
-}
-
-#[derive(Debug, Serialize)]
-pub struct CheckResponse<'a> {
-    pub count: usize,
-    pub unlocked: Vec<AchievementItem<'a>>,
+    })
 }
 
 /// `POST achievements/check/`: re-evaluates the user now (a retroactive
@@ -217,18 +209,21 @@ pub async fn check(
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,
 ) -> Result<Response, ApiError> {
-    let caller = load_caller(&app, credentials).await?;
+    let user = load_subject_user(&app, credentials, query.user).await?;
     let now = app.now();
     let catalog = Arc::clone(app.catalog());
-    let (state, unlocked) = app
+    let publisher = app.clone();
+    let (saved, unlocked) = app
         .db()
-        .write(move |conn| {
-            let user = subject(conn, &caller, query.user.as_deref())?;
-            Ok::<_, ApiError>(evaluate_user(conn, catalog.engine(), &user, now)?)
-        })
+        .write_then(
+            move |conn| evaluate_user(conn, catalog.engine(), &user, now),
+            move |(saved, _)| publisher.publish([saved]),
+        )
         .await?;
-    let view = View::new(app.catalog(), Some(&state), now);
-    let items: Vec<AchievementItem<'_>> =
-        unlocked.iter().filter_map(|u| app.catalog().index(&u.key)).map(|i| view.item(i)).collect();
-    json_response(&CheckResponse { count: items.len(), unlocked: items })
+    let view = View::new(app.catalog(), Some(&*saved.state), now);
+    let indexes: Vec<usize> = unlocked.iter().filter_map(|u| app.catalog().index(&u.key)).collect();
+    let head = CountHead { count: indexes.len() };
+    json_bytes(|out| {
+        object_with_array(out, &head, "unlocked", |out| each(out, indexes, |out, i| view.write_item(out, i)))
+    })
 }

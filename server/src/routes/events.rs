@@ -52,12 +52,18 @@ pub async fn post_events(
         (valid, Vec::new())
     } else {
         let catalog = Arc::clone(app.catalog());
-        app.db()
-            .write(move |conn| {
-                let outcomes = apply_events(conn, catalog.engine(), &valid, &source, now)?;
-                Ok::<_, ApiError>((valid, outcomes))
-            })
-            .await?
+        let publisher = app.clone();
+        let (valid, applied) = app
+            .db()
+            .write_then(
+                move |conn| {
+                    let applied = apply_events(conn, catalog.engine(), &valid, &source, now)?;
+                    Ok::<_, ApiError>((valid, applied))
+                },
+                move |(_, applied)| publisher.publish(&applied.states),
+            )
+            .await?;
+        (valid, applied.outcomes)
     };
     let mut handled = valid.into_iter().zip(outcomes).map(|(event, outcome)| EventResult::from_outcome(event, outcome));
     let results: Vec<EventResult> = results

@@ -8,9 +8,10 @@
 //! (group commit): one fsync then acknowledges many requests, and a write
 //! that fails is rolled back alone. Nobody is answered before the commit.
 //!
-//! **Reads** run on tokio's blocking pool over a small pool of read-only
-//! connections, each call in one read transaction (a consistent snapshot).
-//! In WAL mode they never wait for the writer.
+//! **Reads** run on tokio's blocking pool over a fixed pool of read-only
+//! connections (a semaphore makes extra readers wait for one, so none is
+//! opened per request), each call in one read transaction (a consistent
+//! snapshot). In WAL mode they never wait for the writer.
 
 use super::{StoreError, open, open_reader};
 use rusqlite::{Connection, TransactionBehavior};
@@ -18,12 +19,14 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 /// The most writes committed together.
 pub const MAX_GROUP: usize = 32;
-/// Idle read connections kept open.
-const MAX_IDLE_READERS: usize = 8;
+/// Read connections, and so reads running at once. Reads are short and
+/// CPU-bound: a few per core keep the cores busy, and a fixed pool means no
+/// connection is ever opened or closed per request.
+const READERS: usize = 4;
 
 /// A cheap-to-clone handle: one writer thread, pooled readers.
 #[derive(Clone, Debug)]
@@ -34,6 +37,8 @@ pub struct Db {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
+    /// One permit per pooled read connection.
+    read_permits: Arc<Semaphore>,
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Option<Writer>>,
 }
@@ -59,6 +64,7 @@ impl Db {
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
+                read_permits: Arc::new(Semaphore::new(READERS)),
                 readers: Mutex::new(Vec::new()),
                 writer: Mutex::new(Some(Writer { jobs, thread })),
             }),
@@ -81,11 +87,28 @@ impl Db {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
+        self.write_then(f, |_: &T| {}).await
+    }
+
+    /// [`Db::write`], and `after_commit` runs on the writer thread right
+    /// after a successful commit, in commit order, whether or not the caller
+    /// is still waiting (a request whose client went away is still
+    /// committed, and still published).
+    ///
+    /// # Errors
+    /// As [`Db::write`].
+    pub async fn write_then<T, E, F, P>(&self, f: F, after_commit: P) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        P: FnOnce(&T) + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         {
             let writer = self.inner.writer.lock().map_err(|_| StoreError::WriterGone)?;
             let writer = writer.as_ref().ok_or(StoreError::WriterGone)?;
-            writer.jobs.send(Box::new(Job { f, reply })).map_err(|_| StoreError::WriterGone)?;
+            writer.jobs.send(Box::new(Job { f, after_commit, reply })).map_err(|_| StoreError::WriterGone)?;
         }
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
@@ -100,8 +123,13 @@ impl Db {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
+        // Wait (without a thread) for a free connection.
+        let permit = Arc::clone(&self.inner.read_permits).acquire_owned().await.map_err(|_| StoreError::WriterGone)?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
+            // Held until the connection is back in the pool, even if the
+            // request that asked has gone away.
+            let _permit = permit;
             let pooled = inner.readers.lock().ok().and_then(|mut pool| pool.pop());
             let conn = match pooled {
                 Some(conn) => conn,
@@ -111,9 +139,7 @@ impl Db {
                 Ok(tx) => f(&tx),
                 Err(e) => Err(E::from(e.into())),
             };
-            if let Ok(mut pool) = inner.readers.lock()
-                && pool.len() < MAX_IDLE_READERS
-            {
+            if let Ok(mut pool) = inner.readers.lock() {
                 pool.push(conn);
             }
             result
@@ -127,6 +153,7 @@ impl Db {
     pub fn close(&self) {
         // Readers first: the last connection to close checkpoints the WAL
         // into the database file, and only the writer can.
+        self.inner.read_permits.close();
         if let Ok(mut pool) = self.inner.readers.lock() {
             pool.clear();
         }
@@ -152,27 +179,30 @@ trait Completion: Send {
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
 }
 
-struct Job<F, T, E> {
+struct Job<F, P, T, E> {
     f: F,
+    after_commit: P,
     reply: oneshot::Sender<Result<T, E>>,
 }
 
-struct Done<T, E> {
+struct Done<P, T, E> {
     result: Result<T, E>,
+    after_commit: P,
     reply: oneshot::Sender<Result<T, E>>,
 }
 
-impl<F, T, E> WriteJob for Job<F, T, E>
+impl<F, P, T, E> WriteJob for Job<F, P, T, E>
 where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
     F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    P: FnOnce(&T) + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Completion> {
-        let Job { f, reply } = *self;
+        let Job { f, after_commit, reply } = *self;
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
             .unwrap_or_else(|panic| Err(E::from(StoreError::Panicked(panic_message(panic.as_ref())))));
-        Box::new(Done { result, reply })
+        Box::new(Done { result, after_commit, reply })
     }
 
     fn abandon(self: Box<Self>, error: &StoreError) {
@@ -180,19 +210,30 @@ where
     }
 }
 
-impl<T: Send, E: From<StoreError> + Send> Completion for Done<T, E> {
+impl<P, T, E> Completion for Done<P, T, E>
+where
+    T: Send,
+    E: From<StoreError> + Send,
+    P: FnOnce(&T) + Send,
+{
     fn failed(&self) -> bool {
         self.result.is_err()
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
-        let answer = match (self.result, commit) {
-            (Ok(value), Ok(())) => Ok(value),
+        let Done { result, after_commit, reply } = *self;
+        let answer = match (result, commit) {
+            (Ok(value), Ok(())) => {
+                if std::panic::catch_unwind(AssertUnwindSafe(|| after_commit(&value))).is_err() {
+                    tracing::error!("an after-commit hook panicked");
+                }
+                Ok(value)
+            }
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(E::from(StoreError::Commit(e.to_string()))),
         };
         // The requester may have gone away; the write stands regardless.
-        let _ = self.reply.send(answer);
+        let _ = reply.send(answer);
     }
 }
 
@@ -259,4 +300,64 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    fn users(db: &Path) -> Vec<String> {
+        let conn = open(db).expect("open");
+        let mut stmt = conn.prepare("SELECT name FROM users ORDER BY name").expect("prepare");
+        stmt.query_map([], |r| r.get(0)).expect("query").map(|r| r.expect("row")).collect()
+    }
+
+    fn insert(conn: &Connection, name: &str) -> Result<(), StoreError> {
+        conn.execute("INSERT INTO users (name, timezone, created_at) VALUES (?1, 'UTC', 'now')", [name])?;
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_is_rolled_back_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.db");
+        let db = Db::open(&path).expect("open");
+        let ok = |name: &'static str| {
+            let db = db.clone();
+            async move { db.write(move |conn| insert(conn, name)).await }
+        };
+        let failing = {
+            let db = db.clone();
+            async move {
+                db.write(move |conn| {
+                    insert(conn, "half-done")?;
+                    Err::<(), _>(StoreError::Corrupt("deliberate".into()))
+                })
+                .await
+            }
+        };
+        let (a, b, c) = tokio::join!(ok("a"), failing, ok("b"));
+        assert!(a.is_ok() && c.is_ok());
+        assert!(matches!(b, Err(StoreError::Corrupt(_))));
+        db.close();
+        assert_eq!(users(&path), ["a", "b"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_after_commit_hook_runs_even_if_the_caller_gave_up() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.db");
+        let db = Db::open(&path).expect("open");
+        let published = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&published);
+        // Polled once (the write is queued), then dropped.
+        let write = db.write_then(move |conn| insert(conn, "ann"), move |()| flag.store(true, Ordering::SeqCst));
+        let _ = tokio::time::timeout(Duration::ZERO, write).await;
+        db.close();
+        assert!(published.load(Ordering::SeqCst));
+        assert_eq!(users(&path), ["ann"]);
+        assert!(matches!(db.write(|conn| insert(conn, "late")).await, Err(StoreError::WriterGone)));
+    }
 }

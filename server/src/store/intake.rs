@@ -11,6 +11,7 @@ use achievements_core::{Engine, Event, EventError, Unlock, UserState};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// An event that passed the wire checks (see [`crate::intake`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,24 @@ struct Loaded {
     dirty: bool,
 }
 
+/// A user's state as a write left it, for the server's state cache.
+#[derive(Clone, Debug)]
+pub struct SavedState {
+    pub user_id: i64,
+    /// The stored row's version after the write.
+    pub version: i64,
+    pub state: Arc<UserState>,
+}
+
+/// What [`apply_events`] did.
+#[derive(Debug)]
+pub struct Applied {
+    /// One per event, in order.
+    pub outcomes: Vec<Outcome>,
+    /// The new state of every user an event changed.
+    pub states: Vec<SavedState>,
+}
+
 /// Applies `events` in order and stores every effect. `source` names the
 /// service that posted them; `received_at` is the server's clock.
 ///
@@ -54,7 +73,7 @@ pub fn apply_events(
     events: &[NewEvent],
     source: &str,
     received_at: Timestamp,
-) -> Result<Vec<Outcome>, StoreError> {
+) -> Result<Applied, StoreError> {
     let mut users: HashMap<&str, Option<Loaded>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(events.len());
     let mut seen = conn.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
@@ -69,7 +88,9 @@ pub fn apply_events(
         }
         if !users.contains_key(event.user.as_str()) {
             let loaded = match user_by_name(conn, &event.user)? {
-                Some(user) => Some(Loaded { user_id: user.id, state: state::load(conn, engine, &user)?, dirty: false }),
+                Some(user) => {
+                    Some(Loaded { user_id: user.id, state: state::load(conn, engine, &user)?.state, dirty: false })
+                }
                 None => None,
             };
             users.insert(event.user.as_str(), loaded);
@@ -97,14 +118,16 @@ pub fn apply_events(
             }
         }
     }
-    for loaded in users.values().flatten().filter(|l| l.dirty) {
-        state::save(conn, engine, loaded.user_id, &loaded.state, received_at)?;
+    let mut states = Vec::new();
+    for loaded in users.into_values().flatten().filter(|l| l.dirty) {
+        let version = state::save(conn, engine, loaded.user_id, &loaded.state, received_at)?;
+        states.push(SavedState { user_id: loaded.user_id, version, state: Arc::new(loaded.state) });
     }
-    Ok(outcomes)
+    Ok(Applied { outcomes, states })
 }
 
 /// Re-evaluates a user at `now` (the plan's retroactive award) and stores
-/// what unlocked; returns the new state with the unlocks.
+/// what unlocked; returns the user's state after it with the unlocks.
 ///
 /// # Errors
 /// SQLite errors.
@@ -113,12 +136,12 @@ pub fn evaluate_user(
     engine: &Engine,
     user: &User,
     now: Timestamp,
-) -> Result<(UserState, Vec<Unlock>), StoreError> {
-    let mut state = state::load(conn, engine, user)?;
+) -> Result<(SavedState, Vec<Unlock>), StoreError> {
+    let state::Versioned { mut version, mut state } = state::load(conn, engine, user)?;
     let unlocked = engine.evaluate(&mut state, now);
     if !unlocked.is_empty() {
         unlocks::record(conn, user.id, &unlocked, None, now)?;
-        state::save(conn, engine, user.id, &state, now)?;
+        version = state::save(conn, engine, user.id, &state, now)?;
     }
-    Ok((state, unlocked))
+    Ok((SavedState { user_id: user.id, version, state: Arc::new(state) }, unlocked))
 }

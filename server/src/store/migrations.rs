@@ -49,9 +49,12 @@ CREATE TABLE tokens (
 ) STRICT;
 
 -- The core's StateSnapshot of each user, as JSON (see store/state.rs).
+-- `version` grows by one with every save: the server's state cache keeps
+-- the highest version it has seen.
 CREATE TABLE user_state (
     user_id     INTEGER PRIMARY KEY REFERENCES users(id),
     snapshot    TEXT NOT NULL,
+    version     INTEGER NOT NULL,
     updated_at  TEXT NOT NULL
 ) STRICT;
 

@@ -17,26 +17,37 @@ use achievements_core::{Engine, StateSnapshot, UserState, time_zone};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// A user's state and the version of its stored row (0 before the first save).
+#[derive(Clone, Debug)]
+pub struct Versioned {
+    pub version: i64,
+    pub state: UserState,
+}
+
 /// Loads a user's state for `engine` (a fresh one if none is stored yet).
 ///
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for an unreadable snapshot.
-pub fn load(conn: &Connection, engine: &Engine, user: &User) -> Result<UserState, StoreError> {
-    let json: Option<String> = conn
-        .prepare_cached("SELECT snapshot FROM user_state WHERE user_id = ?1")?
-        .query_row([user.id], |r| r.get(0))
+pub fn load(conn: &Connection, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {
+    let row: Option<(String, i64)> = conn
+        .prepare_cached("SELECT snapshot, version FROM user_state WHERE user_id = ?1")?
+        .query_row([user.id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("state of user `{}`: {e}", user.name));
-    match json {
-        Some(json) => {
+    match row {
+        Some((json, version)) => {
             let snapshot: StateSnapshot = serde_json::from_str(&json).map_err(|e| corrupt(&e))?;
-            engine.state_from_snapshot(&snapshot).map_err(|e| corrupt(&e))
+            let state = engine.state_from_snapshot(&snapshot).map_err(|e| corrupt(&e))?;
+            Ok(Versioned { version, state })
         }
-        None => Ok(engine.new_state(time_zone(&user.timezone).map_err(|e| corrupt(&e))?)),
+        None => {
+            let state = engine.new_state(time_zone(&user.timezone).map_err(|e| corrupt(&e))?);
+            Ok(Versioned { version: 0, state })
+        }
     }
 }
 
-/// Stores a user's state.
+/// Stores a user's state; returns the row's new version.
 ///
 /// # Errors
 /// SQLite errors.
@@ -46,7 +57,7 @@ pub fn save(
     user_id: i64,
     state: &UserState,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     save_snapshot(conn, user_id, &engine.snapshot(state), now)
 }
 
@@ -55,12 +66,14 @@ pub(crate) fn save_snapshot(
     user_id: i64,
     snapshot: &StateSnapshot,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let json = serde_json::to_string(snapshot).map_err(|e| StoreError::Corrupt(format!("snapshot: {e}")))?;
-    conn.prepare_cached(
-        "INSERT INTO user_state (user_id, snapshot, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at",
-    )?
-    .execute(params![user_id, json, ts(now)])?;
-    Ok(())
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO user_state (user_id, snapshot, version, updated_at) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (user_id) DO UPDATE SET snapshot = excluded.snapshot,
+                 version = user_state.version + 1, updated_at = excluded.updated_at
+             RETURNING version",
+        )?
+        .query_row(params![user_id, json, ts(now)], |r| r.get(0))?)
 }

@@ -100,7 +100,14 @@ pub fn add_token(conn: &Connection, owner: TokenFor<'_>, now: Timestamp) -> Resu
 /// # Errors
 /// SQLite errors.
 pub fn token_owner(conn: &Connection, token: &str) -> Result<Option<TokenOwner>, StoreError> {
-    let hash = token::hash(token);
+    owner_of_hash(conn, &token::hash(token))
+}
+
+/// Whom the token with this SHA-256 belongs to.
+///
+/// # Errors
+/// SQLite errors.
+pub fn owner_of_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT t.service, u.id, u.name, u.timezone, u.is_admin

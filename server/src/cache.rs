@@ -1,0 +1,102 @@
+//! In-memory caches in front of the database on the read path: bearer
+//! token → caller, and user → rule state. Reading progress is the hot path
+//! (every page view); with both warm, a read touches neither the database
+//! nor a blocking thread.
+//!
+//! Why they stay correct:
+//! - **Tokens**: a token's owner never changes. An entry lives
+//!   [`TOKEN_TTL`], so a change to the user's record made by another process
+//!   (a future `users` command) shows within that time. Unknown tokens are
+//!   never cached: each is checked against the database.
+//! - **States**: only this process's writer thread writes user states, and
+//!   every save bumps the row's `version`. Writers publish the state they
+//!   committed, readers publish what they loaded, and the cache keeps the
+//!   highest version it was given, so publishing out of order never goes
+//!   back in time.
+//!
+//! Both are bounded: when one is full, an arbitrary half is dropped.
+
+use crate::store::users::TokenOwner;
+use achievements_core::UserState;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a token's owner is trusted without asking the database.
+pub const TOKEN_TTL: Duration = Duration::from_secs(60);
+const MAX_TOKENS: usize = 100_000;
+const MAX_STATES: usize = 100_000;
+
+/// The caches of one server.
+#[derive(Debug, Default)]
+pub struct Caches {
+    tokens: RwLock<HashMap<[u8; 32], (Instant, TokenOwner)>>,
+    states: RwLock<HashMap<i64, (i64, Arc<UserState>)>>,
+}
+
+impl Caches {
+    /// The owner of the token with this hash, if cached and fresh.
+    pub fn token(&self, hash: &[u8; 32]) -> Option<TokenOwner> {
+        let tokens = self.tokens.read().ok()?;
+        let (at, owner) = tokens.get(hash)?;
+        (at.elapsed() < TOKEN_TTL).then(|| owner.clone())
+    }
+
+    pub fn put_token(&self, hash: [u8; 32], owner: TokenOwner) {
+        if let Ok(mut tokens) = self.tokens.write() {
+            make_room(&mut tokens, MAX_TOKENS);
+            tokens.insert(hash, (Instant::now(), owner));
+        }
+    }
+
+    /// A user's last known committed state.
+    pub fn state(&self, user_id: i64) -> Option<Arc<UserState>> {
+        self.states.read().ok()?.get(&user_id).map(|(_, state)| Arc::clone(state))
+    }
+
+    /// Records a committed state unless a newer version is already known.
+    pub fn put_state(&self, user_id: i64, version: i64, state: Arc<UserState>) {
+        if let Ok(mut states) = self.states.write() {
+            if states.get(&user_id).is_some_and(|(known, _)| *known >= version) {
+                return;
+            }
+            make_room(&mut states, MAX_STATES);
+            states.insert(user_id, (version, state));
+        }
+    }
+}
+
+fn make_room<K: Copy + Eq + std::hash::Hash, V>(map: &mut HashMap<K, V>, limit: usize) {
+    if map.len() >= limit {
+        let drop: Vec<K> = map.keys().take(limit / 2).copied().collect();
+        for key in drop {
+            map.remove(&key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use achievements_core::{Engine, SHIPPED_CATALOG_JSON};
+
+    #[test]
+    fn a_state_never_goes_back_to_an_older_version() {
+        let (engine, _) = Engine::from_json(SHIPPED_CATALOG_JSON).expect("shipped catalog");
+        let caches = Caches::default();
+        let mut newer = engine.new_state(jiff::tz::TimeZone::UTC);
+        engine.set_stat(&mut newer, "project_count", 2).expect("field");
+        caches.put_state(7, 2, Arc::new(newer));
+        caches.put_state(7, 1, Arc::new(engine.new_state(jiff::tz::TimeZone::UTC)));
+        let cached = caches.state(7).expect("cached");
+        assert_eq!(engine.stat(&cached, "project_count"), 2);
+    }
+
+    #[test]
+    fn tokens_are_cached_by_hash() {
+        let caches = Caches::default();
+        assert!(caches.token(&[1; 32]).is_none());
+        caches.put_token([1; 32], TokenOwner::Service("platform".into()));
+        assert_eq!(caches.token(&[1; 32]), Some(TokenOwner::Service("platform".into())));
+    }
+}
