@@ -186,13 +186,6 @@ impl AchievementEngine {
     pub fn keys(&self) -> Vec<String> {
         self.engine.catalog().achievements.iter().map(|d| d.key.clone()).collect()
     }
-
-    /// The catalog a client may see, as JSON text: secret definitions become
-    /// opaque placeholders (what the server's public catalog endpoint sends).
-    #[wasm_bindgen(js_name = publicCatalog)]
-    pub fn public_catalog(&self) -> String {
-        self.engine.catalog().public_view().catalog.to_json_pretty()
-    }
 }
 
 impl AchievementEngine {

@@ -111,10 +111,27 @@ test("evaluate awards retroactively with cause evaluation, and twice changes not
   assert.deepEqual(second.state, first.state);
 });
 
-test("the public catalog masks secrets: placeholders come last, with nothing but their category", () => {
-  const text = engine.publicCatalog();
-  assert.ok(!text.includes("Unbroken") && !text.includes("faInfinity"), "a secret's texts leaked");
-  const publicEngine = new api.AchievementEngine(JSON.parse(text));
+/**
+ * The public catalog as the server sends it (achievements/catalog/): secret
+ * definitions replaced by `{id, category}` placeholders, references to them
+ * rewritten (core's `Catalog::public_view`).
+ */
+function publicCatalog(catalog) {
+  const ids = new Map();
+  const secret_placeholders = catalog.achievements
+    .filter((d) => d.is_secret)
+    .map((d, i) => {
+      ids.set(d.key, `secret-${i + 1}`);
+      return { id: `secret-${i + 1}`, category: d.category };
+    });
+  const achievements = catalog.achievements
+    .filter((d) => !d.is_secret)
+    .map((d) => ({ ...d, requires_achievements: (d.requires_achievements ?? []).map((k) => ids.get(k) ?? k) }));
+  return { ...catalog, achievements, secret_placeholders };
+}
+
+test("a public catalog's secrets are listed last as placeholders, with nothing but their category", () => {
+  const publicEngine = new api.AchievementEngine(publicCatalog(JSON.parse(shippedText)));
   const items = publicEngine.achievements({}, NOW);
   const secret = items.at(-1);
   assert.deepEqual(secret, {
@@ -135,9 +152,12 @@ test("the public catalog masks secrets: placeholders come last, with nothing but
   const shown = publicEngine.achievements(earned, NOW).at(-1);
   assert.equal(shown.isEarned, true);
   assert.equal(shown.earnedAt, "2026-03-14T09:00:00Z");
-  // Client-side, a placeholder never unlocks (only the server knows its rule).
-  const { unlocked } = play(publicEngine, logins(14));
+  // Client-side, a placeholder never unlocks (only the server knows its rule)...
+  const { state, unlocked } = play(publicEngine, logins(14));
   assert.ok(!unlocked.some((u) => u.key.startsWith("secret-")));
+  // ...and a state that has it keeps it through apply.
+  const after = publicEngine.apply({ ...state, ...earned }, { type: "login", at: "2026-03-15T09:00:00Z" }).state;
+  assert.deepEqual(after.earned["secret-1"], earned.earned["secret-1"]);
 });
 
 test("a catalog object and its JSON text give the same engine", () => {

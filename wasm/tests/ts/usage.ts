@@ -107,7 +107,6 @@ export function useEverything(catalogText: string, catalogObject: CatalogFile, s
   const eventTypes: string[] = engine.eventTypes();
   const fields: string[] = engine.trackingFields();
   const keys: string[] = engine.keys();
-  const publicText: string = engine.publicCatalog();
 
   const validation: ValidationResult = validateCatalog(catalogText);
   const validationOfObject: ValidationResult = validateCatalog(catalogObject);
@@ -128,6 +127,6 @@ export function useEverything(catalogText: string, catalogObject: CatalogFile, s
   }
 
   void [warnings, plan, current, asNumber, notJustNumber, noTime, preview, cause, evaluated, fresh, normalized];
-  void [criteria, eventTypes, fields, keys, publicText, validation, validationOfObject, cats];
+  void [criteria, eventTypes, fields, keys, validation, validationOfObject, cats];
   engine[Symbol.dispose]();
 }
