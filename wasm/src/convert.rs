@@ -53,13 +53,17 @@ pub(crate) fn catalog_text(catalog: &JsValue) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::input("catalog", "the object cannot be written as JSON (a bigint or a cycle?)"))
 }
 
-/// A user state in the core's `StateSnapshot` shape (`undefined`/`null`:
-/// a fresh state in UTC), laid out for `engine`.
-pub(crate) fn user_state(engine: &Engine, state: &JsValue) -> Result<UserState, ApiError> {
-    let snapshot = if state.is_undefined() || state.is_null() {
-        StateSnapshot::default()
-    } else {
-        from_json::<StateInput>("state", state)?.into_snapshot()?
+/// A state argument as JSON text (`None` for `undefined`/`null`: a fresh
+/// state in UTC). [`user_state`] turns the text into a state.
+pub(crate) fn state_text(state: &JsValue) -> Result<Option<String>, ApiError> {
+    if state.is_undefined() || state.is_null() { Ok(None) } else { json_text("state", state).map(Some) }
+}
+
+/// A user state from its `StateSnapshot` JSON text, laid out for `engine`.
+pub(crate) fn user_state(engine: &Engine, text: Option<&str>) -> Result<UserState, ApiError> {
+    let snapshot = match text {
+        None => StateSnapshot::default(),
+        Some(text) => parse_json::<StateInput>("state", text)?.into_snapshot()?,
     };
     Ok(engine.state_from_snapshot(&snapshot)?)
 }
@@ -68,12 +72,15 @@ pub(crate) fn user_state(engine: &Engine, state: &JsValue) -> Result<UserState, 
 /// `{"$bigint": "…"}`): one crossing of the boundary and serde_json, several
 /// times faster than reading a state with hundreds of earned badges field
 /// by field, and unknown fields are refused like in the core's files.
-fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, value: &JsValue) -> Result<T, ApiError> {
+fn json_text(what: &'static str, value: &JsValue) -> Result<String, ApiError> {
     if !value.is_object() {
         return Err(ApiError::input(what, "expected an object"));
     }
-    let text = to_json(value).map_err(|_| ApiError::input(what, "cannot be read (a cycle?)"))?;
-    serde_json::from_str(&text).map_err(|e| {
+    to_json(value).map_err(|_| ApiError::input(what, "cannot be read (a cycle?)"))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| {
         // The position is in text the caller never saw: leave it out.
         let message = e.to_string();
         ApiError::input(what, message.find(" at line ").map_or(message.as_str(), |i| &message[..i]))
@@ -229,7 +236,7 @@ impl OwnedEvent {
 }
 
 pub(crate) fn event(event: &JsValue) -> Result<OwnedEvent, ApiError> {
-    let input: EventInput = from_json("event", event)?;
+    let input: EventInput = parse_json("event", &json_text("event", event)?)?;
     let at = input.at.ok_or_else(|| ApiError::input("event.at", "expected RFC 3339 text or a valid Date"))?;
     let at = parse_instant(&at).map_err(|message| ApiError::input("event.at", message))?;
     Ok(OwnedEvent { event_type: input.event_type, value: input.value.map(|v| v.0), at })

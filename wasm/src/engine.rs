@@ -8,8 +8,8 @@
 
 use crate::convert::{self, ExplanationOut, ItemNumbers, ProgressOut, StateOut, StepOut};
 use crate::error::ApiError;
-use achievements_core::{Diagnostic, Engine, describe_criteria, time_zone};
-use std::cell::OnceCell;
+use achievements_core::{Diagnostic, Engine, UserState, describe_criteria, time_zone};
+use std::cell::{OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
 
 /// The rules of one catalog. Build it once per catalog; it is immutable.
@@ -20,6 +20,10 @@ pub struct AchievementEngine {
     warnings: Vec<Diagnostic>,
     /// The catalog-only parts of the listing's items, made on first use.
     statics: OnceCell<JsValue>,
+    /// The last state read, by its JSON text: a page passes the same state
+    /// to many calls (every render, every preview), and reading a large one
+    /// costs more than the listing itself. Keyed by content, never identity.
+    last_state: RefCell<Option<(String, UserState)>>,
 }
 
 #[wasm_bindgen]
@@ -33,7 +37,7 @@ impl AchievementEngine {
     ) -> Result<AchievementEngine, JsValue> {
         let text = convert::catalog_text(&catalog)?;
         let (engine, warnings) = Engine::from_json(&text).map_err(ApiError::Catalog)?;
-        Ok(AchievementEngine { engine, warnings, statics: OnceCell::new() })
+        Ok(AchievementEngine { engine, warnings, statics: OnceCell::new(), last_state: RefCell::new(None) })
     }
 
     /// Warnings found while loading the catalog (it is valid regardless).
@@ -52,7 +56,7 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let state = convert::user_state(&self.engine, &state)?;
+        let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let catalog = self.engine.catalog();
         let mut numbers = ItemNumbers::with_capacity(catalog.achievements.len() + catalog.secret_placeholders.len());
@@ -78,7 +82,7 @@ impl AchievementEngine {
         key: &str,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let state = convert::user_state(&self.engine, &state)?;
+        let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let progress = self.engine.progress(&state, key, now).ok_or_else(|| unknown(key))?;
         Ok(convert::to_js(&ProgressOut::from(progress)))
@@ -93,7 +97,7 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
         #[wasm_bindgen(unchecked_param_type = "AchievementEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let state = convert::user_state(&self.engine, &state)?;
+        let state = self.state(&state)?;
         let event = convert::event(&event)?;
         let unlocked = self.engine.preview(&state, &event.as_event()).map_err(ApiError::from)?;
         Ok(convert::to_js(&convert::unlocks(unlocked)))
@@ -108,7 +112,7 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
         #[wasm_bindgen(unchecked_param_type = "AchievementEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let mut state = convert::user_state(&self.engine, &state)?;
+        let mut state = self.state(&state)?;
         let event = convert::event(&event)?;
         let unlocked = self.engine.apply(&mut state, &event.as_event()).map_err(ApiError::from)?;
         Ok(self.step(&state, unlocked))
@@ -123,7 +127,7 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] at: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let mut state = convert::user_state(&self.engine, &state)?;
+        let mut state = self.state(&state)?;
         let at = convert::instant("at", &at)?;
         let unlocked = self.engine.evaluate(&mut state, at);
         Ok(self.step(&state, unlocked))
@@ -137,7 +141,7 @@ impl AchievementEngine {
         key: &str,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let state = convert::user_state(&self.engine, &state)?;
+        let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let explanation = self.engine.explain(&state, key, now).ok_or_else(|| unknown(key))?;
         Ok(convert::to_js(&ExplanationOut::from(explanation)))
@@ -166,7 +170,7 @@ impl AchievementEngine {
         &self,
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let state = convert::user_state(&self.engine, &state)?;
+        let state = self.state(&state)?;
         Ok(convert::to_js(&StateOut(self.engine.snapshot(&state))))
     }
 
@@ -189,7 +193,21 @@ impl AchievementEngine {
 }
 
 impl AchievementEngine {
-    fn step(&self, state: &achievements_core::UserState, unlocked: Vec<achievements_core::Unlock>) -> JsValue {
+    /// The user state of a state argument (see `last_state`).
+    fn state(&self, value: &JsValue) -> Result<UserState, ApiError> {
+        let Some(text) = convert::state_text(value)? else { return convert::user_state(&self.engine, None) };
+        let mut last = self.last_state.borrow_mut();
+        if let Some((last_text, state)) = last.as_ref()
+            && *last_text == text
+        {
+            return Ok(state.clone());
+        }
+        let state = convert::user_state(&self.engine, Some(&text))?;
+        *last = Some((text, state.clone()));
+        Ok(state)
+    }
+
+    fn step(&self, state: &UserState, unlocked: Vec<achievements_core::Unlock>) -> JsValue {
         convert::to_js(&StepOut { state: StateOut(self.engine.snapshot(state)), unlocked: convert::unlocks(unlocked) })
     }
 }

@@ -241,3 +241,14 @@ test("accessors: event types, tracking fields, keys, categories", () => {
   assert.equal(api.categories()[0].title, "Projects");
   assert.deepEqual(engine.warnings, []);
 });
+
+test("a state object changed between calls is read afresh (states are compared by content)", () => {
+  const state = { stats: { project_count: 1 } };
+  assert.equal(engine.progress(state, "5_projects", NOW).current, 1);
+  assert.equal(engine.progress(state, "5_projects", NOW).current, 1);
+  state.stats.project_count = 4;
+  assert.equal(engine.progress(state, "5_projects", NOW).current, 4);
+  assert.equal(engine.achievements(state, NOW).find((a) => a.key === "5_projects").progressValue, 4);
+  state.timezone = "Mars/Olympus";
+  assert.throws(() => engine.progress(state, "5_projects", NOW), (e) => e.code === "unknown_time_zone");
+});
