@@ -1,0 +1,221 @@
+//! What the app browses: a catalog and a user's state, loaded either from
+//! the sync cache or, in local rules mode, from files. Everything the
+//! interface shows is derived from a [`Dataset`] by the core.
+
+use crate::cache::{Contents, Stored};
+use crate::sync::Resource;
+use crate::wire::{self, Item, ItemList, Me, Notification};
+use achievements_core::{Engine, StateSnapshot, UserState, load_catalog};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Where the data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A server, through the cache.
+    Server { url: Option<String> },
+    /// Local rules mode: files, no server.
+    Local { catalog: PathBuf, state: Option<PathBuf> },
+}
+
+/// A catalog compiled by the core, and a user's state laid out for it.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub engine: Engine,
+    pub state: UserState,
+}
+
+/// Who the data belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub name: String,
+    /// Dates are shown in the user's time zone (the one their streaks use).
+    pub timezone: TimeZone,
+    pub points: i64,
+}
+
+/// The server's notifications, if synced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Notifications {
+    #[default]
+    NotSynced,
+    /// The server has no notifications route (404).
+    Unsupported,
+    List(Vec<Notification>),
+}
+
+/// What the last successful sync left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncStamp {
+    pub last_sync: Option<Timestamp>,
+    pub generation: u64,
+    pub reset_generation: u64,
+}
+
+/// Everything to browse.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub origin: Origin,
+    /// `None` when there is no catalog this core can load: the app then
+    /// shows the server's own listing (progress as of the last sync).
+    pub rules: Option<Rules>,
+    pub user: Option<User>,
+    /// The server's `achievements/` listing.
+    pub items: Vec<Item>,
+    /// The server's `achievements/earned/` listing: it names the secret
+    /// badges the user has earned, which the public catalog hides.
+    pub earned: Vec<Item>,
+    /// Active secrets not yet earned, by the server's count.
+    pub secret_locked: Option<usize>,
+    pub notifications: Notifications,
+    pub stamp: SyncStamp,
+    /// Earned key → the sync generation that first listed it.
+    pub first_seen: HashMap<String, u64>,
+    /// Things that could be read only in part, for the status line.
+    pub problems: Vec<String>,
+}
+
+impl Dataset {
+    /// Nothing at all yet (first start, before the first sync).
+    pub fn empty(origin: Origin) -> Self {
+        Dataset {
+            origin,
+            rules: None,
+            user: None,
+            items: vec![],
+            earned: vec![],
+            secret_locked: None,
+            notifications: Notifications::NotSynced,
+            stamp: SyncStamp::default(),
+            first_seen: HashMap::new(),
+            problems: vec![],
+        }
+    }
+
+    /// True before anything was synced or loaded.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_none() && self.items.is_empty() && self.earned.is_empty()
+    }
+
+    /// Reads the cache's documents. Parts the core cannot use are reported
+    /// in `problems` and left out.
+    ///
+    /// # Errors
+    /// A document that is not even JSON: the cache itself is damaged.
+    pub fn from_cache(contents: &Contents) -> Result<Self, String> {
+        let mut data = Dataset::empty(Origin::Server { url: contents.meta.server.clone() });
+        data.stamp = SyncStamp {
+            last_sync: contents.meta.last_sync,
+            generation: contents.meta.generation,
+            reset_generation: contents.meta.reset_generation,
+        };
+        data.first_seen = contents.first_seen.clone();
+        let body = |r: Resource| match contents.documents.get(&r) {
+            Some(Stored::Body { body, .. }) => Some(body.as_str()),
+            _ => None,
+        };
+        let damaged = |r: Resource, e: &dyn std::fmt::Display| format!("cached {} is unreadable: {e}", r.name());
+
+        let me: Option<Me> =
+            body(Resource::Me).map(serde_json::from_str).transpose().map_err(|e| damaged(Resource::Me, &e))?;
+        if let Some(text) = body(Resource::Achievements) {
+            let list: ItemList = serde_json::from_str(text).map_err(|e| damaged(Resource::Achievements, &e))?;
+            data.secret_locked = Some(list.secret_locked);
+            data.items = list.results;
+        }
+        if let Some(text) = body(Resource::Earned) {
+            let list: ItemList = serde_json::from_str(text).map_err(|e| damaged(Resource::Earned, &e))?;
+            data.earned = list.results;
+        }
+        data.notifications = match contents.documents.get(&Resource::Notifications) {
+            Some(Stored::Body { body, .. }) => {
+                Notifications::List(wire::notifications(body).map_err(|e| damaged(Resource::Notifications, &e))?)
+            }
+            Some(Stored::Unsupported { .. }) => Notifications::Unsupported,
+            None => Notifications::NotSynced,
+        };
+        if let Some(me) = &me {
+            data.secret_locked = Some(me.secret_locked);
+        }
+
+        if let Some(text) = body(Resource::Catalog) {
+            match load_catalog(text) {
+                Ok(loaded) => {
+                    let engine = Engine::new(loaded.catalog);
+                    let (state, problem) = state_for(&engine, me.as_ref());
+                    data.problems.extend(problem);
+                    data.rules = Some(Rules { engine, state });
+                }
+                Err(invalid) => data.problems.push(format!(
+                    "this app cannot read the server's catalog ({} problem(s), first: {}); showing the server's \
+                     listing as of the last sync, without previews — update achievements-tui",
+                    invalid.errors.len(),
+                    invalid.errors.first().map(ToString::to_string).unwrap_or_default()
+                )),
+            }
+        }
+        data.user = me.map(|me| {
+            let timezone = achievements_core::time_zone(&me.timezone).unwrap_or(TimeZone::UTC);
+            User { name: me.name, timezone, points: me.points }
+        });
+        Ok(data)
+    }
+
+    /// Local rules mode: a catalog file and, optionally, a state file (a
+    /// core `StateSnapshot`); no server, no cache.
+    ///
+    /// # Errors
+    /// [`LocalError`]: unreadable or invalid files.
+    pub fn local(catalog: &Path, state: Option<&Path>) -> Result<Self, LocalError> {
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| LocalError::Read { path: path.to_owned(), source })
+        };
+        let loaded = load_catalog(&read(catalog)?)
+            .map_err(|invalid| LocalError::Catalog { path: catalog.to_owned(), report: invalid.report() })?;
+        let engine = Engine::new(loaded.catalog);
+        let snapshot = match state {
+            Some(path) => serde_json::from_str::<StateSnapshot>(&read(path)?)
+                .map_err(|e| LocalError::State { path: path.to_owned(), reason: e.to_string() })?,
+            None => StateSnapshot::default(),
+        };
+        let state_value = engine
+            .state_from_snapshot(&snapshot)
+            .map_err(|e| LocalError::State { path: state.unwrap_or(catalog).to_owned(), reason: e.to_string() })?;
+        let points = engine.catalog().points_field.as_deref().map_or(0, |f| engine.stat(&state_value, f));
+        let mut data = Dataset::empty(Origin::Local { catalog: catalog.to_owned(), state: state.map(Path::to_owned) });
+        data.user = Some(User { name: "local".to_owned(), timezone: state_value.timezone().clone(), points });
+        data.problems = loaded.warnings.iter().map(|w| format!("catalog warning: {w}")).collect();
+        data.rules = Some(Rules { engine, state: state_value });
+        Ok(data)
+    }
+}
+
+/// The user's state from `me/`, or a fresh one (with why, if it is not
+/// what the server sent).
+fn state_for(engine: &Engine, me: Option<&Me>) -> (UserState, Option<String>) {
+    let fresh = || engine.new_state(TimeZone::UTC);
+    let Some(me) = me else { return (fresh(), None) };
+    match me.snapshot() {
+        Ok(Some(snapshot)) => match engine.state_from_snapshot(&snapshot) {
+            Ok(state) => (state, None),
+            Err(e) => (fresh(), Some(format!("your progress could not be read: {e}"))),
+        },
+        Ok(None) => (fresh(), Some("the server sent no progress state".to_owned())),
+        Err(e) => (fresh(), Some(format!("this app cannot read the server's progress state: {e}"))),
+    }
+}
+
+/// Local rules mode could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid catalog {path} (`achievements rules validate FILE` explains):\n{report}")]
+    Catalog { path: PathBuf, report: String },
+    #[error(
+        "invalid state file {path}: {reason} (expected a core StateSnapshot: timezone, stats, streak_days, earned)"
+    )]
+    State { path: PathBuf, reason: String },
+}

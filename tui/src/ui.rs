@@ -1,0 +1,287 @@
+//! Drawing: [`render`] reads an [`App`] and draws a frame; it changes
+//! nothing. The layout lives here too, because the app needs it to know
+//! how many list rows fit (page up/down, scrolling).
+//!
+//! ```text
+//!  header   ★ Achievements  demo · 1,230 pts · 12/23 earned      ● synced 2 min ago
+//!  banner   OFFLINE — cannot reach …  (only when there is something to say)
+//!  tabs     All 12/23 │ Projects 3/6 │ Battles 2/4 │ …
+//!  main     badge list                │ details (side by side from 100 columns)
+//!  footer   q quit  ? help  ↑↓ move  …
+//! ```
+//!
+//! - [`list`]: the badge list; [`detail`]: one badge; [`popups`]: the
+//!   preview, help and notification panels; [`theme`]: styles per colour
+//!   mode; [`text`]: widths, truncation, times.
+
+pub mod detail;
+pub mod list;
+pub mod popups;
+pub mod text;
+pub mod theme;
+
+use crate::app::{App, Link, Mode, TABS};
+use crate::keymap;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use text::{ago, date_time, fit, thousands, until, width};
+use theme::Theme;
+
+/// Below this the app asks for a bigger terminal.
+pub const MIN_SIZE: (u16, u16) = (40, 10);
+/// From this width the list and the details sit side by side.
+pub const SPLIT_WIDTH: u16 = 100;
+
+/// Where each part of the screen goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub banner: Option<Rect>,
+    pub tabs: Rect,
+    /// The list, unless the details fill the main area.
+    pub list: Option<Rect>,
+    /// The details, when shown.
+    pub detail: Option<Rect>,
+    pub footer: Rect,
+}
+
+/// The layout of `app` in `area`.
+pub fn areas(app: &App, area: Rect) -> Areas {
+    let banner_rows = u16::from(banner(app).is_some());
+    let [header, banner_area, tabs, main, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_rows),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let (list, detail) = match app.mode() {
+        Mode::Detail => (None, Some(main)),
+        _ if main.width >= SPLIT_WIDTH => {
+            let [list, detail] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(main);
+            (Some(list), Some(detail))
+        }
+        _ => (Some(main), None),
+    };
+    Areas { header, banner: (banner_rows > 0).then_some(banner_area), tabs, list, detail, footer }
+}
+
+/// How many badges the list shows at the app's current size.
+pub fn list_rows(app: &App) -> usize {
+    let (columns, rows) = app.size();
+    areas(app, Rect::new(0, 0, columns, rows)).list.map_or(0, |r| usize::from(r.height.saturating_sub(2)))
+}
+
+/// How many lines the help has (for scrolling it).
+pub fn help_lines(app: &App) -> usize {
+    popups::help_text(Theme::new(app.settings().colors)).len()
+}
+
+/// Draws the whole interface.
+pub fn render(app: &App, frame: &mut Frame<'_>) {
+    let area = frame.area();
+    let theme = Theme::new(app.settings().colors);
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let message = format!("Make the terminal at least {}×{} (q quits).", MIN_SIZE.0, MIN_SIZE.1);
+        frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let layout = areas(app, area);
+    frame.render_widget(header(app, theme, layout.header.width), layout.header);
+    if let (Some(rect), Some((text, style))) = (layout.banner, banner(app)) {
+        let glyphs = app.settings().glyphs;
+        let line = Line::from(format!(
+            " {}",
+            text::truncate(&text, usize::from(rect.width).saturating_sub(1), ellipsis(glyphs))
+        ));
+        frame.render_widget(line.style(theme_style(theme, style)), rect);
+    }
+    frame.render_widget(tabs(app, theme, layout.tabs.width), layout.tabs);
+    if let Some(rect) = layout.list {
+        list::render(app, theme, frame, rect);
+    }
+    if let Some(rect) = layout.detail {
+        detail::render(app, theme, frame, rect);
+    }
+    frame.render_widget(footer(app, theme, layout.footer.width), layout.footer);
+    match app.mode() {
+        Mode::Preview(preview) => popups::preview(app, preview, theme, frame, area),
+        Mode::Help { offset } => popups::help(app, *offset, theme, frame, area),
+        Mode::Notifications { offset } => popups::notifications(app, *offset, theme, frame, area),
+        Mode::Browse | Mode::Detail | Mode::Search => {}
+    }
+}
+
+/// The ellipsis in the current character set.
+pub fn ellipsis(glyphs: crate::glyphs::Glyphs) -> &'static str {
+    if glyphs.is_ascii() { "~" } else { "…" }
+}
+
+fn header(app: &App, theme: Theme, columns: u16) -> Line<'static> {
+    let glyphs = app.settings().glyphs;
+    let dot = glyphs.dot();
+    let mut left = vec![Span::styled(format!(" {} Achievements ", glyphs.icon("faTrophy")), theme.title())];
+    let (earned, total) = app.board().counts(None);
+    if let Some(user) = &app.data().user {
+        left.push(Span::styled(user.name.clone(), theme.text().add_modifier(Modifier::BOLD)));
+        left.push(Span::styled(format!(" {dot} {} pts", thousands(user.points)), theme.text()));
+    }
+    if total > 0 {
+        let lead = if app.data().user.is_some() { format!(" {dot} ") } else { String::new() };
+        left.push(Span::styled(format!("{lead}{earned}/{total} earned"), theme.text()));
+    }
+    let right = status_text(app);
+    let used: usize = left.iter().map(|s| s.width()).sum();
+    let room = usize::from(columns).saturating_sub(used + 1);
+    let right = text::truncate(&right, room, ellipsis(glyphs));
+    let gap = usize::from(columns).saturating_sub(used + width(&right) + 1);
+    left.push(Span::raw(" ".repeat(gap)));
+    let status_style = match &app.status().failure {
+        Some(_) => theme.bad(),
+        None => theme.dim(),
+    };
+    left.push(Span::styled(right, status_style));
+    left.push(Span::raw(" "));
+    Line::from(left).style(theme.header())
+}
+
+/// The right side of the header: where the data comes from and how fresh.
+fn status_text(app: &App) -> String {
+    let status = app.status();
+    let stamp = app.data().stamp;
+    let now = app.now();
+    let glyphs = app.settings().glyphs;
+    let (on, off) = if glyphs.is_ascii() { ("*", "o") } else { ("●", "○") };
+    let cached = |what: &str| match stamp.last_sync {
+        Some(at) => format!("{what} {} cache from {}", glyphs.dot(), ago(now, at)),
+        None => format!("{what} {} nothing cached", glyphs.dot()),
+    };
+    match status.link {
+        Link::Local => "local rules mode".to_owned(),
+        Link::Offline => cached(&format!("{off} offline (--offline)")),
+        Link::NoServer => cached(&format!("{off} no server")),
+        Link::Server if status.running => format!("{on} syncing…"),
+        Link::Server => match (&status.failure, stamp.last_sync) {
+            (Some(_), _) => format!("{off} offline"),
+            (None, Some(at)) => format!("{on} synced {}", ago(now, at)),
+            (None, None) => format!("{on} connecting…"),
+        },
+    }
+}
+
+/// Which banner style.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BannerStyle {
+    Warning,
+    Notice,
+}
+
+fn theme_style(theme: Theme, style: BannerStyle) -> Style {
+    match style {
+        BannerStyle::Warning => theme.warning_banner(),
+        BannerStyle::Notice => theme.notice(),
+    }
+}
+
+/// The banner line, if there is something to say: the offline state first,
+/// then the latest notice.
+fn banner(app: &App) -> Option<(String, BannerStyle)> {
+    let now = app.now();
+    let dot = app.settings().glyphs.dot();
+    if let Some(failure) = &app.status().failure {
+        let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
+        let head = if failure.unreachable { "OFFLINE" } else { "SYNC FAILED" };
+        let mut text = format!("{head} {dot} {}", failure.message);
+        match app.data().stamp.last_sync {
+            Some(at) => text.push_str(&format!(" {dot} showing the cache of {}", date_time(at, &tz))),
+            None => text.push_str(&format!(" {dot} nothing cached yet")),
+        }
+        if app.status().running {
+            text.push_str(&format!(" {dot} retrying now"));
+        } else if let Some(retry) = failure.retry_at {
+            text.push_str(&format!(" {dot} retrying {} (r: now)", until(now, retry)));
+        }
+        return Some((text, BannerStyle::Warning));
+    }
+    app.notice().map(|n| (n.text.clone(), if n.warning { BannerStyle::Warning } else { BannerStyle::Notice }))
+}
+
+fn tabs(app: &App, theme: Theme, columns: u16) -> Line<'static> {
+    let sep = if app.settings().glyphs.is_ascii() { "|" } else { "│" };
+    let label = |tab: usize, short: bool, counts: bool| {
+        let name = match App::tab_category(tab) {
+            None => "All",
+            Some(c) if short => &c.title()[..4.min(c.title().len())],
+            Some(c) => c.title(),
+        };
+        let (earned, total) = app.board().counts(App::tab_category(tab));
+        if counts { format!(" {name} {earned}/{total} ") } else { format!(" {name} ") }
+    };
+    // The longest form that fits: full names, short names, counts on the
+    // selected tab only.
+    let forms: [(bool, bool); 3] = [(false, true), (true, true), (true, false)];
+    let mut chosen = forms[2];
+    for (short, counts) in forms {
+        let total: usize =
+            (0..TABS).map(|t| width(&label(t, short, counts || t == app.tab()))).sum::<usize>() + TABS - 1;
+        if total <= usize::from(columns) {
+            chosen = (short, counts);
+            break;
+        }
+    }
+    let mut spans = Vec::with_capacity(TABS * 2);
+    for tab in 0..TABS {
+        if tab > 0 {
+            spans.push(Span::styled(sep, theme.dim()));
+        }
+        let style = if tab == app.tab() { theme.tab_selected() } else { theme.tab() };
+        spans.push(Span::styled(label(tab, chosen.0, chosen.1 || tab == app.tab()), style));
+    }
+    Line::from(spans)
+}
+
+fn footer(app: &App, theme: Theme, columns: u16) -> Line<'static> {
+    let mut spans = Vec::new();
+    if *app.mode() == Mode::Search {
+        spans.push(Span::styled(" Search: ", theme.key()));
+        spans.push(Span::styled(app.search().to_owned(), theme.text()));
+        spans.push(Span::styled(if app.settings().glyphs.is_ascii() { "_" } else { "▏" }, theme.accent()));
+        spans.push(Span::raw("  "));
+    }
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    for (label, help) in keymap::footer(app.context()) {
+        let item = width(label) + width(help) + 3;
+        if used + item > usize::from(columns) {
+            break;
+        }
+        used += item;
+        spans.push(Span::styled(format!(" {label}"), theme.key()));
+        spans.push(Span::styled(format!(" {help} "), theme.dim()));
+    }
+    Line::from(spans)
+}
+
+/// A centred rectangle of at most `columns`×`rows` inside `area`.
+pub fn centered(area: Rect, columns: u16, rows: u16) -> Rect {
+    let w = columns.min(area.width);
+    let h = rows.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+/// A message in the middle of an area.
+pub fn message(lines: Vec<Line<'static>>, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
+    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX).min(area.height);
+    let rect =
+        Rect::new(area.x + 1, area.y + area.height.saturating_sub(height) / 2, area.width.saturating_sub(2), height);
+    frame.render_widget(Paragraph::new(lines).style(theme.text()).centered().wrap(Wrap { trim: true }), rect);
+}
+
+/// `text` fitted to `columns`, as a span.
+pub fn cell(text: &str, columns: usize, style: Style, glyphs: crate::glyphs::Glyphs) -> Span<'static> {
+    Span::styled(fit(text, columns, ellipsis(glyphs)), style)
+}
