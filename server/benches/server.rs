@@ -6,6 +6,11 @@
 //! - latency of `GET /api/v1/achievements/` for a user with progress, at 1
 //!   and 50 concurrent clients.
 //!
+//! Each has a baseline measured in the same run, on the same machine: plain
+//! SQLite commits of one row (and of 1,000 rows) with the server's pragmas,
+//! and the cheapest HTTP round trip the server has (a `304` for the catalog:
+//! no body, no database).
+//!
 //! Run: `cargo bench -p achievements-server --bench server`. Request counts
 //! are fixed and small; everything stays on 127.0.0.1 and the server is
 //! stopped at the end. Prints a Markdown table for BENCHMARKS.md.
@@ -16,7 +21,6 @@ use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SINGLE_SEQUENTIAL: usize = 2_000;
@@ -68,8 +72,9 @@ fn main() {
     };
     std::thread::spawn(move || lines.for_each(drop));
 
+    let mut rows = sqlite_baselines(dir.path());
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let rows = runtime.block_on(run(&addr, &service, &demo_token));
+    rows.extend(runtime.block_on(run(&addr, &service, &demo_token)));
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
 
@@ -130,41 +135,114 @@ async fn run(addr: &str, service: &str, user_token: &str) -> Vec<(String, usize,
         start.elapsed(),
     ));
 
-    let list_url = format!("http://{addr}/api/v1/achievements/");
-    for _ in 0..200 {
-        get(&http, &list_url, user_token).await;
+    let list = Target::List(format!("http://{addr}/api/v1/achievements/"), user_token.to_owned());
+    let catalog_url = format!("http://{addr}/api/v1/achievements/catalog/");
+    let etag = http.get(&catalog_url).send().await.unwrap().headers()["etag"].to_str().unwrap().to_owned();
+    let not_modified = Target::NotModified(catalog_url, etag);
+    for target in [&list, &not_modified] {
+        for _ in 0..200 {
+            fetch(&http, target).await;
+        }
     }
-    let mut one = Vec::with_capacity(GETS_ONE_CLIENT);
-    for _ in 0..GETS_ONE_CLIENT {
-        let t = Instant::now();
-        get(&http, &list_url, user_token).await;
-        one.push(t.elapsed());
+    for clients in [1, 50] {
+        let per_client = if clients == 1 { GETS_ONE_CLIENT } else { GETS_PER_CLIENT_AT_50 };
+        rows.push(
+            measure_gets(
+                &http,
+                &not_modified,
+                clients,
+                per_client,
+                "baseline: `GET catalog/` answered 304 (no body, no database)",
+            )
+            .await,
+        );
+        rows.push(measure_gets(&http, &list, clients, per_client, "`GET achievements/`, user with progress").await);
     }
-    rows.push(latency("`GET achievements/`, user with progress, 1 client", one));
+    rows
+}
 
-    let all = Arc::new(std::sync::Mutex::new(Vec::new()));
+/// What a GET measures.
+#[derive(Clone)]
+enum Target {
+    /// The list with a user's token: a 200 with ~10 kB of JSON.
+    List(String, String),
+    /// The catalog with its current ETag: a 304.
+    NotModified(String, String),
+}
+
+async fn fetch(http: &reqwest::Client, target: &Target) {
+    match target {
+        Target::List(url, token) => get(http, url, token).await,
+        Target::NotModified(url, etag) => {
+            let response = http.get(url).header("If-None-Match", etag).send().await.unwrap();
+            assert_eq!(response.status(), 304);
+            let _ = response.bytes().await.unwrap();
+        }
+    }
+}
+
+async fn measure_gets(
+    http: &reqwest::Client,
+    target: &Target,
+    clients: usize,
+    per_client: usize,
+    label: &str,
+) -> (String, usize, String) {
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let (http, url, token, all) = (http.clone(), list_url.clone(), user_token.to_owned(), Arc::clone(&all));
+    for _ in 0..clients {
+        let (http, target) = (http.clone(), target.clone());
         tasks.push(tokio::spawn(async move {
-            let mut mine = Vec::with_capacity(GETS_PER_CLIENT_AT_50);
-            for _ in 0..GETS_PER_CLIENT_AT_50 {
+            let mut mine = Vec::with_capacity(per_client);
+            for _ in 0..per_client {
                 let t = Instant::now();
-                get(&http, &url, &token).await;
+                fetch(&http, &target).await;
                 mine.push(t.elapsed());
             }
-            all.lock().unwrap().extend(mine);
+            mine
         }));
     }
+    let mut samples = Vec::with_capacity(clients * per_client);
     for t in tasks {
-        t.await.unwrap();
+        samples.extend(t.await.unwrap());
     }
     let elapsed = start.elapsed();
-    let samples = std::mem::take(&mut *all.lock().unwrap());
-    let (label, n, text) = latency("`GET achievements/`, user with progress, 50 clients", samples);
-    rows.push((label, n, format!("{text}; {:.0} req/s", n as f64 / elapsed.as_secs_f64())));
-    rows
+    let plural = if clients == 1 { "" } else { "s" };
+    let (label, n, text) = latency(&format!("{label}, {clients} client{plural}"), samples);
+    (label, n, format!("{text}; {:.0} req/s", n as f64 / elapsed.as_secs_f64()))
+}
+
+/// Plain SQLite on the same disk with the server's pragmas: the floor
+/// under durable intake.
+fn sqlite_baselines(dir: &Path) -> Vec<(String, usize, String)> {
+    let conn = rusqlite::Connection::open(dir.join("baseline.db")).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    conn.execute_batch("CREATE TABLE t (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, v INTEGER)").unwrap();
+    let insert_one = |conn: &rusqlite::Connection, id: String| {
+        conn.prepare_cached("INSERT INTO t (id, v) VALUES (?1, 1)").unwrap().execute([id]).unwrap();
+    };
+    let start = Instant::now();
+    for i in 0..SINGLE_SEQUENTIAL {
+        insert_one(&conn, format!("one-{i}"));
+    }
+    let single = rate(
+        "baseline: SQLite, one-row commits (WAL, synchronous=FULL)",
+        SINGLE_SEQUENTIAL,
+        SINGLE_SEQUENTIAL,
+        start.elapsed(),
+    );
+    let start = Instant::now();
+    for b in 0..BATCHES {
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        for i in 0..BATCH_SIZE {
+            insert_one(&conn, format!("batch-{b}-{i}"));
+        }
+        conn.execute_batch("COMMIT").unwrap();
+    }
+    let batched =
+        rate(&format!("baseline: SQLite, {BATCH_SIZE}-row commits"), BATCHES, BATCHES * BATCH_SIZE, start.elapsed());
+    vec![single, batched]
 }
 
 async fn post(http: &reqwest::Client, url: &str, token: &str, body: &Value) {
