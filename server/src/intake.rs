@@ -37,7 +37,7 @@ pub enum Rejection {
     BadValue,
     #[error("`at` must be an RFC 3339 instant such as 2026-03-01T10:00:00Z (or absent for now)")]
     BadAt,
-    #[error("`at` ({at}) is more than 5 minutes ahead of the server's clock ({now})")]
+    #[error("`at` ({at}) is more than {} minutes ahead of the server's clock ({now})", MAX_CLOCK_SKEW.as_secs() / 60)]
     FutureAt { at: Timestamp, now: Timestamp },
     #[error("unknown field `{0}`: an event has only id, user, type, value and at")]
     UnknownField(String),

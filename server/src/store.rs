@@ -46,6 +46,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database writer has stopped")]
     WriterGone,
+    #[error("cannot start the database writer thread: {0}")]
+    Thread(std::io::Error),
     #[error("the write transaction could not commit: {0}")]
     Commit(String),
     #[error("an internal error interrupted a database call: {0}")]

@@ -60,7 +60,7 @@ impl Db {
         let thread = std::thread::Builder::new()
             .name("db-writer".into())
             .spawn(move || writer_loop(conn, &queue))
-            .map_err(|e| StoreError::Corrupt(format!("cannot start the writer thread: {e}")))?;
+            .map_err(StoreError::Thread)?;
         Ok(Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
