@@ -28,6 +28,10 @@ log() { printf 'wasm-build: %s\n' "$*" >&2; }
 
 # --- tools -----------------------------------------------------------------
 
+# Where `cargo install` puts binaries, first on PATH (rustup's default is
+# ~/.cargo/bin, but CARGO_INSTALL_ROOT or CARGO_HOME may move it).
+export PATH="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin:$PATH"
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
