@@ -1,10 +1,12 @@
 //! `AchievementEngine`: the core's [`Engine`] for one catalog, seen from JS.
 //!
 //! Every method takes the user's state as a `StateSnapshot` object and
-//! returns plain objects; nothing is kept between calls except the compiled
-//! catalog, so a page can hold one engine and pass whatever state it has.
-//! Each method converts its arguments (`convert`), calls the core once, and
-//! converts the answer back: no rule is decided here.
+//! returns plain objects; a state passed in is never changed (`apply`
+//! returns a new one), so a page can hold one engine and pass whatever state
+//! it has. Besides the compiled catalog, the engine keeps only caches: the
+//! listing's static parts and the last state read (by content). Each method
+//! converts its arguments (`convert`), calls the core once, and converts the
+//! answer back: no rule is decided here.
 
 use crate::convert::{self, ExplanationOut, ItemNumbers, ProgressOut, StateOut, StepOut};
 use crate::error::ApiError;
@@ -12,7 +14,7 @@ use achievements_core::{Diagnostic, Engine, UserState, describe_criteria, time_z
 use std::cell::{OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
 
-/// The rules of one catalog. Build it once per catalog; it is immutable.
+/// The rules of one catalog. Build it once per catalog; its rules never change.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct AchievementEngine {

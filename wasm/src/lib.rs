@@ -10,7 +10,8 @@
 //! - [`engine`]: `AchievementEngine`, one catalog's rules (list with
 //!   progress, preview, apply, evaluate, explain).
 //! - [`validate`]: `validateCatalog` and `categories`, which need no engine.
-//! - `convert`: every JS ↔ core conversion and the output DTOs.
+//! - `convert`: every JS ↔ core conversion and the output DTOs, with its
+//!   JS half in `js/interop.js` (arguments as JSON text, the listing's items).
 //! - `error`: the JS-visible errors (`CatalogError`, `EventError`, …).
 //! - `types`: the TypeScript types of the generated `.d.ts`.
 //!
