@@ -109,55 +109,51 @@ pub struct Binding {
     /// How the keys are written in the footer and help ("↑/k").
     pub label: &'static str,
     pub help: &'static str,
-    /// Shown in the footer (the essentials; all are in the help).
-    pub footer: bool,
+    /// Its word in the footer, if it is one of the essentials shown there
+    /// (every binding is in the help).
+    pub footer: Option<&'static str>,
 }
 
-const fn bind(keys: &'static [Key], action: Action, label: &'static str, help: &'static str, footer: bool) -> Binding {
-    Binding { keys, action, label, help, footer }
+const fn bind(keys: &'static [Key], action: Action, label: &'static str, help: &'static str) -> Binding {
+    Binding { keys, action, label, help, footer: None }
 }
 
-const QUIT: Binding = bind(&[ch('q'), ctrl('c')], Action::Quit, "q", "quit", true);
-const HELP: Binding = bind(&[ch('?'), code(KeyCode::F(1))], Action::Help, "?", "help: every key", true);
-const UP: Binding = bind(&[code(KeyCode::Up), ch('k')], Action::Up, "↑/k", "previous badge", false);
-const DOWN: Binding = bind(&[code(KeyCode::Down), ch('j')], Action::Down, "↓/j", "next badge", false);
-const MOVE_FOOTER: Binding = bind(&[], Action::Nothing, "↑↓", "move", true);
+impl Binding {
+    /// The same binding, shown in the footer as `word`.
+    const fn footer(self, word: &'static str) -> Binding {
+        Binding { footer: Some(word), ..self }
+    }
+}
+
+const QUIT: Binding = bind(&[ch('q'), ctrl('c')], Action::Quit, "q", "quit").footer("quit");
+const HELP: Binding = bind(&[ch('?'), code(KeyCode::F(1))], Action::Help, "?", "help: every key").footer("help");
+const UP: Binding = bind(&[code(KeyCode::Up), ch('k')], Action::Up, "↑/k", "previous badge");
+const DOWN: Binding = bind(&[code(KeyCode::Down), ch('j')], Action::Down, "↓/j", "next badge");
 
 const BROWSE: &[Binding] = &[
     QUIT,
     HELP,
     UP,
     DOWN,
-    MOVE_FOOTER,
-    bind(&[code(KeyCode::PageUp), ctrl('u')], Action::PageUp, "PgUp/^u", "page up", false),
-    bind(&[code(KeyCode::PageDown), ctrl('d')], Action::PageDown, "PgDn/^d", "page down", false),
-    bind(&[code(KeyCode::Home), ch('g')], Action::Top, "Home/g", "first badge", false),
-    bind(&[code(KeyCode::End), ch('G')], Action::Bottom, "End/G", "last badge", false),
-    bind(&[code(KeyCode::Right), ch('l'), code(KeyCode::Tab)], Action::NextTab, "→/l/Tab", "next category", false),
-    bind(
-        &[code(KeyCode::Left), ch('h'), code(KeyCode::BackTab)],
-        Action::PrevTab,
-        "←/h/S-Tab",
-        "previous category",
-        false,
-    ),
-    bind(&[], Action::Nothing, "←→", "category", true),
-    bind(
-        &[ch('0'), ch('1'), ch('2'), ch('3'), ch('4'), ch('5'), ch('6')],
-        Action::Tab(0),
-        "0-6",
-        "jump to a category (0 = all)",
-        false,
-    ),
-    bind(&[code(KeyCode::Enter)], Action::Open, "Enter", "badge details, full screen", true),
-    bind(&[ch('/')], Action::Search, "/", "search names, descriptions, criteria", true),
-    bind(&[ch('f')], Action::CycleFilter, "f", "filter: all → earned → locked", true),
-    bind(&[ch('s')], Action::CycleSort, "s", "sort: catalog → progress → rarity → name → recent", true),
-    bind(&[ch('p')], Action::Preview, "p", "what would unlock? (preview an event)", true),
-    bind(&[ch('n')], Action::Notifications, "n", "notifications", false),
-    bind(&[ch('r')], Action::Sync, "r", "sync now", false),
-    bind(&[code(KeyCode::Esc)], Action::Back, "Esc", "clear the search", false),
+    bind(&[code(KeyCode::PageUp), ctrl('u')], Action::PageUp, "PgUp/^u", "page up"),
+    bind(&[code(KeyCode::PageDown), ctrl('d')], Action::PageDown, "PgDn/^d", "page down"),
+    bind(&[code(KeyCode::Home), ch('g')], Action::Top, "Home/g", "first badge"),
+    bind(&[code(KeyCode::End), ch('G')], Action::Bottom, "End/G", "last badge"),
+    bind(&[code(KeyCode::Right), ch('l'), code(KeyCode::Tab)], Action::NextTab, "→/l/Tab", "next category"),
+    bind(&[code(KeyCode::Left), ch('h'), code(KeyCode::BackTab)], Action::PrevTab, "←/h/S-Tab", "previous category"),
+    bind(&[], Action::Nothing, "←→", "categories").footer("tabs"),
+    bind(&DIGITS, Action::Tab(0), "0-6", "jump to a category (0 = all)"),
+    bind(&[code(KeyCode::Enter)], Action::Open, "Enter", "badge details, full screen").footer("details"),
+    bind(&[ch('/')], Action::Search, "/", "search names, descriptions, criteria").footer("search"),
+    bind(&[ch('f')], Action::CycleFilter, "f", "filter: all → earned → locked").footer("filter"),
+    bind(&[ch('s')], Action::CycleSort, "s", "sort: catalog → progress → rarity → name → recent").footer("sort"),
+    bind(&[ch('p')], Action::Preview, "p", "what would unlock? (preview an event)").footer("preview"),
+    bind(&[ch('n')], Action::Notifications, "n", "notifications").footer("notifications"),
+    bind(&[ch('r')], Action::Sync, "r", "sync now").footer("sync"),
+    bind(&[code(KeyCode::Esc)], Action::Back, "Esc", "clear the search"),
 ];
+
+const DIGITS: [Key; 7] = [ch('0'), ch('1'), ch('2'), ch('3'), ch('4'), ch('5'), ch('6')];
 
 const DETAIL: &[Binding] = &[
     QUIT,
@@ -167,53 +163,47 @@ const DETAIL: &[Binding] = &[
         Action::Back,
         "Esc",
         "back to the list",
-        true,
-    ),
+    )
+    .footer("back"),
     UP,
     DOWN,
-    MOVE_FOOTER,
-    bind(&[ch('p')], Action::Preview, "p", "what would unlock?", true),
+    bind(&[], Action::Nothing, "↑↓", "previous/next badge").footer("move"),
+    bind(&[ch('p')], Action::Preview, "p", "what would unlock?").footer("preview"),
 ];
 
 const SEARCH: &[Binding] = &[
-    bind(&[code(KeyCode::Enter)], Action::Submit, "Enter", "keep this search", true),
-    bind(&[code(KeyCode::Esc)], Action::Back, "Esc", "clear the search", true),
-    bind(&[code(KeyCode::Backspace)], Action::Backspace, "Bksp", "delete a character", false),
-    bind(&[code(KeyCode::Up)], Action::Up, "↑", "previous badge", false),
-    bind(&[code(KeyCode::Down)], Action::Down, "↓", "next badge", false),
-    bind(&[ctrl('c')], Action::Quit, "^c", "quit", false),
+    bind(&[code(KeyCode::Enter)], Action::Submit, "Enter", "keep this search").footer("keep"),
+    bind(&[code(KeyCode::Esc)], Action::Back, "Esc", "clear the search").footer("clear"),
+    bind(&[code(KeyCode::Backspace)], Action::Backspace, "Bksp", "delete a character"),
+    bind(&[code(KeyCode::Up)], Action::Up, "↑", "previous badge"),
+    bind(&[code(KeyCode::Down)], Action::Down, "↓", "next badge"),
+    bind(&[ctrl('c')], Action::Quit, "^c", "quit"),
 ];
 
 const PREVIEW: &[Binding] = &[
-    bind(&[code(KeyCode::Esc), ch('p')], Action::Back, "Esc", "close", true),
-    bind(&[code(KeyCode::Right), ch('l'), code(KeyCode::Tab)], Action::NextEvent, "→/l", "next event type", false),
-    bind(
-        &[code(KeyCode::Left), ch('h'), code(KeyCode::BackTab)],
-        Action::PrevEvent,
-        "←/h",
-        "previous event type",
-        false,
-    ),
-    bind(&[], Action::Nothing, "←→", "event", true),
-    bind(&[code(KeyCode::Up), ch('k'), ch('+')], Action::Increase, "↑/k/+", "value + 1", false),
-    bind(&[code(KeyCode::Down), ch('j'), ch('-')], Action::Decrease, "↓/j/-", "value - 1", false),
-    bind(&[], Action::Nothing, "↑↓ 0-9", "value", true),
-    bind(&[code(KeyCode::Backspace)], Action::Backspace, "Bksp", "delete a digit (empty = no value)", false),
+    bind(&[code(KeyCode::Esc), ch('p')], Action::Back, "Esc", "close").footer("close"),
+    bind(&[code(KeyCode::Right), ch('l'), code(KeyCode::Tab)], Action::NextEvent, "→/l", "next event type"),
+    bind(&[code(KeyCode::Left), ch('h'), code(KeyCode::BackTab)], Action::PrevEvent, "←/h", "previous event type"),
+    bind(&[], Action::Nothing, "←→", "event type").footer("event"),
+    bind(&[code(KeyCode::Up), ch('k'), ch('+')], Action::Increase, "↑/k/+", "value + 1"),
+    bind(&[code(KeyCode::Down), ch('j'), ch('-')], Action::Decrease, "↓/j/-", "value - 1"),
+    bind(&[], Action::Nothing, "0-9", "type a value").footer("value"),
+    bind(&[code(KeyCode::Backspace)], Action::Backspace, "Bksp", "delete a digit (empty = no value)"),
     QUIT,
 ];
 
 const HELP_KEYS: &[Binding] = &[
-    bind(&[code(KeyCode::Esc), ch('?'), code(KeyCode::Enter)], Action::Back, "Esc/?", "close", true),
-    bind(&[code(KeyCode::Up), ch('k')], Action::Up, "↑/k", "scroll up", false),
-    bind(&[code(KeyCode::Down), ch('j')], Action::Down, "↓/j", "scroll down", false),
-    bind(&[], Action::Nothing, "↑↓", "scroll", true),
+    bind(&[code(KeyCode::Esc), ch('?'), code(KeyCode::Enter)], Action::Back, "Esc/?", "close").footer("close"),
+    bind(&[code(KeyCode::Up), ch('k')], Action::Up, "↑/k", "scroll up"),
+    bind(&[code(KeyCode::Down), ch('j')], Action::Down, "↓/j", "scroll down"),
+    bind(&[], Action::Nothing, "↑↓", "scroll").footer("scroll"),
     QUIT,
 ];
 
 const NOTIFICATIONS: &[Binding] = &[
-    bind(&[code(KeyCode::Esc), ch('n')], Action::Back, "Esc", "close", true),
-    bind(&[code(KeyCode::Up), ch('k')], Action::Up, "↑/k", "scroll up", false),
-    bind(&[code(KeyCode::Down), ch('j')], Action::Down, "↓/j", "scroll down", false),
+    bind(&[code(KeyCode::Esc), ch('n')], Action::Back, "Esc", "close").footer("close"),
+    bind(&[code(KeyCode::Up), ch('k')], Action::Up, "↑/k", "scroll up"),
+    bind(&[code(KeyCode::Down), ch('j')], Action::Down, "↓/j", "scroll down"),
     QUIT,
 ];
 
@@ -251,15 +241,9 @@ pub fn action(context: Context, key: &KeyEvent) -> Action {
     }
 }
 
-/// The footer's hints for a context: `(keys, what)`.
+/// The footer's hints for a context, `(keys, word)`, most important first.
 pub fn footer(context: Context) -> impl Iterator<Item = (&'static str, &'static str)> {
-    bindings(context).iter().filter(|b| b.footer).map(|b| (b.label, short(b.help)))
-}
-
-/// The first words of a help text, for the footer ("sort: …" → "sort").
-fn short(help: &'static str) -> &'static str {
-    let cut = help.find([':', '(', ',']).unwrap_or(help.len());
-    help[..cut].trim_end()
+    bindings(context).iter().filter_map(|b| b.footer.map(|word| (b.label, word)))
 }
 
 #[cfg(test)]
@@ -309,7 +293,7 @@ mod tests {
         let browse: Vec<_> = footer(Context::Browse).collect();
         assert!(browse.contains(&("q", "quit")));
         assert!(browse.contains(&("s", "sort")));
-        assert!(browse.contains(&("p", "what would unlock?")));
+        assert!(browse.contains(&("p", "preview")));
         for context in Context::ALL {
             assert!(footer(context).count() > 0, "{context:?}");
         }

@@ -79,7 +79,7 @@ pub fn list_rows(app: &App) -> usize {
 
 /// How many lines the help has (for scrolling it).
 pub fn help_lines(app: &App) -> usize {
-    popups::help_text(Theme::new(app.settings().colors)).len()
+    popups::help_text(Theme::new(app.settings().colors), app.settings().glyphs).len()
 }
 
 /// Draws the whole interface.
@@ -95,10 +95,9 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
     frame.render_widget(header(app, theme, layout.header.width), layout.header);
     if let (Some(rect), Some((text, style))) = (layout.banner, banner(app)) {
         let glyphs = app.settings().glyphs;
-        let line = Line::from(format!(
-            " {}",
-            text::truncate(&text, usize::from(rect.width).saturating_sub(1), ellipsis(glyphs))
-        ));
+        let text = text::prose(&text, glyphs);
+        let shown = text::truncate(&text, usize::from(rect.width).saturating_sub(1), ellipsis(glyphs));
+        let line = Line::from(format!(" {shown}"));
         frame.render_widget(line.style(theme_style(theme, style)), rect);
     }
     frame.render_widget(tabs(app, theme, layout.tabs.width), layout.tabs);
@@ -135,9 +134,9 @@ fn header(app: &App, theme: Theme, columns: u16) -> Line<'static> {
         let lead = if app.data().user.is_some() { format!(" {dot} ") } else { String::new() };
         left.push(Span::styled(format!("{lead}{earned}/{total} earned"), theme.text()));
     }
-    let right = status_text(app);
+    let right = text::prose(&status_text(app), glyphs);
     let used: usize = left.iter().map(|s| s.width()).sum();
-    let room = usize::from(columns).saturating_sub(used + 1);
+    let room = usize::from(columns).saturating_sub(used + 3);
     let right = text::truncate(&right, room, ellipsis(glyphs));
     let gap = usize::from(columns).saturating_sub(used + width(&right) + 1);
     left.push(Span::raw(" ".repeat(gap)));
@@ -158,12 +157,12 @@ fn status_text(app: &App) -> String {
     let glyphs = app.settings().glyphs;
     let (on, off) = if glyphs.is_ascii() { ("*", "o") } else { ("●", "○") };
     let cached = |what: &str| match stamp.last_sync {
-        Some(at) => format!("{what} {} cache from {}", glyphs.dot(), ago(now, at)),
+        Some(at) => format!("{what} {} cached {}", glyphs.dot(), ago(now, at)),
         None => format!("{what} {} nothing cached", glyphs.dot()),
     };
     match status.link {
         Link::Local => "local rules mode".to_owned(),
-        Link::Offline => cached(&format!("{off} offline (--offline)")),
+        Link::Offline => cached(&format!("{off} offline")),
         Link::NoServer => cached(&format!("{off} no server")),
         Link::Server if status.running => format!("{on} syncing…"),
         Link::Server => match (&status.failure, stamp.last_sync) {
@@ -195,17 +194,18 @@ fn banner(app: &App) -> Option<(String, BannerStyle)> {
     let dot = app.settings().glyphs.dot();
     if let Some(failure) = &app.status().failure {
         let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
-        let head = if failure.unreachable { "OFFLINE" } else { "SYNC FAILED" };
-        let mut text = format!("{head} {dot} {}", failure.message);
-        match app.data().stamp.last_sync {
-            Some(at) => text.push_str(&format!(" {dot} showing the cache of {}", date_time(at, &tz))),
-            None => text.push_str(&format!(" {dot} nothing cached yet")),
-        }
+        // The most useful first: narrow terminals cut the end.
+        let mut text = (if failure.unreachable { "OFFLINE" } else { "SYNC FAILED" }).to_owned();
         if app.status().running {
             text.push_str(&format!(" {dot} retrying now"));
         } else if let Some(retry) = failure.retry_at {
-            text.push_str(&format!(" {dot} retrying {} (r: now)", until(now, retry)));
+            text.push_str(&format!(" {dot} retrying {}", until(now, retry)));
         }
+        match app.data().stamp.last_sync {
+            Some(at) => text.push_str(&format!(" {dot} cache of {}", date_time(at, &tz))),
+            None => text.push_str(&format!(" {dot} nothing cached yet")),
+        }
+        text.push_str(&format!(" {dot} {}", failure.message));
         return Some((text, BannerStyle::Warning));
     }
     app.notice().map(|n| (n.text.clone(), if n.warning { BannerStyle::Warning } else { BannerStyle::Notice }))
@@ -253,15 +253,20 @@ fn footer(app: &App, theme: Theme, columns: u16) -> Line<'static> {
         spans.push(Span::styled(if app.settings().glyphs.is_ascii() { "_" } else { "▏" }, theme.accent()));
         spans.push(Span::raw("  "));
     }
-    let mut used: usize = spans.iter().map(Span::width).sum();
-    for (label, help) in keymap::footer(app.context()) {
-        let item = width(label) + width(help) + 3;
-        if used + item > usize::from(columns) {
+    let mut used: usize = spans.iter().map(Span::width).sum::<usize>() + 1;
+    spans.push(Span::raw(" "));
+    for (i, (label, word)) in keymap::footer(app.context()).enumerate() {
+        let item = width(label) + 1 + width(word);
+        let gap = if i > 0 { 2 } else { 0 };
+        if used + gap + item > usize::from(columns) {
             break;
         }
-        used += item;
-        spans.push(Span::styled(format!(" {label}"), theme.key()));
-        spans.push(Span::styled(format!(" {help} "), theme.dim()));
+        if gap > 0 {
+            spans.push(Span::raw("  "));
+        }
+        used += gap + item;
+        spans.push(Span::styled(text::keys(label, app.settings().glyphs), theme.key()));
+        spans.push(Span::styled(format!(" {word}"), theme.dim()));
     }
     Line::from(spans)
 }

@@ -10,7 +10,7 @@ use crate::app::{App, Mode};
 use crate::badges::Kind;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
@@ -39,7 +39,8 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(block, area);
 
     let label = |name: &str| Span::styled(format!("{name:<LABEL$}"), theme.label());
-    let mut lines: Vec<Line<'static>> = vec![Line::styled(badge.description.clone(), theme.text()), Line::raw("")];
+    let mut lines: Vec<Line<'static>> =
+        vec![Line::styled(text::prose(&badge.description, glyphs), theme.text()), Line::raw("")];
 
     // Status.
     let status = match &badge.earned {
@@ -49,8 +50,7 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
                 Span::styled(format!("{} Earned {}", glyphs.check(), date_time(earned.at, &tz)), theme.ok()),
             ];
             if badge.is_new {
-                spans
-                    .push(Span::styled(format!("  {} new since your last sync", glyphs.new_mark()), theme.new_badge()));
+                spans.push(Span::styled(format!("  {} new", glyphs.new_mark()), theme.new_badge()));
             }
             Line::from(spans)
         }
@@ -66,19 +66,17 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         let cells = usize::from(inner.width).saturating_sub(LABEL + 16).clamp(4, 24);
         let mut spans = vec![label("Progress")];
         spans.extend(gauge(theme, glyphs, badge, cells));
-        spans.push(Span::styled(
-            format!(
-                " {}/{} ({}%)",
-                text::thousands(progress.current),
-                text::thousands(progress.target),
-                badge.percent()
-            ),
-            theme.text(),
-        ));
+        let (current, target) = (text::thousands(progress.current), text::thousands(progress.target));
+        let numbers = if progress.current >= progress.target {
+            format!(" {current} (target {target})")
+        } else {
+            format!(" {current}/{target} ({}%)", badge.percent())
+        };
+        spans.push(Span::styled(numbers, theme.text()));
         lines.push(Line::from(spans));
     }
     if let Some(criteria) = &badge.criteria {
-        lines.push(Line::from(vec![label("Criteria"), Span::styled(criteria.clone(), theme.text())]));
+        lines.push(Line::from(vec![label("Criteria"), Span::styled(text::prose(criteria, glyphs), theme.text())]));
     }
     if !hidden {
         let dot = glyphs.dot();
@@ -123,15 +121,15 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         for (i, blocker) in explanation.blockers.iter().enumerate() {
             lines.push(Line::from(vec![
                 label(if i == 0 { "Missing" } else { "" }),
-                Span::styled(blocker.to_string(), Style::default().patch(theme.text())),
+                Span::styled(text::prose(&blocker.to_string(), glyphs), theme.text()),
             ]));
         }
     }
     if let Some(earned) = &badge.earned {
-        let mut how = earned.cause.clone().unwrap_or_default();
+        let mut how = earned.cause.as_deref().map(cause_in_words).unwrap_or_default().to_owned();
         if let Some(value) = earned.value_at_unlock {
             if !how.is_empty() {
-                how.push_str(", ");
+                how.push_str(&format!(" {} ", glyphs.dot()));
             }
             how.push_str(&format!("value {} at unlock", text::thousands(value)));
         }
@@ -150,4 +148,16 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         lines.push(Line::from(vec![label("Key"), Span::styled(badge.id.clone(), theme.dim())]));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The core's unlock causes, for people.
+fn cause_in_words(cause: &str) -> &str {
+    match cause {
+        "event" => "by an event",
+        "points" => "by the points of other badges",
+        "prerequisite" => "when its prerequisites were earned",
+        "evaluation" => "by a re-evaluation",
+        "granted" => "granted",
+        other => other,
+    }
 }

@@ -117,7 +117,9 @@ fn empty_message(app: &App, theme: Theme) -> Vec<Line<'static>> {
         ],
         Link::Local => &["The catalog has no badges."],
     };
-    let mut lines: Vec<Line<'static>> = text.iter().map(|t| Line::styled((*t).to_owned(), theme.text())).collect();
+    let glyphs = app.settings().glyphs;
+    let mut lines: Vec<Line<'static>> =
+        text.iter().map(|t| Line::styled(super::text::prose(t, glyphs), theme.text())).collect();
     if app.status().link == Link::Server && app.status().failure.is_none() {
         lines.push(Line::styled(server, theme.dim()));
     }

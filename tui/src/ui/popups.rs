@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 fn panel(app: &App, theme: Theme, frame: &mut Frame<'_>, rect: Rect, title: &str, hint: &str) -> Rect {
+    let hint = text::keys(hint, app.settings().glyphs);
     let block = Block::bordered()
         .border_set(app.settings().glyphs.border())
         .border_style(theme.focus_border())
@@ -54,7 +55,7 @@ pub fn preview(app: &App, preview: &Preview, theme: Theme, frame: &mut Frame<'_>
             lines.push(Line::styled("No rule catalog is loaded, so nothing can be previewed.", theme.dim()));
         }
         PreviewOutcome::Refused(why) => {
-            lines.push(Line::from(vec![label("Refused"), Span::styled(why.clone(), theme.bad())]));
+            lines.push(Line::from(vec![label("Refused"), Span::styled(text::prose(why, glyphs), theme.bad())]));
         }
         PreviewOutcome::Accepted { changes, unlocks } => {
             for (i, change) in changes.iter().enumerate() {
@@ -96,7 +97,7 @@ pub fn preview(app: &App, preview: &Preview, theme: Theme, frame: &mut Frame<'_>
 }
 
 /// Every key, by context, from the key map.
-pub fn help_text(theme: Theme) -> Vec<Line<'static>> {
+pub fn help_text(theme: Theme, glyphs: crate::glyphs::Glyphs) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for context in Context::ALL {
         if !lines.is_empty() {
@@ -105,8 +106,8 @@ pub fn help_text(theme: Theme) -> Vec<Line<'static>> {
         lines.push(Line::styled(context.title().to_owned(), theme.title()));
         for binding in keymap::bindings(context).iter().filter(|b| !b.keys.is_empty()) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<11}", binding.label), theme.key()),
-                Span::styled(binding.help.to_owned(), theme.text()),
+                Span::styled(format!("  {:<11}", text::keys(binding.label, glyphs)), theme.key()),
+                Span::styled(text::prose(binding.help, glyphs), theme.text()),
             ]));
         }
     }
@@ -114,7 +115,7 @@ pub fn help_text(theme: Theme) -> Vec<Line<'static>> {
 }
 
 pub fn help(app: &App, offset: usize, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
-    let lines = help_text(theme);
+    let lines = help_text(theme, app.settings().glyphs);
     let rect = centered(area, 70, area.height.saturating_sub(2));
     let (up, down) = app.settings().glyphs.arrows();
     let inner_rows = usize::from(rect.height.saturating_sub(2));
@@ -132,7 +133,12 @@ pub fn help(app: &App, offset: usize, theme: Theme, frame: &mut Frame<'_>, area:
 
 pub fn notifications(app: &App, offset: usize, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     let glyphs = app.settings().glyphs;
-    let rect = centered(area, 76, area.height.saturating_sub(4).max(8));
+    let count = match &app.data().notifications {
+        Notifications::List(list) => list.len().max(1),
+        _ => 1,
+    };
+    let rows = u16::try_from(count + 2).unwrap_or(u16::MAX).clamp(5, area.height.saturating_sub(4).max(5));
+    let rect = centered(area, 76, rows);
     let inner = panel(app, theme, frame, rect, "Notifications", "Esc close");
     let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
     let lines: Vec<Line<'static>> = match &app.data().notifications {
@@ -151,7 +157,7 @@ pub fn notifications(app: &App, offset: usize, theme: Theme, frame: &mut Frame<'
                 Line::from(vec![
                     Span::styled(format!("{mark} "), theme.new_badge()),
                     Span::styled(
-                        text::fit(&n.text, width, ellipsis(glyphs)),
+                        text::fit(&text::prose(&n.text, glyphs), width, ellipsis(glyphs)),
                         if n.unread { theme.text().add_modifier(Modifier::BOLD) } else { theme.text() },
                     ),
                     Span::styled(format!(" {when}"), theme.dim()),

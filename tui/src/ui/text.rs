@@ -1,5 +1,6 @@
 //! Text helpers for drawing: widths, truncation, times and numbers.
 
+use crate::glyphs::Glyphs;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -90,6 +91,46 @@ pub fn thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// Prose for `--ascii`: the typographic characters the app and the core
+/// use, spelled in ASCII. Other text is left alone.
+pub fn prose(text: &str, glyphs: Glyphs) -> String {
+    if !glyphs.is_ascii() {
+        return text.to_owned();
+    }
+    const TABLE: &[(&str, &str)] = &[
+        ("≥", ">="),
+        ("≤", "<="),
+        ("→", "->"),
+        ("←", "<-"),
+        ("…", "..."),
+        ("·", "|"),
+        ("—", "-"),
+        ("–", "-"),
+        ("×", "x"),
+        ("✓", "v"),
+        ("✗", "x"),
+        ("✦", "+"),
+        ("’", "'"),
+        ("“", "\""),
+        ("”", "\""),
+    ];
+    TABLE.iter().fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
+}
+
+/// Key names for `--ascii`: arrows become `< > ^ v`.
+pub fn keys(label: &str, glyphs: Glyphs) -> String {
+    if !glyphs.is_ascii() {
+        return label.to_owned();
+    }
+    label
+        .replace("←→", "</>")
+        .replace("↑↓", "^/v")
+        .replace('←', "<")
+        .replace('→', ">")
+        .replace('↑', "^")
+        .replace('↓', "v")
+}
+
 /// A tracking field as words: `project_count` → "project count".
 pub fn field(name: &str) -> String {
     name.replace('_', " ")
@@ -130,5 +171,15 @@ mod tests {
         assert_eq!(thousands(-1000), "-1,000");
         assert_eq!(thousands(12), "12");
         assert_eq!(field("project_count"), "project count");
+    }
+
+    #[test]
+    fn ascii_spellings() {
+        assert_eq!(prose("project count ≥ 5 · all → earned…", Glyphs::ASCII), "project count >= 5 | all -> earned...");
+        assert_eq!(prose("≥", Glyphs::UNICODE), "≥");
+        assert_eq!(keys("←→", Glyphs::ASCII), "</>");
+        assert_eq!(keys("↑/k", Glyphs::ASCII), "^/k");
+        assert_eq!(keys("→/l/Tab", Glyphs::ASCII), ">/l/Tab");
+        assert!(keys("↑↓ 0-9", Glyphs::ASCII).is_ascii());
     }
 }

@@ -1,0 +1,222 @@
+//! Every view drawn on a `TestBackend` at 80×24 and 120×40, compared with
+//! the snapshots in `tests/snapshots/` (insta). Time is fixed (`support::NOW`)
+//! so nothing in them depends on the wall clock.
+//!
+//! Review changes with `cargo insta review`, or accept them with
+//! `INSTA_UPDATE=always cargo test -p achievements-tui --test snapshots`.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use achievements_core::Engine;
+use achievements_tui::app::{App, Link, Mode};
+use achievements_tui::cache::Cache;
+use achievements_tui::dataset::{Dataset, Origin};
+use achievements_tui::event::{AppEvent, Failure, SyncOutcome};
+use jiff::SignedDuration;
+use ratatui::crossterm::event::KeyCode;
+use support::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// Snapshots `build(size)` at both sizes.
+fn both(name: &str, build: impl Fn((u16, u16)) -> App) {
+    for size in SIZES {
+        let app = build(size);
+        let terminal = draw(&app);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), terminal.backend());
+    }
+}
+
+fn select(app: &mut App, name: &str) {
+    app.on_event(ch('g'));
+    for _ in 0..app.visible_len() {
+        if app.selected_badge().unwrap().name == name {
+            return;
+        }
+        app.on_event(ch('j'));
+    }
+    panic!("{name} is not listed");
+}
+
+#[test]
+fn browse_all() {
+    both("browse_all", |size| app(size, false));
+}
+
+#[test]
+fn browse_ascii() {
+    both("browse_ascii", |size| app(size, true));
+}
+
+#[test]
+fn category_tab_with_earned_filter() {
+    both("tab_battles_earned", |size| {
+        let mut app = app(size, false);
+        app.on_event(ch('2'));
+        app.on_event(ch('f'));
+        app
+    });
+}
+
+#[test]
+fn sorted_by_progress() {
+    both("sort_progress", |size| {
+        let mut app = app(size, false);
+        app.on_event(ch('s'));
+        app
+    });
+}
+
+#[test]
+fn details_of_a_locked_badge_with_prerequisites() {
+    both("detail_locked", |size| {
+        let mut app = app(size, false);
+        select(&mut app, "Battle Legend");
+        app.on_event(key(KeyCode::Enter));
+        app
+    });
+}
+
+#[test]
+fn details_of_an_earned_badge() {
+    both("detail_earned", |size| {
+        let mut app = app(size, false);
+        select(&mut app, "Community Helper");
+        if size.0 < 100 {
+            app.on_event(key(KeyCode::Enter));
+        }
+        app
+    });
+}
+
+#[test]
+fn a_secret_not_yet_earned_is_question_marks() {
+    both("secret_hidden", |size| {
+        let engine = Engine::new(shipped());
+        let mut state = engine.new_state(achievements_core::time_zone("Europe/Paris").unwrap());
+        for day in 1..4 {
+            engine
+                .apply(&mut state, &achievements_core::Event { event_type: "login", value: None, at: days_ago(day, 9) })
+                .unwrap();
+        }
+        let mut cache = Cache::open_in_memory().unwrap();
+        let server = FakeServer::new(documents(&engine, &state, now()));
+        achievements_tui::sync::run(&mut cache, &server, true, now() - SignedDuration::from_hours(2)).unwrap();
+        let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+        let mut app = App::new(data, settings(false), Link::Server, now(), size);
+        app.on_event(ch('5'));
+        select(&mut app, "???");
+        if size.0 < 100 {
+            app.on_event(key(KeyCode::Enter));
+        }
+        app
+    });
+}
+
+#[test]
+fn searching() {
+    both("search_typing", |size| {
+        let mut app = app(size, false);
+        app.on_event(ch('/'));
+        type_keys(&mut app, "bat");
+        app
+    });
+}
+
+#[test]
+fn what_would_unlock() {
+    both("preview", |size| {
+        let mut app = app(size, false);
+        app.on_event(ch('p'));
+        while !matches!(app.mode(), Mode::Preview(p) if p.events[p.event] == "project_created") {
+            app.on_event(ch('l'));
+        }
+        app.on_event(key(KeyCode::Backspace));
+        app.on_event(ch('4'));
+        app
+    });
+}
+
+#[test]
+fn help_overlay() {
+    both("help", |size| {
+        let mut app = app(size, false);
+        app.on_event(ch('?'));
+        app
+    });
+}
+
+#[test]
+fn notifications_unsupported() {
+    both("notifications_unsupported", |size| {
+        let mut app = app(size, false);
+        app.on_event(ch('n'));
+        app
+    });
+}
+
+#[test]
+fn offline_with_a_cache() {
+    both("offline_banner", |size| {
+        let mut app = app(size, false);
+        app.on_event(AppEvent::SyncStarted);
+        app.on_event(AppEvent::SyncFinished(SyncOutcome::Failed(Failure {
+            message: "cannot reach http://127.0.0.1:8000: Connection refused (os error 111)".to_owned(),
+            unreachable: true,
+            at: now(),
+            retry_at: Some(now() + SignedDuration::from_secs(8)),
+        })));
+        app
+    });
+}
+
+#[test]
+fn offline_flag() {
+    both("offline_flag", |size| {
+        let (_, after) = standard();
+        App::new(after, settings(false), Link::Offline, now() + SignedDuration::from_hours(5), size)
+    });
+}
+
+#[test]
+fn first_start_without_a_server() {
+    both("empty_no_server", |size| {
+        App::new(Dataset::empty(Origin::Server { url: None }), settings(false), Link::NoServer, now(), size)
+    });
+}
+
+#[test]
+fn first_start_connecting() {
+    both("empty_connecting", |size| {
+        let origin = Origin::Server { url: Some("http://127.0.0.1:8000".to_owned()) };
+        let mut app = App::new(Dataset::empty(origin), settings(false), Link::Server, now(), size);
+        app.on_event(AppEvent::SyncStarted);
+        app
+    });
+}
+
+#[test]
+fn local_rules_mode() {
+    both("local_mode", |size| {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        std::fs::write(
+            &state,
+            r#"{"timezone":"UTC","stats":{"project_count":7,"battle_count":4,"helpful_actions":30,"total_points":60},
+                "streak_days":{"current_streak":[["2026-03-15","2026-03-20"]]},
+                "earned":{"first_project":{"earned_at":"2026-03-01T10:00:00Z","progress_at_unlock":1,"cause":"event"},
+                          "5_projects":{"earned_at":"2026-03-10T10:00:00Z","progress_at_unlock":5,"cause":"event"}}}"#,
+        )
+        .unwrap();
+        let data = Dataset::local(std::path::Path::new("../fixtures/achievements.json"), Some(&state)).unwrap();
+        App::new(data, settings(false), Link::Local, now(), size)
+    });
+}
+
+#[test]
+fn too_small() {
+    let app = App::new(Dataset::empty(Origin::Server { url: None }), settings(false), Link::NoServer, now(), (30, 8));
+    insta::assert_snapshot!("too_small_30x8", draw(&app).backend());
+}
