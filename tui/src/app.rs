@@ -338,7 +338,7 @@ impl App {
     pub fn explain(&self, badge: &Badge) -> Option<Explanation> {
         let Rules { engine, state } = self.data.rules.as_ref()?;
         badge.rule?;
-        engine.explain(state, &badge.id, self.now)
+        engine.explain(state, &badge.id, crate::time::to_core(self.now))
     }
 
     /// Where the keyboard is.
@@ -595,7 +595,7 @@ impl App {
                 Err(_) => return PreviewOutcome::Refused(format!("`{text}` is not a whole number")),
             },
         };
-        let event = Event { event_type, value, at: self.now };
+        let event = Event { event_type, value, at: crate::time::to_core(self.now) };
         let mut after = state.clone();
         match engine.apply(&mut after, &event) {
             Ok(unlocks) => {

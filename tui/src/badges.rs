@@ -5,6 +5,7 @@
 //! user has not earned is "???").
 
 use crate::dataset::{Dataset, Rules};
+use crate::time::{from_core, to_core};
 use crate::wire::Item;
 use achievements_core::{Category, CriteriaType, Definition, Progress, Rarity, describe_criteria};
 use jiff::Timestamp;
@@ -165,9 +166,9 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
             rarity: Some(def.rarity),
             criteria: Some(describe_criteria(def)),
             requires: def.requires_achievements.clone(),
-            progress: Some(engine.progress_at(state, index, now)),
+            progress: Some(engine.progress_at(state, index, to_core(now))),
             earned: record.map(|r| Earned {
-                at: r.earned_at,
+                at: from_core(r.earned_at),
                 value_at_unlock: Some(r.progress_at_unlock),
                 cause: cause.or_else(|| Some(r.cause.as_str().to_owned())),
             }),
@@ -191,7 +192,7 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
             !used[i]
                 && item.is_secret
                 && item.category == placeholder.category.as_str()
-                && item.earned_at == Some(record.earned_at)
+                && item.earned_at == Some(from_core(record.earned_at))
                 && item.progress_at_unlock.is_none_or(|v| v == record.progress_at_unlock)
         });
         let mut badge = match found {
@@ -215,7 +216,7 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
             earned: true,
         }));
         badge.earned = Some(Earned {
-            at: record.earned_at,
+            at: from_core(record.earned_at),
             value_at_unlock: Some(record.progress_at_unlock),
             cause: badge.earned.and_then(|e| e.cause).or_else(|| Some(record.cause.as_str().to_owned())),
         });

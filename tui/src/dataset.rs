@@ -157,7 +157,7 @@ impl Dataset {
             }
         }
         data.user = me.map(|me| {
-            let timezone = achievements_core::time_zone(&me.timezone).unwrap_or(TimeZone::UTC);
+            let timezone = crate::time::zone(&me.timezone);
             User { name: me.name, timezone, points: me.points }
         });
         Ok(data)
@@ -185,7 +185,7 @@ impl Dataset {
             .map_err(|e| LocalError::State { path: state.unwrap_or(catalog).to_owned(), reason: e.to_string() })?;
         let points = engine.catalog().points_field.as_deref().map_or(0, |f| engine.stat(&state_value, f));
         let mut data = Dataset::empty(Origin::Local { catalog: catalog.to_owned(), state: state.map(Path::to_owned) });
-        data.user = Some(User { name: "local".to_owned(), timezone: state_value.timezone().clone(), points });
+        data.user = Some(User { name: "local".to_owned(), timezone: crate::time::zone(&snapshot.timezone), points });
         data.problems = loaded.warnings.iter().map(|w| format!("catalog warning: {w}")).collect();
         data.rules = Some(Rules { engine, state: state_value });
         Ok(data)
@@ -195,7 +195,7 @@ impl Dataset {
 /// The user's state from `me/`, or a fresh one (with why, if it is not
 /// what the server sent).
 fn state_for(engine: &Engine, me: Option<&Me>) -> (UserState, Option<String>) {
-    let fresh = || engine.new_state(TimeZone::UTC);
+    let fresh = || engine.new_state(crate::time::core_utc());
     let Some(me) = me else { return (fresh(), None) };
     match me.snapshot() {
         Ok(Some(snapshot)) => match engine.state_from_snapshot(&snapshot) {

@@ -42,6 +42,7 @@ pub mod palette;
 pub mod run;
 pub mod sync;
 pub mod terminal;
+pub mod time;
 pub mod ui;
 pub mod wire;
 pub mod worker;

@@ -1,0 +1,348 @@
+//! Against a real `achievements serve` (in this process, port 0, a temporary
+//! SQLite database): log in, sync, check the app shows what the server
+//! says, earn a badge, sync in the background, stop the server, and browse
+//! the same data offline from the cache file.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use achievements_server::catalog_file::CatalogSource;
+use achievements_server::clock::Clock;
+use achievements_server::serve::{ServeOptions, Server};
+use achievements_server::store::{self, users};
+use achievements_tui::app::{App, Link};
+use achievements_tui::badges::{Board, Kind};
+use achievements_tui::cache::{Cache, Stored};
+use achievements_tui::dataset::{Dataset, Notifications};
+use achievements_tui::event::{AppEvent, SyncOutcome};
+use achievements_tui::http::{HttpTransport, ServerUrl};
+use achievements_tui::sync::{self, Resource, SyncError};
+use achievements_tui::worker::{Schedule, SyncThread};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+use support::{days_ago, now, screen, settings};
+
+/// A server on its own thread and runtime (the app's HTTP is blocking, as
+/// on its sync thread).
+struct RealServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RealServer {
+    fn start(db: PathBuf) -> Self {
+        let (ready, started) = mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let server = Server::start(ServeOptions {
+                    db,
+                    bind: "127.0.0.1:0".parse().unwrap(),
+                    catalog: CatalogSource::Shipped,
+                    www: None,
+                    demo: false,
+                    clock: Clock::fixed(now()),
+                })
+                .await
+                .unwrap();
+                ready.send(server.local_addr()).unwrap();
+                server
+                    .run(async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = started.recv_timeout(Duration::from_secs(60)).unwrap();
+        RealServer { addr, stop: Some(stop), thread: Some(thread) }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.thread.take().unwrap().join().unwrap();
+    }
+}
+
+/// A user and a service token, made in the database before the server starts.
+fn set_up(db: &Path) -> (String, String) {
+    let conn = store::open(db).unwrap();
+    let user = users::create_user(&conn, "ann", "Europe/Paris", false, now()).unwrap();
+    let token = users::add_token(&conn, users::TokenFor::User(&user), now()).unwrap();
+    let service = users::add_token(&conn, users::TokenFor::Service("platform"), now()).unwrap();
+    (token, service)
+}
+
+fn post_events(server: &RealServer, service: &str, events: &[(&str, Option<i64>, Timestamp)], prefix: &str) {
+    let events: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, (event_type, value, at))| {
+            json!({"id": format!("{prefix}-{i}"), "user": "ann", "type": event_type, "value": value, "at": at.to_string()})
+        })
+        .collect();
+    let client = reqwest::blocking::Client::new();
+    let answer: Value = client
+        .post(format!("{}/api/v1/events/", server.url()))
+        .bearer_auth(service)
+        .json(&json!({ "events": events }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let results = answer["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["status"] == "applied"), "{answer}");
+}
+
+fn get(server: &RealServer, token: &str, path: &str) -> Value {
+    reqwest::blocking::Client::new()
+        .get(format!("{}{path}", server.url()))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+/// The same activity as `support::state`.
+fn activity() -> Vec<(&'static str, Option<i64>, Timestamp)> {
+    let mut events = Vec::new();
+    for day in (2..16).rev() {
+        events.push(("login", None, days_ago(day, 9)));
+    }
+    for day in [15, 12, 9, 7, 5, 3] {
+        events.push(("project_created", None, days_ago(day, 10)));
+    }
+    events.push(("project_published", None, days_ago(6, 11)));
+    for day in [8, 6, 4] {
+        events.push(("battle_participated", None, days_ago(day, 14)));
+    }
+    events.push(("battle_won", None, days_ago(4, 15)));
+    events.push(("community_help", Some(3), days_ago(3, 16)));
+    events.push(("stars_received", Some(42), days_ago(2, 17)));
+    events
+}
+
+fn transport(server: &str, token: Option<&str>) -> HttpTransport {
+    HttpTransport::new(ServerUrl::parse(server).unwrap(), token.map(str::to_owned)).unwrap()
+}
+
+fn fixed_now() -> Timestamp {
+    now()
+}
+
+#[test]
+fn sync_then_browse_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let (token, service) = set_up(&db);
+    let server = RealServer::start(db);
+    post_events(&server, &service, &activity(), "a");
+
+    // First sync, into a cache file.
+    let cache_path = dir.path().join("cache/tui.sqlite");
+    let (mut cache, rebuilt) = Cache::open(&cache_path).unwrap();
+    assert_eq!(rebuilt, None);
+    let http = transport(&server.url(), Some(&token));
+    let report = sync::run(&mut cache, &http, true, now()).unwrap();
+    assert_eq!((report.generation, report.requests, report.catalog_unchanged), (1, 5, false));
+    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    assert!(data.problems.is_empty(), "{:?}", data.problems);
+    assert_eq!(data.user.as_ref().unwrap().name, "ann");
+    assert!(!matches!(data.notifications, Notifications::NotSynced));
+
+    // The core in the app agrees with the server on every badge it lists.
+    let board = Board::build(&data, now(), data.stamp.generation);
+    let listing = get(&server, &token, "/api/v1/achievements/");
+    for item in listing["results"].as_array().unwrap() {
+        let key = item["key"].as_str().unwrap();
+        let badge = board.get(key).unwrap_or_else(|| panic!("{key} missing"));
+        let progress = badge.progress.unwrap();
+        assert_eq!(
+            (progress.current, progress.target, u64::from(badge.percent()), badge.is_earned()),
+            (
+                item["progress_value"].as_i64().unwrap(),
+                item["target_value"].as_i64().unwrap(),
+                item["progress"].as_u64().unwrap(),
+                item["is_earned"].as_bool().unwrap()
+            ),
+            "{key}"
+        );
+    }
+    // The earned secret is revealed from the earned list, and placed.
+    let unbroken = board.get("unbroken").unwrap();
+    assert_eq!((unbroken.kind, unbroken.name.as_str()), (Kind::Secret, "Unbroken"));
+    let me = get(&server, &token, "/api/v1/me/");
+    assert_eq!(board.counts(None).0, me["earned_count"].as_u64().unwrap() as usize);
+    assert!(board.badges.iter().all(|b| b.kind != Kind::Hidden));
+
+    let mut app = App::new(data, settings(false), Link::Server, now(), (80, 24));
+    let text = screen(&app);
+    assert!(text.contains("ann") && text.contains("First Launch") && text.contains("8/23 earned"), "{text}");
+
+    // A new badge, synced in the background by the sync thread.
+    post_events(&server, &service, &[("community_help", Some(2), days_ago(1, 10))], "b");
+    let (events, inbox) = mpsc::channel();
+    let schedule = Schedule { refresh: Duration::from_secs(3600), ..Schedule::default() };
+    let thread = SyncThread::spawn(cache, Box::new(http), true, events, schedule, fixed_now).unwrap();
+    let wait = Duration::from_secs(30);
+    assert!(matches!(inbox.recv_timeout(wait).unwrap(), AppEvent::SyncStarted));
+    let finished = inbox.recv_timeout(wait).unwrap();
+    assert!(matches!(finished, AppEvent::SyncFinished(SyncOutcome::Synced(_))), "{finished:?}");
+    app.on_event(AppEvent::SyncStarted);
+    app.on_event(finished);
+    let helper = app.board().get("help_5").unwrap();
+    assert!(helper.is_earned() && helper.is_new);
+    assert!(screen(&app).contains("New badge: Community Helper"));
+
+    // The server goes away: the next sync fails, the app says so and keeps
+    // showing the data.
+    server.stop();
+    thread.sync_now();
+    assert!(matches!(inbox.recv_timeout(wait).unwrap(), AppEvent::SyncStarted));
+    let failed = inbox.recv_timeout(wait).unwrap();
+    let AppEvent::SyncFinished(SyncOutcome::Failed(failure)) = &failed else { panic!("{failed:?}") };
+    assert!(failure.unreachable, "{failure:?}");
+    app.on_event(AppEvent::SyncStarted);
+    app.on_event(failed);
+    let text = screen(&app);
+    assert!(text.contains("OFFLINE") && text.contains("Community Helper"), "{text}");
+    thread.stop(wait);
+
+    // A later start, offline, from the same file: the same badges.
+    let (cache, rebuilt) = Cache::open(&cache_path).unwrap();
+    assert_eq!(rebuilt, None);
+    let before = cache.contents().unwrap();
+    let offline = Dataset::from_cache(&before).unwrap();
+    let again = App::new(offline, settings(false), Link::Offline, now(), (120, 40));
+    assert_eq!(again.board().badges.len(), app.board().badges.len());
+    for (a, b) in again.board().badges.iter().zip(&app.board().badges) {
+        assert_eq!((&a.id, a.is_earned(), a.progress), (&b.id, b.is_earned(), b.progress));
+    }
+    let text = screen(&again);
+    assert!(text.contains("offline") && text.contains("Community Helper") && text.contains("9/23 earned"), "{text}");
+
+    // And a sync attempt against the stopped server changes nothing.
+    let mut cache = cache;
+    let err = sync::run(&mut cache, &transport(&format!("http://{}", "127.0.0.1:9"), Some(&token)), true, now());
+    assert!(matches!(err, Err(SyncError::Unreachable { .. })));
+    assert_eq!(cache.contents().unwrap(), before);
+}
+
+#[test]
+fn the_catalog_is_revalidated_with_its_etag() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let (token, _) = set_up(&db);
+    let server = RealServer::start(db);
+    let mut cache = Cache::open_in_memory().unwrap();
+    let http = transport(&server.url(), Some(&token));
+    let first = sync::run(&mut cache, &http, true, now()).unwrap();
+    let etag = cache.etag(Resource::Catalog).unwrap();
+    assert!(etag.is_some());
+    let second = sync::run(&mut cache, &http, true, now()).unwrap();
+    assert!(second.catalog_unchanged && !first.catalog_unchanged);
+    assert!(second.bytes < first.bytes);
+    assert_eq!(cache.etag(Resource::Catalog).unwrap(), etag);
+    let Stored::Body { body, .. } = &cache.contents().unwrap().documents[&Resource::Catalog] else { panic!() };
+    assert!(body.contains("first_project"));
+    server.stop();
+}
+
+#[test]
+fn anonymous_and_refused_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    set_up(&db);
+    let server = RealServer::start(db);
+
+    // No token: the public catalog and listing, secrets as "???".
+    let mut cache = Cache::open_in_memory().unwrap();
+    let report = sync::run(&mut cache, &transport(&server.url(), None), false, now()).unwrap();
+    assert_eq!(report.requests, 2);
+    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    assert!(data.user.is_none());
+    let board = Board::build(&data, now(), 0);
+    let hidden: Vec<_> = board.badges.iter().filter(|b| b.kind == Kind::Hidden).collect();
+    assert_eq!(hidden.len(), 1);
+    assert_eq!(hidden[0].name, "???");
+    assert!(board.get("unbroken").is_none());
+
+    // A bad token: refused, and nothing is cached.
+    let mut cache = Cache::open_in_memory().unwrap();
+    let err = sync::run(&mut cache, &transport(&server.url(), Some("not-a-token")), true, now()).unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized { .. }), "{err}");
+    assert!(err.to_string().contains("achievements-tui login"));
+    assert_eq!(cache.meta().unwrap().generation, 0);
+    server.stop();
+}
+
+/// The command line: `login` writes the config (XDG_CONFIG_HOME), `sync`
+/// uses it and the data dir (XDG_DATA_HOME), and a corrupt cache file is
+/// moved aside and rebuilt, with a message.
+#[test]
+fn login_sync_and_a_corrupt_cache_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let (token, service) = set_up(&db);
+    let server = RealServer::start(db);
+    post_events(&server, &service, &activity(), "a");
+    let config = dir.path().join("config");
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_achievements-tui"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_DATA_HOME", &data)
+            .env_remove("ACHIEVEMENTS_SERVER")
+            .env_remove("ACHIEVEMENTS_TOKEN")
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), text)
+    };
+
+    let (ok, text) = run(&["login", "--server", &server.url(), "--token", "wrong"]);
+    assert!(!ok && text.contains("refused the token"), "{text}");
+    assert!(!config.join("achievements-tui/config.json").exists());
+
+    let (ok, text) = run(&["login", "--server", &format!("{}/api/v1/", server.url()), "--token", &token]);
+    assert!(ok && text.contains("as ann"), "{text}");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(config.join("achievements-tui/config.json")).unwrap()).unwrap();
+    assert_eq!(saved["server"], server.url());
+
+    let (ok, text) = run(&["sync"]);
+    assert!(ok && text.contains("as ann: 8/23 badges earned"), "{text}");
+    let cache_file = data.join("achievements-tui/cache.sqlite");
+    assert!(cache_file.exists());
+
+    // Garbage where the cache was: moved aside, rebuilt, synced again.
+    std::fs::write(&cache_file, b"definitely not a SQLite database, just some text".repeat(100)).unwrap();
+    let (ok, text) = run(&["sync"]);
+    assert!(ok && text.contains("could not be used") && text.contains(".broken"), "{text}");
+    assert!(text.contains("8/23 badges earned"), "{text}");
+    assert!(data.join("achievements-tui/cache.sqlite.broken").exists());
+
+    // The interface refuses to start without a terminal, politely.
+    let (ok, text) = run(&["--offline"]);
+    assert!(!ok && text.contains("needs a terminal"), "{text}");
+
+    let (ok, text) = run(&["logout"]);
+    assert!(ok && text.contains("Forgot"), "{text}");
+    let (ok, text) = run(&["sync"]);
+    assert!(!ok && text.contains("no server"), "{text}");
+    server.stop();
+}
