@@ -7,9 +7,9 @@
 //! the absolute figure — is what to compare across noisy machines.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use achievements_core::Instant as Timestamp;
 use achievements_core::{Engine, Event, SHIPPED_CATALOG_JSON, StateSnapshot, TypedEvent, time_zone};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use jiff::{Timestamp, ToSpan};
 use std::hint::black_box;
 
 const EVENTS: usize = 10_000;
@@ -46,7 +46,7 @@ fn shipped_events() -> Vec<(&'static str, Option<i64>, Timestamp)> {
     let mut at: Timestamp = "2026-01-01T08:00:00Z".parse().unwrap();
     (0..EVENTS)
         .map(|i| {
-            at = at.checked_add(i64::try_from(rng.below(180)).unwrap().minutes()).unwrap();
+            at = at.checked_add_seconds(i64::try_from(rng.below(180)).unwrap() * 60).unwrap();
             let mut pick = rng.below(total);
             let (event_type, _) = MIX
                 .iter()
@@ -135,7 +135,7 @@ fn apply_benches(c: &mut Criterion) {
     let synthetic_events: Vec<TypedEvent> = (0..EVENTS)
         .map(|i| {
             let name = format!("e{}", rng.below(50));
-            let at = start.checked_add(i64::try_from(i).unwrap().minutes()).unwrap();
+            let at = start.checked_add_seconds(i64::try_from(i).unwrap() * 60).unwrap();
             synthetic.resolve(&Event { event_type: &name, value: None, at }).unwrap()
         })
         .collect();

@@ -15,11 +15,10 @@
 use crate::event::{Event, EventError, EventTypeId, TypedEvent};
 use crate::load::{FieldRole, Loaded, field_roles, load_catalog};
 use crate::model::{Catalog, CriteriaType, Op};
-use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, UserState, time_zone, zone_name};
-use crate::streak::{DayNumber, DayRun, DayRuns, day_number};
+use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, UserState, time_zone};
+use crate::streak::{DayNumber, DayRun, DayRuns};
+use crate::time::{Instant as Timestamp, TimeZone};
 use crate::{Diagnostics, InvalidFile};
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use std::collections::HashMap;
 
 /// A catalog compiled for fast, deterministic rule evaluation.
@@ -552,7 +551,7 @@ impl Engine {
     pub fn state_from_snapshot(&self, snapshot: &StateSnapshot) -> Result<UserState, StateError> {
         let mut state = self.new_state(time_zone(&snapshot.timezone)?);
         for (field, days) in &snapshot.streak_days {
-            let runs = days.iter().map(|r| DayRun { first: day_number(r.0), last: day_number(r.1) });
+            let runs = days.iter().map(|r| DayRun { first: r.0.day_number(), last: r.1.day_number() });
             match self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot.map(|s| (f, s))) {
                 Some((f, slot)) => {
                     state.streaks[slot] = DayRuns::from_runs(runs);
@@ -595,7 +594,7 @@ impl Engine {
     /// does not know). Round-trips through [`Engine::state_from_snapshot`].
     pub fn snapshot(&self, state: &UserState) -> StateSnapshot {
         let mut out = state.foreign.clone();
-        out.timezone = zone_name(&state.timezone);
+        out.timezone = state.timezone.name().to_owned();
         for (f, spec) in self.fields.iter().enumerate() {
             if state.values[f] != 0 {
                 out.stats.insert(spec.name.clone(), state.values[f]);
@@ -621,7 +620,7 @@ pub(crate) fn in_window(rule: &Rule, at: Timestamp) -> bool {
 
 /// The calendar day of `at` in `tz`.
 fn local_day(tz: &TimeZone, at: Timestamp) -> DayNumber {
-    day_number(tz.to_datetime(at).date())
+    tz.local_day(at)
 }
 
 fn to_u32(n: usize) -> u32 {

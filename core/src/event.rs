@@ -1,6 +1,6 @@
 //! Events as the engine sees them, and why one can be refused.
 
-use jiff::Timestamp;
+use crate::time::Instant as Timestamp;
 
 /// Something a user did: `{type, value, at}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use crate::engine::{Engine, in_window};
 use crate::model::{CriteriaType, Definition};
 use crate::progress::Progress;
 use crate::state::{EarnedRecord, UserState};
-use jiff::Timestamp;
+use crate::time::Instant as Timestamp;
 use serde::Serialize;
 use std::fmt;
 

@@ -10,6 +10,8 @@
 //! - [`engine`]: [`Engine`], the compiled catalog: apply, preview, evaluate.
 //! - [`state`]: [`UserState`] and its portable [`StateSnapshot`].
 //! - [`streak`]: active days as runs, the basis of streaks.
+//! - [`time`]: instants, dates and time zones (the IANA database with the
+//!   `tzdb` feature, on by default).
 //! - [`progress`], [`explain`]: reading a state for people.
 //! - [`public_view`]: the catalog a client may see (secrets masked).
 //! - [`scenario`]: the offline rule-test format and its runner.
@@ -17,7 +19,7 @@
 //! ```
 //! use achievements_core::{Engine, Event, SHIPPED_CATALOG_JSON};
 //! let (engine, _warnings) = Engine::from_json(SHIPPED_CATALOG_JSON).unwrap();
-//! let mut state = engine.new_state(jiff::tz::TimeZone::UTC);
+//! let mut state = engine.new_state(achievements_core::TimeZone::utc());
 //! let at = "2026-03-01T10:00:00Z".parse().unwrap();
 //! let unlocked = engine.apply(&mut state, &Event { event_type: "project_created", value: Some(5), at }).unwrap();
 //! let keys: Vec<_> = unlocked.iter().map(|u| u.key.as_str()).collect();
@@ -36,6 +38,7 @@ pub mod public_view;
 pub mod scenario;
 pub mod state;
 pub mod streak;
+pub mod time;
 
 pub use diagnostic::{Diagnostic, Diagnostics, InvalidFile};
 pub use engine::{Engine, Unlock};
@@ -45,7 +48,8 @@ pub use load::{Loaded, load_catalog, parse_instant};
 pub use model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity};
 pub use progress::Progress;
 pub use public_view::PublicView;
-pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState, time_zone};
+pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState};
+pub use time::{Date, Instant, TimeZone, ZoneTable, time_zone};
 
 /// The shipped catalog (`fixtures/achievements.json`), embedded so nothing
 /// depends on the working directory.

@@ -10,7 +10,7 @@
 use crate::diagnostic::{Diagnostics, InvalidFile};
 use crate::json_reader::{self, Object};
 use crate::model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity, is_valid_key};
-use jiff::Timestamp;
+use crate::time::Instant as Timestamp;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -395,7 +395,7 @@ fn read_timestamp(obj: &Object<'_>, field: &str, diags: &mut Diagnostics) -> Opt
 /// # Errors
 /// A message naming the text and the expected form.
 pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
-    text.parse::<Timestamp>().map_err(|_| format!("`{text}` is not an RFC 3339 instant (like 2026-03-01T10:00:00Z)"))
+    Timestamp::parse(text)
 }
 
 /// Cross-reference checks that need the whole catalog.

@@ -4,7 +4,7 @@
 //! These are plain data. Loading them from JSON (with located errors) lives in
 //! [`crate::load`]; what they mean at run time lives in [`crate::engine`].
 
-use jiff::Timestamp;
+use crate::time::Instant as Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 
 use crate::engine::Engine;
 use crate::state::UserState;
-use jiff::Timestamp;
+use crate::time::Instant as Timestamp;
 use serde::Serialize;
 
 /// How far a user is toward one achievement.

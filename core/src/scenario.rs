@@ -10,7 +10,7 @@ use crate::event::Event;
 use crate::json_reader::{self, Object};
 use crate::load::parse_instant;
 use crate::state::{Cause, EarnedRecord, time_zone};
-use jiff::Timestamp;
+use crate::time::Instant as Timestamp;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -7,10 +7,8 @@
 //! storage and the wire; anything in a snapshot that the engine's catalog does
 //! not know is kept aside and written back unchanged.
 
-use crate::streak::{DayRun, DayRuns, date_of};
-use jiff::Timestamp;
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use crate::streak::{DayRun, DayRuns};
+use crate::time::{Date, Instant as Timestamp, TimeZone};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -114,7 +112,7 @@ pub struct DateRange(pub Date, pub Date);
 
 impl DateRange {
     pub(crate) fn from_run(run: DayRun) -> Self {
-        DateRange(date_of(run.first), date_of(run.last))
+        DateRange(Date::from_day_number(run.first), Date::from_day_number(run.last))
     }
 }
 
@@ -131,18 +129,4 @@ pub enum StateError {
     UnknownAchievement(String),
 }
 
-/// Looks up an IANA time zone in the bundled database ("UTC" and "" are UTC).
-///
-/// # Errors
-/// [`StateError::UnknownTimeZone`] for names the database does not know.
-pub fn time_zone(name: &str) -> Result<TimeZone, StateError> {
-    if name.is_empty() || name == "UTC" {
-        return Ok(TimeZone::UTC);
-    }
-    TimeZone::get(name).map_err(|_| StateError::UnknownTimeZone(name.to_owned()))
-}
-
-/// The IANA name of a time zone, for snapshots ("UTC" when it has none).
-pub(crate) fn zone_name(tz: &TimeZone) -> String {
-    tz.iana_name().unwrap_or("UTC").to_owned()
-}
+pub use crate::time::time_zone;

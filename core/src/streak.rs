@@ -4,7 +4,6 @@
 //! land on its own day and join two runs, exactly as if events had arrived in
 //! order. Runs only grow and merge, so the longest run never shrinks.
 
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// A day as a count of days since 1970-01-01 (proleptic Gregorian).
@@ -103,35 +102,6 @@ impl DayRuns {
     }
 }
 
-/// Days since 1970-01-01 of a civil date.
-pub fn day_number(date: Date) -> DayNumber {
-    // Howard Hinnant's days_from_civil, in i32 (jiff dates span years ±9999).
-    let y = i32::from(date.year()) - i32::from(date.month() <= 2);
-    let m = i32::from(date.month());
-    let d = i32::from(date.day());
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number.
-pub fn date_of(day: DayNumber) -> Date {
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i32::from(m <= 2);
-    // In range for every day a jiff Date can produce.
-    #[allow(clippy::cast_possible_truncation)]
-    Date::new(y as i16, m as i8, d as i8).unwrap_or(Date::MIN)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -143,15 +113,6 @@ mod tests {
             r.insert(d);
         }
         r
-    }
-
-    #[test]
-    fn day_numbers_round_trip() {
-        for (y, m, d, n) in [(1970, 1, 1, 0), (2000, 3, 1, 11_017), (1969, 12, 31, -1), (2026, 3, 8, 20_520)] {
-            let date = Date::new(y, m, d).unwrap();
-            assert_eq!(day_number(date), n, "{date}");
-            assert_eq!(date_of(n), date);
-        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! catalog (whose ops — add, max, streak — are all monotone, and which has no
 //! availability windows, so order independence is expected to hold).
 
+use achievements_core::Instant as Timestamp;
 use achievements_core::{Blocker, Engine, Event, SHIPPED_CATALOG_JSON, StateSnapshot, UserState, time_zone};
-use jiff::{Timestamp, ToSpan};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -40,7 +40,7 @@ fn event() -> impl Strategy<Value = Ev> {
         let event_type = TYPES[t];
         // `max` needs an explicit value; give stars a wider range.
         let value = if event_type == "stars_received" { Some(value.unwrap_or(7) * 5) } else { value };
-        Ev { event_type, value, at: base.checked_add(minutes.minutes()).expect("in range") }
+        Ev { event_type, value, at: base.checked_add_seconds(minutes * 60).expect("in range") }
     })
 }
 
@@ -106,7 +106,7 @@ proptest! {
         let base: Timestamp = "2026-03-01T00:00:00Z".parse().expect("valid instant");
         let mut logins: Vec<Ev> = minutes
             .iter()
-            .map(|m| Ev { event_type: "login", value: None, at: base.checked_add(m.minutes()).expect("in range") })
+            .map(|m| Ev { event_type: "login", value: None, at: base.checked_add_seconds(m * 60).expect("in range") })
             .collect();
         logins.sort_by_key(|e| e.at);
         let (sorted, _) = run(ZONES[zone], &logins);
@@ -115,7 +115,7 @@ proptest! {
         for field in ["current_streak", "max_streak"] {
             prop_assert_eq!(e.stat(&sorted, field), e.stat(&shuffled, field), "{}", field);
         }
-        let now = base.checked_add((41 * 24).hours()).expect("in range");
+        let now = base.checked_add_seconds(41 * 86_400).expect("in range");
         prop_assert_eq!(e.streak_as_of(&sorted, "current_streak", now), e.streak_as_of(&shuffled, "current_streak", now));
     }
 
@@ -175,7 +175,7 @@ fn events_for(engine: &Engine) -> impl Strategy<Value = Vec<(String, Option<i64>
             .map(|(t, value, minutes)| {
                 let (name, needs_value) = &types[t];
                 let value = if *needs_value { Some(value.unwrap_or(3)) } else { value.map(i64::abs) };
-                (name.clone(), value, base.checked_add(minutes.minutes()).expect("in range"))
+                (name.clone(), value, base.checked_add_seconds(minutes * 60).expect("in range"))
             })
             .collect()
     })

@@ -2,10 +2,10 @@
 //! here so each rule's inputs are visible next to its assertions.
 #![allow(clippy::unwrap_used)]
 
+use achievements_core::Instant as Timestamp;
 use achievements_core::{
     Blocker, Cause, Engine, Event, EventError, StateError, StateSnapshot, UserState, load_catalog, time_zone,
 };
-use jiff::Timestamp;
 
 const CATALOG: &str = r#"{
   "version": 1,
