@@ -7,8 +7,8 @@ use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::store::catalog::{CatalogChanges, sync};
 use crate::store::users::{TokenFor, add_token, create_user, is_valid_name, user_by_name};
 use crate::store::{self, StoreError};
+use achievements_core::Instant;
 use achievements_core::{StateError, time_zone};
-use jiff::Timestamp;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -36,13 +36,13 @@ impl From<rusqlite::Error> for AdminError {
 /// # Errors
 /// A bad name or time zone, an existing user, or a database error; nothing
 /// is stored then.
-pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Timestamp) -> Result<(), AdminError> {
+pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Instant) -> Result<(), AdminError> {
     if !is_valid_name(name) {
         return Err(AdminError::InvalidName(name.to_owned()));
     }
     // Store the canonical IANA name (`europe/paris` → `Europe/Paris`).
     let zone = time_zone(timezone)?;
-    let zone_name = zone.iana_name().unwrap_or("UTC").to_owned();
+    let zone_name = zone.name().to_owned();
     let token = in_write_transaction(db, |tx| {
         let user = create_user(tx, name, &zone_name, is_admin, now)?;
         add_token(tx, TokenFor::User(&user), now)
@@ -58,7 +58,7 @@ pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Time
 ///
 /// # Errors
 /// An unknown user or a database error.
-pub fn add_user_token(db: &Path, name: &str, now: Timestamp) -> Result<(), AdminError> {
+pub fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), AdminError> {
     let token = in_write_transaction(db, |tx| {
         let user = user_by_name(tx, name)?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
         add_token(tx, TokenFor::User(&user), now)
@@ -72,7 +72,7 @@ pub fn add_user_token(db: &Path, name: &str, now: Timestamp) -> Result<(), Admin
 ///
 /// # Errors
 /// A bad name or a database error.
-pub fn add_service_token(db: &Path, service: &str, now: Timestamp) -> Result<(), AdminError> {
+pub fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), AdminError> {
     if !is_valid_name(service) {
         return Err(AdminError::InvalidName(service.to_owned()));
     }
@@ -86,7 +86,7 @@ pub fn add_service_token(db: &Path, service: &str, now: Timestamp) -> Result<(),
 ///
 /// # Errors
 /// An invalid catalog (nothing is stored) or a database error.
-pub fn load_achievements(db: &Path, source: &CatalogSource, now: Timestamp) -> Result<(), AdminError> {
+pub fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Result<(), AdminError> {
     let loaded = source.load()?;
     for warning in &loaded.warnings {
         println!("warning: {warning}");

@@ -6,10 +6,10 @@ use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me}
 use crate::served_catalog::ServedCatalog;
 use crate::store::Db;
 use crate::store::intake::SavedState;
+use achievements_core::Instant;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
-use jiff::Timestamp;
 use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
@@ -56,7 +56,7 @@ impl AppState {
     }
 
     /// The time, read here and passed down to the core.
-    pub fn now(&self) -> Timestamp {
+    pub fn now(&self) -> Instant {
         self.inner.clock.now()
     }
 }

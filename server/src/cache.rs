@@ -84,10 +84,10 @@ mod tests {
     fn a_state_never_goes_back_to_an_older_version() {
         let (engine, _) = Engine::from_json(SHIPPED_CATALOG_JSON).expect("shipped catalog");
         let caches = Caches::default();
-        let mut newer = engine.new_state(jiff::tz::TimeZone::UTC);
+        let mut newer = engine.new_state(achievements_core::TimeZone::utc());
         engine.set_stat(&mut newer, "project_count", 2).expect("field");
         caches.put_state(7, 2, Arc::new(newer));
-        caches.put_state(7, 1, Arc::new(engine.new_state(jiff::tz::TimeZone::UTC)));
+        caches.put_state(7, 1, Arc::new(engine.new_state(achievements_core::TimeZone::utc())));
         let cached = caches.state(7).expect("cached");
         assert_eq!(engine.stat(&cached, "project_count"), 2);
     }

@@ -1,33 +1,42 @@
 //! The only place the server reads the time. Everything downstream — the
 //! core above all — receives `now` as an argument, so tests can fix it.
 
-use jiff::Timestamp;
+use achievements_core::Instant;
 use std::fmt;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of "now".
 #[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
+pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Self {
-        Clock(Arc::new(Timestamp::now))
+        Clock(Arc::new(system_now))
     }
 
     /// A clock that always answers `at` (tests).
-    pub fn fixed(at: Timestamp) -> Self {
+    pub fn fixed(at: Instant) -> Self {
         Clock(Arc::new(move || at))
     }
 
     /// Any function of nothing to a timestamp (tests that move time).
-    pub fn from_fn(f: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+    pub fn from_fn(f: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
         Clock(Arc::new(f))
     }
 
-    pub fn now(&self) -> Timestamp {
+    pub fn now(&self) -> Instant {
         (self.0)()
     }
+}
+
+/// The system clock as a core [`Instant`] (the epoch if the clock is set
+/// before 1970 or past 9999).
+fn system_now() -> Instant {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
+    Instant::from_unix(seconds, since.subsec_nanos()).unwrap_or(Instant::UNIX_EPOCH)
 }
 
 impl fmt::Debug for Clock {

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::store::StoreError;
 use crate::store::intake::{NewEvent, Outcome, apply_events};
 use crate::store::users::{TokenFor, add_token, create_user, user_by_name};
-use jiff::{SignedDuration, Timestamp, Unit};
+use achievements_core::Instant;
 use std::sync::Arc;
 
 /// The demo user's name.
@@ -29,7 +29,8 @@ pub struct DemoReport {
 /// Storage errors.
 pub async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, StoreError> {
     // Whole seconds read better in the demo's JSON.
-    let now = app.now().round(Unit::Second).unwrap_or_else(|_| app.now());
+    let now = app.now();
+    let now = Instant::from_unix(now.unix_seconds(), 0).unwrap_or(now);
     let catalog = Arc::clone(app.catalog());
     app.db()
         .write(move |conn| {
@@ -53,11 +54,10 @@ pub async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, StoreError> 
 }
 
 /// Ten days of a keen newcomer, ending a minute ago.
-fn activity(now: Timestamp) -> Vec<NewEvent> {
-    let day = SignedDuration::from_hours(24);
-    let at = |days_ago: i32, minutes: i64| now - day * days_ago - SignedDuration::from_mins(minutes);
+fn activity(now: Instant) -> Vec<NewEvent> {
+    let at = |days_ago: i64, minutes: i64| now.checked_add_seconds(-(days_ago * 86_400 + minutes * 60)).unwrap_or(now);
     let mut events = Vec::new();
-    let mut push = |name: &str, n: usize, event_type: &str, value: Option<i64>, at: Timestamp| {
+    let mut push = |name: &str, n: usize, event_type: &str, value: Option<i64>, at: Instant| {
         events.push(NewEvent {
             id: format!("demo-{name}-{n}"),
             user: DEMO_USER.to_owned(),

@@ -7,8 +7,8 @@
 
 use crate::api_error::ApiError;
 use crate::store::intake::{NewEvent, Outcome};
+use achievements_core::Instant;
 use achievements_core::{EventError, parse_instant};
-use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 pub const MAX_EVENTS: usize = 1000;
 /// The longest accepted `id`.
 pub const MAX_ID_LEN: usize = 200;
-/// How far ahead of the server's clock `at` may be (clock skew between
-/// hosts). Further is refused: a future event would unlock too early.
-pub const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_secs(5 * 60);
+/// How far ahead of the server's clock `at` may be, in seconds (clock skew
+/// between hosts). Further is refused: a future event would unlock too early.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 5 * 60;
 
 const FIELDS: &[&str] = &["id", "user", "type", "value", "at"];
 
@@ -37,8 +37,8 @@ pub enum Rejection {
     BadValue,
     #[error("`at` must be an RFC 3339 instant such as 2026-03-01T10:00:00Z (or absent for now)")]
     BadAt,
-    #[error("`at` ({at}) is more than {} minutes ahead of the server's clock ({now})", MAX_CLOCK_SKEW.as_secs() / 60)]
-    FutureAt { at: Timestamp, now: Timestamp },
+    #[error("`at` ({at}) is more than {} minutes ahead of the server's clock ({now})", MAX_CLOCK_SKEW_SECONDS / 60)]
+    FutureAt { at: Instant, now: Instant },
     #[error("unknown field `{0}`: an event has only id, user, type, value and at")]
     UnknownField(String),
     #[error("no user named `{0}`")]
@@ -75,7 +75,7 @@ pub type Checked = Result<NewEvent, (Option<String>, Rejection)>;
 /// 400 for text that is not JSON, 422 for JSON of the wrong shape, 413 for
 /// more than [`MAX_EVENTS`] events. Problems with one event are not errors:
 /// they come back as that event's [`Rejection`].
-pub fn parse_body(body: &[u8], now: Timestamp) -> Result<Vec<Checked>, ApiError> {
+pub fn parse_body(body: &[u8], now: Instant) -> Result<Vec<Checked>, ApiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::Parse(format!("JSON parse error: {e}")))?;
     let Value::Object(mut top) = value else {
         return Err(ApiError::Invalid(
@@ -97,7 +97,7 @@ pub fn parse_body(body: &[u8], now: Timestamp) -> Result<Vec<Checked>, ApiError>
     Ok(events.into_iter().map(|event| check_event(event, now)).collect())
 }
 
-fn check_event(value: Value, now: Timestamp) -> Checked {
+fn check_event(value: Value, now: Instant) -> Checked {
     let Value::Object(mut obj) = value else { return Err((None, Rejection::NotAnObject)) };
     let id = match obj.remove("id") {
         Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_ID_LEN => id,
@@ -111,8 +111,8 @@ fn check_event(value: Value, now: Timestamp) -> Checked {
 
 fn check_fields(
     mut obj: Map<String, Value>,
-    now: Timestamp,
-) -> Result<(String, String, Option<i64>, Timestamp), Rejection> {
+    now: Instant,
+) -> Result<(String, String, Option<i64>, Instant), Rejection> {
     if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(Rejection::UnknownField(unknown.clone()));
     }
@@ -134,7 +134,7 @@ fn check_fields(
         Some(Value::String(text)) => parse_instant(&text).map_err(|_| Rejection::BadAt)?,
         Some(_) => return Err(Rejection::BadAt),
     };
-    if at.duration_since(now) > MAX_CLOCK_SKEW {
+    if now.checked_add_seconds(MAX_CLOCK_SKEW_SECONDS).is_some_and(|limit| at > limit) {
         return Err(Rejection::FutureAt { at, now });
     }
     Ok((user, event_type, value, at))
@@ -172,7 +172,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn now() -> Timestamp {
+    fn now() -> Instant {
         "2026-03-01T12:00:00Z".parse().expect("timestamp")
     }
 
@@ -193,7 +193,7 @@ mod tests {
             one(json!({"id": "e1", "user": "ann", "type": "login", "value": 3, "at": "2026-03-01T10:00:00+01:00"}))
                 .expect("valid");
         assert_eq!(full.value, Some(3));
-        assert_eq!(full.at, "2026-03-01T09:00:00Z".parse::<Timestamp>().expect("timestamp"));
+        assert_eq!(full.at, "2026-03-01T09:00:00Z".parse::<Instant>().expect("timestamp"));
         let bare = one(json!({"id": "e2", "user": "ann", "type": "login"})).expect("valid");
         assert_eq!((bare.value, bare.at), (None, now()));
     }

@@ -22,7 +22,7 @@ pub mod users;
 
 pub use db::Db;
 
-use jiff::Timestamp;
+use achievements_core::Instant;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
@@ -93,6 +93,6 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 }
 
 /// Timestamps are stored as RFC 3339 text in UTC (`2026-03-01T10:00:00Z`).
-pub(crate) fn ts(t: Timestamp) -> String {
+pub(crate) fn ts(t: Instant) -> String {
     t.to_string()
 }

@@ -11,8 +11,8 @@
 
 use crate::json::append_fields;
 use crate::served_catalog::ServedCatalog;
+use achievements_core::Instant;
 use achievements_core::{Definition, EarnedRecord, UserState};
-use jiff::Timestamp;
 use serde::Serialize;
 
 /// The fields of an achievement that are the same for every caller, in
@@ -65,7 +65,7 @@ pub fn render_static(def: &Definition) -> Box<str> {
 #[derive(Debug, Serialize)]
 pub struct ItemProgress {
     pub is_earned: bool,
-    pub earned_at: Option<Timestamp>,
+    pub earned_at: Option<Instant>,
     /// Percent, 0–100 (100 once earned).
     pub progress: u8,
     /// The tracked value (the current run, for streak badges).
@@ -84,8 +84,8 @@ pub struct EarnedFields {
 /// What `achievements/{key}/` adds to an item.
 #[derive(Debug, Serialize)]
 pub struct DetailFields<'a> {
-    pub available_from: Option<Timestamp>,
-    pub available_until: Option<Timestamp>,
+    pub available_from: Option<Instant>,
+    pub available_until: Option<Instant>,
     pub prerequisites: Vec<Prerequisite<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_at_unlock: Option<i64>,
@@ -114,12 +114,12 @@ struct Requires<'a> {
 pub struct View<'a> {
     catalog: &'a ServedCatalog,
     state: Option<&'a UserState>,
-    now: Timestamp,
+    now: Instant,
 }
 
 impl<'a> View<'a> {
     /// `state` is the user the request is about, if any.
-    pub fn new(catalog: &'a ServedCatalog, state: Option<&'a UserState>, now: Timestamp) -> Self {
+    pub fn new(catalog: &'a ServedCatalog, state: Option<&'a UserState>, now: Instant) -> Self {
         View { catalog, state, now }
     }
 
@@ -251,7 +251,7 @@ mod tests {
             })
         );
         let engine = Engine::new(file);
-        let mut state = engine.new_state(jiff::tz::TimeZone::UTC);
+        let mut state = engine.new_state(achievements_core::TimeZone::utc());
         let at = "2026-03-01T10:00:00Z".parse().expect("timestamp");
         engine.apply(&mut state, &Event { event_type: "project_created", value: Some(2), at }).expect("applies");
         let five = item(&catalog, Some(&state), "5_projects");

@@ -250,6 +250,11 @@ async fn me_reports_counters_streaks_points_and_the_core_state() {
         json!([["2026-03-10", "2026-03-12"], ["2026-03-18", "2026-03-20"]])
     );
     assert!(me["state"]["earned"]["first_login"].is_object());
+    // Paris: winter time (+1 h), with the switches to summer time inside the window.
+    assert_eq!(me["zone_table"]["name"], "Europe/Paris");
+    assert_eq!(me["zone_table"]["offset"], 3600);
+    let switches = me["zone_table"]["transitions"].as_array().unwrap();
+    assert!(switches.iter().any(|t| t[1] == 7200), "{switches:?}");
 
     // Bob's last login was three days before "now": the current run is 0.
     let (_, me) = server.get("/api/v1/me/", Some(&bob)).await;

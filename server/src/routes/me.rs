@@ -1,6 +1,7 @@
 //! `GET me/`: the user — name, time zone, counters by tracking field,
-//! streaks as of now, points, earned count — and their core state, so the
-//! WASM module and the terminal app can compute progress locally.
+//! streaks as of now, points, earned count — and their core state and time
+//! zone table, so the WASM module and the terminal app can compute progress
+//! locally.
 
 use super::{ApiQuery, Viewer, json_response, load_subject};
 use crate::api_error::ApiError;
@@ -8,8 +9,8 @@ use crate::app::AppState;
 use crate::auth::Credentials;
 use crate::routes::achievements::UserQuery;
 use crate::views::View;
-use achievements_core::StateSnapshot;
-use achievements_core::streak::{DayRun, DayRuns, day_number};
+use achievements_core::streak::{DayRun, DayRuns};
+use achievements_core::{StateSnapshot, ZoneTable};
 use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
@@ -29,10 +30,16 @@ struct MeResponse<'a> {
     earned_count: usize,
     /// Active secrets not yet earned.
     secret_locked: usize,
+    /// The user's time zone as offsets from a year ago to a year ahead, for
+    /// clients without the time-zone database (the web page).
+    zone_table: ZoneTable,
     /// The core's `StateSnapshot`, with earned secrets under their public
     /// placeholder ids (as in `achievements/catalog/`).
     state: StateSnapshot,
 }
+
+/// How far back and ahead of now `zone_table` is exact.
+const ZONE_TABLE_SPAN_SECONDS: i64 = 366 * 86_400;
 
 #[derive(Debug, Serialize)]
 struct Streak {
@@ -58,7 +65,7 @@ pub async fn me(
             Some(current) => {
                 stats.insert(field, current);
                 let runs = snapshot.streak_days.get(field).into_iter().flatten();
-                let runs = DayRuns::from_runs(runs.map(|r| DayRun { first: day_number(r.0), last: day_number(r.1) }));
+                let runs = DayRuns::from_runs(runs.map(|r| DayRun { first: r.0.day_number(), last: r.1.day_number() }));
                 streaks.insert(field, Streak { current, longest: runs.longest() });
             }
             None => {
@@ -77,6 +84,11 @@ pub async fn me(
         .map(|(key, record)| (catalog.placeholder_of(&key).map_or(key, str::to_owned), record))
         .collect();
 
+    let zone_table = state.timezone().table(
+        now.checked_add_seconds(-ZONE_TABLE_SPAN_SECONDS).unwrap_or(now),
+        now.checked_add_seconds(ZONE_TABLE_SPAN_SECONDS).unwrap_or(now),
+    );
+
     json_response(&MeResponse {
         name: &user.name,
         timezone: &user.timezone,
@@ -86,6 +98,7 @@ pub async fn me(
         points,
         earned_count: state.earned_count(),
         secret_locked,
+        zone_table,
         state: snapshot,
     })
 }

@@ -6,8 +6,8 @@
 //! ([`Catalog::with_retired`] decides what that means for the rules).
 
 use super::{StoreError, ts};
+use achievements_core::Instant;
 use achievements_core::{Catalog, Category, CriteriaType, Definition, Rarity};
-use jiff::Timestamp;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -35,9 +35,9 @@ struct StoredDefinition {
     order: i64,
     is_active: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    available_from: Option<Timestamp>,
+    available_from: Option<Instant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    available_until: Option<Timestamp>,
+    available_until: Option<Instant>,
 }
 
 impl From<&Definition> for StoredDefinition {
@@ -141,7 +141,7 @@ struct Row {
 ///
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for an unreadable stored definition.
-pub fn sync(conn: &Connection, file: &Catalog, now: Timestamp) -> Result<Synced, StoreError> {
+pub fn sync(conn: &Connection, file: &Catalog, now: Instant) -> Result<Synced, StoreError> {
     let mut existing: HashMap<String, Row> = HashMap::new();
     {
         let mut stmt = conn.prepare("SELECT key, position, definition, is_active, retired FROM achievements")?;
@@ -235,7 +235,7 @@ mod tests {
         load_catalog(SHIPPED_CATALOG_JSON).expect("shipped catalog is valid").catalog
     }
 
-    fn now() -> Timestamp {
+    fn now() -> Instant {
         "2026-03-01T10:00:00Z".parse().expect("timestamp")
     }
 

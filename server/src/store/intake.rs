@@ -7,8 +7,8 @@
 
 use super::users::{User, user_by_name};
 use super::{StoreError, state, ts, unlocks};
+use achievements_core::Instant;
 use achievements_core::{Engine, Event, EventError, Unlock, UserState};
-use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub struct NewEvent {
     pub user: String,
     pub event_type: String,
     pub value: Option<i64>,
-    pub at: Timestamp,
+    pub at: Instant,
 }
 
 /// What happened to one event.
@@ -72,7 +72,7 @@ pub fn apply_events(
     engine: &Engine,
     events: &[NewEvent],
     source: &str,
-    received_at: Timestamp,
+    received_at: Instant,
 ) -> Result<Applied, StoreError> {
     let mut users: HashMap<&str, Option<Loaded>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(events.len());
@@ -135,7 +135,7 @@ pub fn evaluate_user(
     conn: &Connection,
     engine: &Engine,
     user: &User,
-    now: Timestamp,
+    now: Instant,
 ) -> Result<(SavedState, Vec<Unlock>), StoreError> {
     let state::Versioned { mut version, mut state } = state::load(conn, engine, user)?;
     let unlocked = engine.evaluate(&mut state, now);

@@ -13,8 +13,8 @@
 
 use super::users::User;
 use super::{StoreError, ts};
+use achievements_core::Instant;
 use achievements_core::{Engine, StateSnapshot, UserState, time_zone};
-use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A user's state and the version of its stored row (0 before the first save).
@@ -56,7 +56,7 @@ pub fn save(
     engine: &Engine,
     user_id: i64,
     state: &UserState,
-    now: Timestamp,
+    now: Instant,
 ) -> Result<i64, StoreError> {
     save_snapshot(conn, user_id, &engine.snapshot(state), now)
 }
@@ -65,7 +65,7 @@ pub(crate) fn save_snapshot(
     conn: &Connection,
     user_id: i64,
     snapshot: &StateSnapshot,
-    now: Timestamp,
+    now: Instant,
 ) -> Result<i64, StoreError> {
     let json = serde_json::to_string(snapshot).map_err(|e| StoreError::Corrupt(format!("snapshot: {e}")))?;
     Ok(conn

@@ -5,8 +5,8 @@
 //! than store it twice. `unlock_audit` is append-only and records why.
 
 use super::{StoreError, ts};
+use achievements_core::Instant;
 use achievements_core::Unlock;
-use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 /// Records the unlocks of one step for a user: the earned rows and their
@@ -19,7 +19,7 @@ pub fn record(
     user_id: i64,
     unlocks: &[Unlock],
     event_id: Option<&str>,
-    recorded_at: Timestamp,
+    recorded_at: Instant,
 ) -> Result<(), StoreError> {
     if unlocks.is_empty() {
         return Ok(());

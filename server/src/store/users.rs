@@ -2,8 +2,8 @@
 
 use super::{StoreError, ts};
 use crate::token;
+use achievements_core::Instant;
 use achievements_core::StateSnapshot;
-use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 /// A user as the API sees them.
@@ -48,7 +48,7 @@ pub fn create_user(
     name: &str,
     timezone: &str,
     is_admin: bool,
-    now: Timestamp,
+    now: Instant,
 ) -> Result<User, StoreError> {
     let inserted = conn.execute(
         "INSERT INTO users (name, timezone, is_admin, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -82,7 +82,7 @@ pub fn user_by_name(conn: &Connection, name: &str) -> Result<Option<User>, Store
 ///
 /// # Errors
 /// SQLite errors, or a failing random source.
-pub fn add_token(conn: &Connection, owner: TokenFor<'_>, now: Timestamp) -> Result<String, StoreError> {
+pub fn add_token(conn: &Connection, owner: TokenFor<'_>, now: Instant) -> Result<String, StoreError> {
     let token = token::generate()?;
     let (user_id, service) = match owner {
         TokenFor::User(user) => (Some(user.id), None),
@@ -134,7 +134,7 @@ mod tests {
         conn
     }
 
-    fn now() -> Timestamp {
+    fn now() -> Instant {
         "2026-03-01T10:00:00Z".parse().expect("timestamp")
     }
 

@@ -3,11 +3,11 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+use achievements_core::Instant;
 use achievements_server::catalog_file::CatalogSource;
 use achievements_server::clock::Clock;
 use achievements_server::serve::{ServeOptions, Server};
 use achievements_server::store::{self, users};
-use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 /// A fixed "now" for tests whose answers depend on the day.
 pub const NOW: &str = "2026-03-20T12:00:00Z";
 
-pub fn now() -> Timestamp {
+pub fn now() -> Instant {
     NOW.parse().unwrap()
 }
 
