@@ -6,7 +6,8 @@
 #      (wasm/tests/ts/usage.ts);
 #   4. the Node tests (`node --test wasm/tests/node/`): the JS API, and every
 #      scenario of fixtures/scenarios through the module, compared with the
-#      native runner (`achievements rules test`, built here).
+#      native runner (`achievements rules test`, built here); time zones come
+#      as tables from the native `zone-tables` example (also built here).
 # Respects CARGO_TARGET_DIR. Exits non-zero on the first failing stage.
 set -euo pipefail
 
@@ -15,7 +16,8 @@ cd "$root"
 log() { printf 'wasm-test: %s\n' "$*" >&2; }
 
 scripts/wasm-build.sh
-export PATH="$root/www/node_modules/.bin:$PATH"
+# The tools wasm-build.sh may have installed: cargo's install dir, npm's bin.
+export PATH="$root/www/node_modules/.bin:${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin:$PATH"
 
 log "wasm-bindgen tests (Node)"
 wasm-pack test --mode no-install --node wasm
@@ -27,10 +29,12 @@ if grep -nE '(:|<|\||=>)\s*any\b|\bany\s*(\[\]|\||;|,|\)|>)' wasm/pkg/*.d.ts; th
 fi
 tsc -p wasm/tests/ts/tsconfig.json
 
-log "building the native runner for the parity check"
+log "building the native runner and zone tables for the parity check"
 cargo build --quiet -p achievements-server --bin achievements
+cargo build --quiet -p achievements-wasm --example zone-tables
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e \
     'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 
 log "Node tests (JS API; parity with the native runner over every scenario)"
-ACHIEVEMENTS_BIN="$target_dir/debug/achievements" node --test wasm/tests/node/
+ACHIEVEMENTS_BIN="$target_dir/debug/achievements" ZONE_TABLES_BIN="$target_dir/debug/examples/zone-tables" \
+    node --test wasm/tests/node/

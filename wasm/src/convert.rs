@@ -15,11 +15,9 @@ use crate::error::ApiError;
 use achievements_core::explain::PrerequisiteStatus;
 use achievements_core::state::DateRange;
 use achievements_core::{
-    Blocker, Catalog, Category, Cause, Definition, Diagnostic, EarnedRecord, Engine, Explanation, Placeholder,
-    Progress, StateSnapshot, Unlock, UserState, parse_instant,
+    Blocker, Catalog, Category, Cause, Date, Definition, Diagnostic, EarnedRecord, Engine, Explanation, Instant,
+    Placeholder, Progress, StateError, StateSnapshot, TimeZone, Unlock, UserState, ZoneTable, parse_instant,
 };
-use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -60,12 +58,49 @@ pub(crate) fn state_text(state: &JsValue) -> Result<Option<String>, ApiError> {
 }
 
 /// A user state from its `StateSnapshot` JSON text, laid out for `engine`.
-pub(crate) fn user_state(engine: &Engine, text: Option<&str>) -> Result<UserState, ApiError> {
-    let snapshot = match text {
+/// Its time zone is one of `zones` (tables the caller handed in) or one the
+/// core knows without a database (UTC, fixed offsets).
+pub(crate) fn user_state(
+    engine: &Engine,
+    text: Option<&str>,
+    zones: &BTreeMap<String, TimeZone>,
+) -> Result<UserState, ApiError> {
+    let mut snapshot = match text {
         None => StateSnapshot::default(),
         Some(text) => parse_json::<StateInput>("state", text)?.into_snapshot()?,
     };
-    Ok(engine.state_from_snapshot(&snapshot)?)
+    let zone = zones.get(&snapshot.timezone);
+    if zone.is_some() {
+        snapshot.timezone.clear(); // restored in UTC, then given its zone
+    }
+    let mut state = engine.state_from_snapshot(&snapshot).map_err(zone_error)?;
+    if let Some(zone) = zone {
+        state.set_timezone(zone.clone());
+    }
+    Ok(state)
+}
+
+/// A time zone by name: a table handed in, or one the core knows.
+pub(crate) fn time_zone(name: &str, zones: &BTreeMap<String, TimeZone>) -> Result<TimeZone, ApiError> {
+    match zones.get(name) {
+        Some(zone) => Ok(zone.clone()),
+        None => achievements_core::time_zone(name).map_err(zone_error),
+    }
+}
+
+/// Without the database, an unknown zone most likely lacks its table.
+fn zone_error(error: StateError) -> ApiError {
+    match error {
+        StateError::UnknownTimeZone(name) => ApiError::UnknownZone(name),
+        other => ApiError::State(other),
+    }
+}
+
+/// A zone table as JS passes it (`{name, offset, transitions}`, what the
+/// server sends as `zone_table` in `me/`).
+pub(crate) fn zone(table: &JsValue) -> Result<TimeZone, ApiError> {
+    let table: ZoneTable = parse_json("table", &json_text("table", table)?)?;
+    TimeZone::from_table(table).map_err(|message| ApiError::input("table", message))
 }
 
 /// Reads a JS object through JSON text (`js/interop.js` writes bigints as
@@ -179,10 +214,7 @@ struct EarnedInput {
 
 impl StateInput {
     fn into_snapshot(self) -> Result<StateSnapshot, ApiError> {
-        let date = |text: &str| {
-            text.parse::<Date>()
-                .map_err(|_| ApiError::input("state.streak_days", format!("`{text}` is not a date (like 2026-03-01)")))
-        };
+        let date = |text: &str| Date::parse(text).map_err(|message| ApiError::input("state.streak_days", message));
         let streak_days = entries(self.streak_days)
             .map(|(field, ranges)| {
                 let ranges = ranges
@@ -226,7 +258,7 @@ struct EventInput {
 pub(crate) struct OwnedEvent {
     pub(crate) event_type: String,
     pub(crate) value: Option<i64>,
-    pub(crate) at: Timestamp,
+    pub(crate) at: Instant,
 }
 
 impl OwnedEvent {
@@ -243,7 +275,7 @@ pub(crate) fn event(event: &JsValue) -> Result<OwnedEvent, ApiError> {
 }
 
 /// An instant: RFC 3339 text or a JS `Date`.
-pub(crate) fn instant(what: &'static str, value: &JsValue) -> Result<Timestamp, ApiError> {
+pub(crate) fn instant(what: &'static str, value: &JsValue) -> Result<Instant, ApiError> {
     let text = match value.dyn_ref::<js_sys::Date>() {
         Some(date) if date.get_time().is_nan() => return Err(ApiError::input(what, "invalid Date")),
         Some(date) => String::from(date.to_iso_string()),
@@ -410,7 +442,7 @@ impl From<Progress> for ProgressOut {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UnlockOut {
     key: String,
-    earned_at: Timestamp,
+    earned_at: Instant,
     progress_at_unlock: Int64,
     cause: Cause,
 }
@@ -458,7 +490,7 @@ impl<V, O: Serialize, F: Fn(&V) -> O> Serialize for MapOf<'_, V, F> {
 
 #[derive(Serialize)]
 struct EarnedOut {
-    earned_at: Timestamp,
+    earned_at: Instant,
     progress_at_unlock: Int64,
     cause: Cause,
 }
@@ -528,9 +560,9 @@ pub(crate) struct ExplanationOut {
     target: Int64,
     active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    available_from: Option<Timestamp>,
+    available_from: Option<Instant>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    available_until: Option<Timestamp>,
+    available_until: Option<Instant>,
     prerequisites: Vec<PrerequisiteOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     earned: Option<EarnedCamel>,
@@ -548,7 +580,7 @@ struct PrerequisiteOut {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EarnedCamel {
-    earned_at: Timestamp,
+    earned_at: Instant,
     progress_at_unlock: Int64,
     cause: Cause,
 }
@@ -557,8 +589,8 @@ struct EarnedCamel {
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum BlockerOut {
     Inactive { message: String },
-    NotYetAvailable { from: Timestamp, message: String },
-    NoLongerAvailable { until: Timestamp, message: String },
+    NotYetAvailable { from: Instant, message: String },
+    NoLongerAvailable { until: Instant, message: String },
     MissingPrerequisites { keys: Vec<String>, message: String },
     BelowTarget { value: Int64, target: Int64, message: String },
 }

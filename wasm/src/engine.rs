@@ -10,8 +10,9 @@
 
 use crate::convert::{self, ExplanationOut, ItemNumbers, ProgressOut, StateOut, StepOut};
 use crate::error::ApiError;
-use achievements_core::{Diagnostic, Engine, UserState, describe_criteria, time_zone};
+use achievements_core::{Diagnostic, Engine, TimeZone, UserState, describe_criteria};
 use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 /// The rules of one catalog. Build it once per catalog; its rules never change.
@@ -26,6 +27,8 @@ pub struct AchievementEngine {
     /// to many calls (every render, every preview), and reading a large one
     /// costs more than the listing itself. Keyed by content, never identity.
     last_state: RefCell<Option<(String, UserState)>>,
+    /// Time zones handed in as tables (`addTimeZone`), by name.
+    zones: RefCell<BTreeMap<String, TimeZone>>,
 }
 
 #[wasm_bindgen]
@@ -39,7 +42,13 @@ impl AchievementEngine {
     ) -> Result<AchievementEngine, JsValue> {
         let text = convert::catalog_text(&catalog)?;
         let (engine, warnings) = Engine::from_json(&text).map_err(ApiError::Catalog)?;
-        Ok(AchievementEngine { engine, warnings, statics: OnceCell::new(), last_state: RefCell::new(None) })
+        Ok(AchievementEngine {
+            engine,
+            warnings,
+            statics: OnceCell::new(),
+            last_state: RefCell::new(None),
+            zones: RefCell::new(BTreeMap::new()),
+        })
     }
 
     /// Warnings found while loading the catalog (it is valid regardless).
@@ -156,11 +165,28 @@ impl AchievementEngine {
         Ok(describe_criteria(def))
     }
 
-    /// A fresh state (every counter 0, nothing earned) in an IANA time zone
-    /// (default UTC). Throws a `StateError` for an unknown zone.
+    /// Gives the engine a time zone as a table of offsets (the server's
+    /// `zone_table` in `me/`): states naming it then count days in it. The
+    /// module has no time-zone database; UTC and fixed offsets (`+05:30`)
+    /// need no table. A table for a name already given replaces it.
+    #[wasm_bindgen(js_name = addTimeZone)]
+    pub fn add_time_zone(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ZoneTable")] table: JsValue,
+    ) -> Result<(), JsValue> {
+        let zone = convert::zone(&table)?;
+        self.zones.borrow_mut().insert(zone.name().to_owned(), zone);
+        // A remembered state may name this zone.
+        self.last_state.borrow_mut().take();
+        Ok(())
+    }
+
+    /// A fresh state (every counter 0, nothing earned) in a time zone:
+    /// UTC (the default), a fixed offset, or one given by `addTimeZone`.
+    /// Throws a `StateError` for another.
     #[wasm_bindgen(js_name = newState, unchecked_return_type = "StateSnapshot")]
     pub fn new_state(&self, timezone: Option<String>) -> Result<JsValue, JsValue> {
-        let tz = time_zone(timezone.as_deref().unwrap_or("UTC")).map_err(ApiError::from)?;
+        let tz = convert::time_zone(timezone.as_deref().unwrap_or("UTC"), &self.zones.borrow())?;
         Ok(convert::to_js(&StateOut(self.engine.snapshot(&self.engine.new_state(tz)))))
     }
 
@@ -197,14 +223,15 @@ impl AchievementEngine {
 impl AchievementEngine {
     /// The user state of a state argument (see `last_state`).
     fn state(&self, value: &JsValue) -> Result<UserState, ApiError> {
-        let Some(text) = convert::state_text(value)? else { return convert::user_state(&self.engine, None) };
+        let zones = self.zones.borrow();
+        let Some(text) = convert::state_text(value)? else { return convert::user_state(&self.engine, None, &zones) };
         let mut last = self.last_state.borrow_mut();
         if let Some((last_text, state)) = last.as_ref()
             && *last_text == text
         {
             return Ok(state.clone());
         }
-        let state = convert::user_state(&self.engine, Some(&text))?;
+        let state = convert::user_state(&self.engine, Some(&text), &zones)?;
         *last = Some((text, state.clone()));
         Ok(state)
     }

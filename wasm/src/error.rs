@@ -21,9 +21,16 @@ pub(crate) enum ApiError {
     /// The event was refused; the state did not change.
     #[error("{0}")]
     Event(#[from] EventError),
-    /// A state snapshot names something the core cannot use (a time zone).
+    /// A state snapshot names something the core cannot use.
     #[error("{0}")]
     State(#[from] StateError),
+    /// A time zone that is neither UTC, a fixed offset, nor a table handed in
+    /// (the module has no time-zone database).
+    #[error(
+        "unknown time zone `{0}`: give the engine its table first (`engine.addTimeZone(me.zone_table)`; \
+         this module has no time-zone database)"
+    )]
+    UnknownZone(String),
     /// No achievement with this key in the engine's catalog.
     #[error("unknown achievement `{0}`")]
     UnknownAchievement(String),
@@ -42,7 +49,7 @@ impl ApiError {
         match self {
             ApiError::Catalog(_) => "CatalogError",
             ApiError::Event(_) => "EventError",
-            ApiError::State(_) => "StateError",
+            ApiError::State(_) | ApiError::UnknownZone(_) => "StateError",
             ApiError::UnknownAchievement(_) | ApiError::Input { .. } => "InputError",
         }
     }
@@ -52,7 +59,7 @@ impl ApiError {
         match self {
             ApiError::Catalog(_) => "invalid_catalog",
             ApiError::Event(e) => e.code(),
-            ApiError::State(StateError::UnknownTimeZone(_)) => "unknown_time_zone",
+            ApiError::State(StateError::UnknownTimeZone(_)) | ApiError::UnknownZone(_) => "unknown_time_zone",
             ApiError::State(StateError::UnknownField(_)) => "unknown_field",
             ApiError::State(StateError::DerivedField(_)) => "derived_field",
             ApiError::State(StateError::UnknownAchievement(_)) | ApiError::UnknownAchievement(_) => {

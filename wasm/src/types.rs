@@ -89,12 +89,24 @@ export interface EarnedRecord {
  * keys the catalog does not know are kept and written back unchanged.
  */
 export interface StateSnapshot {
-  /** IANA time zone name; decides what a "day" is for streaks. */
+  /** Time zone name (IANA, `UTC` or `+05:30`); decides what a "day" is for streaks. */
   timezone: string;
   /** Counters by tracking field; a missing field reads 0. */
   stats: Record<string, Int64>;
   streak_days: Record<string, Array<[string, string]>>;
   earned: Record<string, EarnedRecord>;
+}
+
+/**
+ * A time zone as offsets (seconds east of UTC): `offset` until the first
+ * transition, then each `[unixSeconds, offset]` from its instant on. The
+ * server sends the user's as `zone_table` in `GET me/`; give it to
+ * `engine.addTimeZone` (the module has no time-zone database).
+ */
+export interface ZoneTable {
+  name: string;
+  offset: number;
+  transitions?: Array<[number, number]>;
 }
 
 /** A state as input: every part is optional (an empty object is a fresh state in UTC). */

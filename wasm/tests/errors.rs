@@ -134,11 +134,11 @@ fn a_malformed_event_is_an_input_error_naming_the_argument() {
 }
 
 #[wasm_bindgen_test]
-fn an_unknown_time_zone_is_a_state_error() {
+fn a_zone_without_a_table_is_a_state_error_saying_how_to_give_it() {
     let (name, code, message) =
         thrown(engine().achievements(json(r#"{"timezone": "Mars/Olympus"}"#), "2026-03-01T10:00:00Z".into()));
     assert_eq!((name.as_str(), code.as_str()), ("StateError", "unknown_time_zone"));
-    assert_eq!(message, "unknown time zone `Mars/Olympus` (use an IANA name such as Europe/Paris)");
+    assert!(message.starts_with("unknown time zone `Mars/Olympus`: give the engine its table first"), "{message}");
     assert_eq!(thrown(engine().new_state(Some("Nowhere".into()))).1, "unknown_time_zone");
 }
 
@@ -189,4 +189,19 @@ fn a_bad_now_is_an_input_error() {
     assert!(message.starts_with("now: expected RFC 3339 text"), "{message}");
     let invalid_date = js_sys::Date::new(&JsValue::from_str("not a date"));
     assert_eq!(thrown(engine().evaluate(JsValue::NULL, invalid_date.into())).2, "at: invalid Date");
+}
+
+#[wasm_bindgen_test]
+fn a_zone_table_makes_its_zone_known_and_a_bad_one_is_refused() {
+    let engine = engine();
+    let table = json(r#"{"name": "Test/Zone", "offset": 3600, "transitions": [[1772953200, 7200]]}"#);
+    engine.add_time_zone(table).unwrap_or_else(|e| panic!("valid table: {e:?}"));
+    let state = engine.new_state(Some("Test/Zone".into())).unwrap_or_else(|e| panic!("known zone: {e:?}"));
+    assert_eq!(prop(&state, "timezone").as_string().as_deref(), Some("Test/Zone"));
+
+    let (name, code, message) =
+        thrown(engine.add_time_zone(json(r#"{"name": "Bad", "offset": 90000, "transitions": []}"#)));
+    assert_eq!((name.as_str(), code.as_str()), ("InputError", "invalid_argument"));
+    assert_eq!(message, "table: time zone `Bad`: offsets must be within ±24 hours");
+    assert!(thrown(engine.add_time_zone(json(r#"{"offset": 0}"#))).2.starts_with("table: missing field `name`"));
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { test } from "node:test";
-import { fixtures, jsonFiles, loadWasm, shippedCatalogPath } from "./support.mjs";
+import { fixtures, jsonFiles, loadWasm, shippedCatalogPath, zoneTables } from "./support.mjs";
 
 const api = await loadWasm();
 const shippedText = readFileSync(shippedCatalogPath, "utf8");
@@ -205,16 +205,35 @@ test("integers beyond 2^53 cross the boundary exactly, as bigint", () => {
   assert.throws(() => engine.normalizeState({ stats: { project_count: 2 ** 60 } }), (e) => e.name === "InputError");
 });
 
-test("instants may be Dates; a streak counts local days in the user's time zone", () => {
-  const state = engine.newState("America/New_York");
+test("instants may be Dates; a streak counts local days in the user's zone, given as a table", () => {
+  const eng = new api.AchievementEngine(shippedText);
+  // No time-zone database in the module: an IANA zone needs its table.
+  assert.throws(
+    () => eng.newState("America/New_York"),
+    (e) => e.name === "StateError" && e.code === "unknown_time_zone" && /addTimeZone/.test(e.message),
+  );
+  const [table] = zoneTables(["America/New_York"]);
+  eng.addTimeZone(table);
+  const state = eng.newState("America/New_York");
   assert.equal(state.timezone, "America/New_York");
   // 03:00 UTC on the 2nd is still the 1st in New York: one local day, not two.
-  const { state: after } = play(engine, [
+  const { state: after } = play(eng, [
     { type: "login", at: new Date("2026-03-01T15:00:00Z") },
     { type: "login", at: new Date("2026-03-02T03:00:00Z") },
   ], state);
   assert.deepEqual(after.streak_days, { current_streak: [["2026-03-01", "2026-03-01"]] });
-  assert.equal(engine.progress(after, "7_day_streak", new Date("2026-03-02T12:00:00Z")).current, 1);
+  assert.equal(after.timezone, "America/New_York");
+  assert.equal(eng.progress(after, "7_day_streak", new Date("2026-03-02T12:00:00Z")).current, 1);
+});
+
+test("fixed offsets need no table; a bad table is an InputError", () => {
+  const { state } = play(engine, [{ type: "login", at: "2026-03-01T23:30:00Z" }], { timezone: "+01:00" });
+  assert.deepEqual(state.streak_days, { current_streak: [["2026-03-02", "2026-03-02"]] });
+  assert.throws(
+    () => engine.addTimeZone({ name: "Bad/Zone", offset: 0, transitions: [[20, 3600], [10, 0]] }),
+    (e) => e.name === "InputError" && /increasing order/.test(e.message),
+  );
+  assert.throws(() => engine.addTimeZone({ name: "Bad/Zone", offset: 0, extra: 1 }), (e) => e.name === "InputError");
 });
 
 test("explain says why a badge is locked, with the core's sentences", () => {

@@ -4,7 +4,7 @@
 // failures as strings; an empty list means the scenario passed.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseJson, sameInt, shippedCatalogPath } from "./support.mjs";
+import { needsTable, parseJson, sameInt, shippedCatalogPath, zoneTables } from "./support.mjs";
 
 const SCENARIO_FIELDS = ["name", "catalog", "timezone", "initial_stats", "initial_earned", "steps", "expect"];
 const STEP_FIELDS = ["event", "evaluate", "at", "value", "unlocks", "rejected"];
@@ -70,6 +70,16 @@ export function runScenarioFile(api, file, engines = engineCache(api)) {
     engine = engines(catalogPath);
   } catch (e) {
     return { name, failures: [`catalog ${scenario.catalog}: ${e.message}`] };
+  }
+
+  // The module has no time-zone database: hand it the zone's table, as the
+  // page does with the server's `zone_table`.
+  if (needsTable(scenario.timezone)) {
+    try {
+      for (const table of zoneTables([scenario.timezone])) engine.addTimeZone(table);
+    } catch (e) {
+      return { name, failures: [`timezone: ${e.message}`] };
+    }
   }
 
   // Initial state, taken literally: counters set, achievements granted

@@ -1,6 +1,7 @@
 // Shared by the Node tests and scripts/wasm-bench.mjs: loads the built web
 // package (wasm/pkg, or $WASM_PKG) in Node with initSync and the .wasm bytes,
 // so the tests exercise exactly the files the browser gets.
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -52,4 +53,34 @@ export function sameInt(a, b) {
   return (typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint")
     ? BigInt(a) === BigInt(b)
     : false;
+}
+
+/** Names the core knows without a time-zone database. */
+export function needsTable(name) {
+  return !(name === undefined || name === "" || name === "UTC" || /^[+-]\d\d:\d\d$/.test(name));
+}
+
+const tableCache = new Map();
+
+/**
+ * Zone tables (`ZoneTable`, what the server sends as `zone_table`) for IANA
+ * names, exact from 2000 to 2040, read from the IANA database by the native
+ * core: the `zone-tables` example of wasm/ ($ZONE_TABLES_BIN, built by
+ * scripts/wasm-test.sh; else through `cargo run`).
+ */
+export function zoneTables(names) {
+  const missing = [...new Set(names)].filter((n) => !tableCache.has(n));
+  if (missing.length) {
+    const args = ["2000-01-01T00:00:00Z", "2040-01-01T00:00:00Z", ...missing];
+    const bin = process.env.ZONE_TABLES_BIN;
+    const run = bin
+      ? spawnSync(bin, args, { encoding: "utf8" })
+      : spawnSync("cargo", ["run", "--quiet", "-p", "achievements-wasm", "--example", "zone-tables", "--", ...args], {
+          cwd: repoRoot,
+          encoding: "utf8",
+        });
+    if (run.status !== 0) throw new Error(`zone-tables failed: ${run.error ?? run.stderr}`);
+    for (const [name, table] of Object.entries(JSON.parse(run.stdout))) tableCache.set(name, table);
+  }
+  return names.map((n) => tableCache.get(n));
 }

@@ -23,6 +23,7 @@ import init, {
   type StepResult,
   type Unlock,
   type ValidationResult,
+  type ZoneTable,
 } from "../../pkg/achievements_wasm.js";
 
 /** The plan's interface, section 6, verbatim: the items must be assignable to it. */
@@ -49,8 +50,17 @@ export async function start(wasmUrl: URL, bytes: Uint8Array): Promise<void> {
   initSync({ module: bytes });
 }
 
-export function useEverything(catalogText: string, catalogObject: CatalogFile, serverState: StateInput): void {
+export function useEverything(
+  catalogText: string,
+  catalogObject: CatalogFile,
+  serverState: StateInput,
+  zoneTable: ZoneTable,
+): void {
   const engine = new AchievementEngine(catalogText);
+  engine.addTimeZone(zoneTable);
+  engine.addTimeZone({ name: "Europe/Paris", offset: 3600, transitions: [[1774746000, 7200]] });
+  // @ts-expect-error a table needs its offset
+  engine.addTimeZone({ name: "Europe/Paris" });
   const same: AchievementEngine = new AchievementEngine(catalogObject);
   same.free();
 
