@@ -1,1 +1,351 @@
-fn main() {}
+//! Budgets of the terminal app (issue 6), with 10,000 badges:
+//!
+//! - a full sync over loopback from a real `achievements serve` (in this
+//!   process, temporary database) into an empty cache file: ≤ 1 s;
+//! - the first frame from that cache (open, read, build the list, draw a
+//!   120×40 frame): ≤ 50 ms;
+//! - peak memory (VmHWM) of each, measured in a child process that does
+//!   only that.
+//!
+//! Run: `cargo bench -p achievements-tui --bench tui` (add `-- --quick`
+//! for fewer rounds). Prints a Markdown table for BENCHMARKS.md.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use achievements_server::catalog_file::CatalogSource;
+use achievements_server::clock::Clock;
+use achievements_server::serve::{ServeOptions, Server};
+use achievements_server::store::{self, users};
+use achievements_tui::app::{App, Link, Settings};
+use achievements_tui::cache::Cache;
+use achievements_tui::dataset::Dataset;
+use achievements_tui::glyphs::Glyphs;
+use achievements_tui::http::{HttpTransport, ServerUrl};
+use achievements_tui::palette::ColorMode;
+use achievements_tui::sync::{self, Resource, Transport};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BADGES: usize = 10_000;
+const FIELDS: usize = 20;
+const NOW: &str = "2026-03-20T12:00:00Z";
+
+fn now() -> Timestamp {
+    NOW.parse().unwrap()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).map(|i| args[i + 1].clone());
+    if let Some(cache) = arg("--profile-first-frame") {
+        profile_first_frame(Path::new(&cache));
+        return;
+    }
+    if let Some(cache) = arg("--child-first-frame") {
+        child_first_frame(Path::new(&cache));
+        return;
+    }
+    if let (Some(url), Some(token), Some(cache)) = (arg("--child-sync"), arg("--token"), arg("--cache")) {
+        child_sync(&url, &token, Path::new(&cache));
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let rounds = if quick { 3 } else { 7 };
+    run(rounds);
+}
+
+/// A catalog of `BADGES` count badges over `FIELDS` fields, across the six
+/// categories, 1 % secret, every tenth requiring the one before.
+fn catalog() -> Value {
+    let icons = ["faRocket", "faTrophy", "faStar", "faFire", "faGem", "faMedal", "faBolt", "faCrown"];
+    let colors = ["blue-500", "green-600", "amber-500", "red-600", "purple-600", "orange-700", "sky-500", "rose-500"];
+    let categories = ["projects", "battles", "community", "engagement", "streaks", "milestones"];
+    let rarities = ["common", "rare", "epic", "legendary"];
+    let mut events = serde_json::Map::new();
+    for f in 0..FIELDS {
+        events.insert(format!("event_{f}"), json!([{"field": format!("field_{f}"), "op": "add"}]));
+    }
+    events.insert("points_earned".to_owned(), json!([{"field": "total_points", "op": "add"}]));
+    let achievements: Vec<Value> = (0..BADGES)
+        .map(|i| {
+            let requires: Vec<String> = if i % 10 == 9 { vec![format!("badge_{:05}", i - 1)] } else { vec![] };
+            json!({
+                "key": format!("badge_{i:05}"),
+                "name": format!("Badge number {i}"),
+                "description": format!("Reach {} on field {} to earn badge {i}", 1 + i % 1000, i % FIELDS),
+                "icon": icons[i % icons.len()],
+                "color_from": colors[i % colors.len()],
+                "color_to": colors[(i + 3) % colors.len()],
+                "category": categories[i % categories.len()],
+                "points": 5 + (i % 20) as i64 * 5,
+                "criteria_type": "count",
+                "criteria_value": 1 + (i % 1000) as i64,
+                "tracking_field": format!("field_{}", i % FIELDS),
+                "requires_achievements": requires,
+                "is_secret": i % 100 == 42,
+                "rarity": rarities[i % rarities.len()],
+                "order": i as i64,
+                "is_active": true,
+            })
+        })
+        .collect();
+    json!({"version": 1, "points_field": "total_points", "events": events, "achievements": achievements})
+}
+
+struct Running {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+fn start_server(dir: &Path) -> Running {
+    let file = dir.join("catalog.json");
+    std::fs::write(&file, catalog().to_string()).unwrap();
+    let db = dir.join("server.db");
+    let (ready, started) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let server = Server::start(ServeOptions {
+                db,
+                bind: "127.0.0.1:0".parse().unwrap(),
+                catalog: CatalogSource::File(file),
+                www: None,
+                demo: false,
+                clock: Clock::fixed(now().into()),
+            })
+            .await
+            .unwrap();
+            ready.send(server.local_addr()).unwrap();
+            server
+                .run(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    let addr = started.recv_timeout(Duration::from_secs(600)).unwrap();
+    Running { url: format!("http://{addr}"), stop, thread }
+}
+
+/// A user who has earned about half of the badges.
+fn user(dir: &Path, url: &str) -> String {
+    let conn = store::open(&dir.join("server.db")).unwrap();
+    let user = users::create_user(&conn, "bench", "UTC", false, now().into()).unwrap();
+    let token = users::add_token(&conn, users::TokenFor::User(&user), now().into()).unwrap();
+    let service = users::add_token(&conn, users::TokenFor::Service("bench"), now().into()).unwrap();
+    drop(conn);
+    let events: Vec<Value> = (0..FIELDS)
+        .map(|f| json!({"id": format!("e{f}"), "user": "bench", "type": format!("event_{f}"), "value": 500, "at": "2026-03-19T10:00:00Z"}))
+        .collect();
+    let answer: Value = reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/events/"))
+        .bearer_auth(&service)
+        .json(&json!({ "events": events }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(answer["applied"], FIELDS, "{answer}");
+    token
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Runs this bench binary as a child doing one thing; returns its report
+/// line (`key=value …`).
+fn child(args: &[&str]) -> Vec<(String, String)> {
+    let out = Command::new(std::env::current_exe().unwrap()).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect()
+}
+
+fn value(report: &[(String, String)], key: &str) -> f64 {
+    report.iter().find(|(k, _)| k == key).map(|(_, v)| v.parse().unwrap()).unwrap()
+}
+
+fn run(rounds: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    eprintln!("starting a server with {BADGES} badges…");
+    let started = Instant::now();
+    let server = start_server(dir.path());
+    let token = user(dir.path(), &server.url);
+    eprintln!("server ready in {:.1} s", started.elapsed().as_secs_f64());
+
+    // Baseline: the same five GETs, bodies read and dropped.
+    let transport = HttpTransport::new(ServerUrl::parse(&server.url).unwrap(), Some(token.clone())).unwrap();
+    let mut raw = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        bytes = 0;
+        for r in Resource::ALL {
+            bytes += transport.get(r.path(), None).unwrap().body.len();
+        }
+        raw.push(ms(t.elapsed()));
+    }
+
+    // Full syncs into fresh cache files, each in a child process.
+    let mut syncs = Vec::new();
+    let mut ready = Vec::new();
+    let mut sync_memory = Vec::new();
+    let mut last_cache = PathBuf::new();
+    for round in 0..rounds {
+        let cache = dir.path().join(format!("cache-{round}.sqlite"));
+        let report = child(&["--child-sync", &server.url, "--token", &token, "--cache", cache.to_str().unwrap()]);
+        syncs.push(value(&report, "sync_ms"));
+        ready.push(value(&report, "ready_ms"));
+        sync_memory.push(value(&report, "vmhwm_kib"));
+        last_cache = cache;
+    }
+    // A second sync of an up-to-date cache (catalog 304).
+    let mut again = Vec::new();
+    let (mut cache, _) = Cache::open(&last_cache).unwrap();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let report = sync::run(&mut cache, &transport, true, now()).unwrap();
+        again.push(ms(t.elapsed()));
+        assert!(report.catalog_unchanged);
+    }
+    drop(cache);
+    let _ = server.stop.send(());
+    server.thread.join().unwrap();
+
+    // First frames from the cache, each in a child process.
+    let mut frames = Vec::new();
+    let mut frame_memory = Vec::new();
+    let mut earned = 0.0;
+    for _ in 0..rounds {
+        let report = child(&["--child-first-frame", last_cache.to_str().unwrap()]);
+        frames.push(value(&report, "first_frame_ms"));
+        frame_memory.push(value(&report, "vmhwm_kib"));
+        earned = value(&report, "earned");
+    }
+    let empty = child(&["--child-first-frame", "-"]);
+    let cache_size = std::fs::metadata(&last_cache).map(|m| m.len()).unwrap_or(0);
+
+    let mib = |kib: f64| kib / 1024.0;
+    println!();
+    println!(
+        "{BADGES} badges ({earned} earned), {:.1} MB over the wire, cache file {:.1} MB; median of {rounds} runs.",
+        bytes as f64 / 1e6,
+        cache_size as f64 / 1e6
+    );
+    println!();
+    println!("| case | target | measured | peak memory (VmHWM) |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| full sync into an empty cache (5 GETs, checks, one SQLite transaction) | ≤ 1 s | **{:.0} ms** | {:.0} MiB |",
+        median(syncs),
+        mib(median(sync_memory.clone()))
+    );
+    println!(
+        "| … and the data ready to show (catalog compiled by the core, state, list) | | {:.0} ms | (same process) |",
+        median(ready)
+    );
+    println!("| sync again, nothing changed (catalog answers 304) | | {:.0} ms | |", median(again));
+    println!("| baseline: the same 5 GETs, bodies dropped | | {:.0} ms | |", median(raw));
+    println!(
+        "| first frame from the cache (open, read, build, draw 120×40) | ≤ 50 ms | **{:.1} ms** | {:.0} MiB |",
+        median(frames),
+        mib(median(frame_memory))
+    );
+    println!(
+        "| baseline: first frame of an empty app (no cache) | | {:.1} ms | {:.0} MiB |",
+        value(&empty, "first_frame_ms"),
+        mib(value(&empty, "vmhwm_kib"))
+    );
+}
+
+/// Peak resident memory of this process, KiB (Linux; 0 elsewhere).
+fn vmhwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn child_sync(url: &str, token: &str, cache_path: &Path) {
+    let transport = HttpTransport::new(ServerUrl::parse(url).unwrap(), Some(token.to_owned())).unwrap();
+    let t = Instant::now();
+    let (mut cache, _) = Cache::open(cache_path).unwrap();
+    let report = sync::run(&mut cache, &transport, true, now()).unwrap();
+    let synced = t.elapsed();
+    assert!(!report.catalog_unchanged);
+    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    assert!(data.rules.is_some() && data.problems.is_empty(), "{:?}", data.problems);
+    let app = App::new(data, Settings::default(), Link::Server, now(), (120, 40));
+    let ready = t.elapsed();
+    assert!(app.board().badges.len() >= BADGES - BADGES / 100);
+    println!("sync_ms={:.3} ready_ms={:.3} vmhwm_kib={}", ms(synced), ms(ready), vmhwm_kib());
+}
+
+fn child_first_frame(cache_path: &Path) {
+    let settings = Settings { glyphs: Glyphs::UNICODE, colors: ColorMode::TrueColor };
+    let t = Instant::now();
+    let data = if cache_path == Path::new("-") {
+        Dataset::empty(achievements_tui::dataset::Origin::Server { url: None })
+    } else {
+        let (cache, _) = Cache::open(cache_path).unwrap();
+        Dataset::from_cache(&cache.contents().unwrap()).unwrap()
+    };
+    let app = App::new(data, settings, Link::Offline, now(), (120, 40));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|frame| achievements_tui::ui::render(&app, frame)).unwrap();
+    let elapsed = t.elapsed();
+    let earned = app.board().counts(None).0;
+    println!("first_frame_ms={:.3} vmhwm_kib={} earned={earned}", ms(elapsed), vmhwm_kib());
+}
+
+/// Where the first frame's time goes (for tuning; not part of the report).
+fn profile_first_frame(cache_path: &Path) {
+    let mut t = Instant::now();
+    let mut lap = |what: &str| {
+        eprintln!("{what:>28}: {:8.2} ms", ms(t.elapsed()));
+        t = Instant::now();
+    };
+    let (cache, _) = Cache::open(cache_path).unwrap();
+    lap("open");
+    let contents = cache.contents().unwrap();
+    lap("read documents");
+    let data = Dataset::from_cache(&contents).unwrap();
+    lap("dataset (parse, core load)");
+    let app = App::new(data, Settings::default(), Link::Offline, now(), (120, 40));
+    lap("app (board, list)");
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|frame| achievements_tui::ui::render(&app, frame)).unwrap();
+    lap("draw");
+    let Some(achievements_tui::cache::Stored::Body { body, .. }) = contents.documents.get(&Resource::Catalog) else {
+        return;
+    };
+    let loaded = achievements_core::load_catalog(body).unwrap();
+    lap("  core load_catalog");
+    let engine = achievements_core::Engine::new(loaded.catalog);
+    lap("  core Engine::new");
+    let _ = engine;
+    for r in [Resource::Me, Resource::Achievements, Resource::Earned] {
+        if let Some(achievements_tui::cache::Stored::Body { body, .. }) = contents.documents.get(&r) {
+            let _: Value = serde_json::from_str(body).unwrap();
+            lap(&format!("  parse {} as Value", r.name()));
+        }
+    }
+}

@@ -6,24 +6,25 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 /// The core's instant.
-pub type CoreInstant = Timestamp;
+pub type CoreInstant = achievements_core::Instant;
 
 /// The core's time zone type.
-pub type CoreZone = TimeZone;
+pub type CoreZone = achievements_core::TimeZone;
 
 /// UTC, as the core's time zone (for states made from nothing).
 pub fn core_utc() -> CoreZone {
-    TimeZone::UTC
+    CoreZone::utc()
 }
 
-/// An app timestamp as the core's instant.
+/// An app timestamp as the core's instant (clamped to years 0000–9999,
+/// which is all the core can write).
 pub fn to_core(at: Timestamp) -> CoreInstant {
-    at
+    at.into()
 }
 
 /// A core instant as an app timestamp.
 pub fn from_core(at: CoreInstant) -> Timestamp {
-    at
+    at.into()
 }
 
 /// A time zone for display by IANA name; "" and unknown names are UTC (the

@@ -61,7 +61,10 @@ fn secrets_are_revealed_only_once_earned() {
     let mut state = engine.new_state(achievements_core::time_zone("UTC").unwrap());
     for day in 0..9 {
         engine
-            .apply(&mut state, &achievements_core::Event { event_type: "login", value: None, at: days_ago(day + 1, 9) })
+            .apply(
+                &mut state,
+                &achievements_core::Event { event_type: "login", value: None, at: days_ago(day + 1, 9).into() },
+            )
             .unwrap();
     }
     let docs = documents(&engine, &state, now());

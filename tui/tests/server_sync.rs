@@ -49,7 +49,7 @@ impl RealServer {
                     catalog: CatalogSource::Shipped,
                     www: None,
                     demo: false,
-                    clock: Clock::fixed(now()),
+                    clock: Clock::fixed(now().into()),
                 })
                 .await
                 .unwrap();
@@ -79,9 +79,9 @@ impl RealServer {
 /// A user and a service token, made in the database before the server starts.
 fn set_up(db: &Path) -> (String, String) {
     let conn = store::open(db).unwrap();
-    let user = users::create_user(&conn, "ann", "Europe/Paris", false, now()).unwrap();
-    let token = users::add_token(&conn, users::TokenFor::User(&user), now()).unwrap();
-    let service = users::add_token(&conn, users::TokenFor::Service("platform"), now()).unwrap();
+    let user = users::create_user(&conn, "ann", "Europe/Paris", false, now().into()).unwrap();
+    let token = users::add_token(&conn, users::TokenFor::User(&user), now().into()).unwrap();
+    let service = users::add_token(&conn, users::TokenFor::Service("platform"), now().into()).unwrap();
     (token, service)
 }
 
@@ -270,7 +270,7 @@ fn anonymous_and_refused_syncs() {
 
     // No token: the public catalog and listing, secrets as "???".
     let mut cache = Cache::open_in_memory().unwrap();
-    let report = sync::run(&mut cache, &transport(&server.url(), None), false, now()).unwrap();
+    let report = sync::run(&mut cache, &transport(&server.url(), None), false, now().into()).unwrap();
     assert_eq!(report.requests, 2);
     let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
     assert!(data.user.is_none());

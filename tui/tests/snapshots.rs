@@ -98,7 +98,10 @@ fn a_secret_not_yet_earned_is_question_marks() {
         let mut state = engine.new_state(achievements_core::time_zone("Europe/Paris").unwrap());
         for day in 1..4 {
             engine
-                .apply(&mut state, &achievements_core::Event { event_type: "login", value: None, at: days_ago(day, 9) })
+                .apply(
+                    &mut state,
+                    &achievements_core::Event { event_type: "login", value: None, at: days_ago(day, 9).into() },
+                )
                 .unwrap();
         }
         let mut cache = Cache::open_in_memory().unwrap();

@@ -56,7 +56,7 @@ pub fn state(engine: &Engine, extra: &[(&str, Option<i64>, Timestamp)]) -> UserS
     events.push(("stars_received", Some(42), days_ago(2, 17)));
     events.extend_from_slice(extra);
     for (event_type, value, at) in events {
-        engine.apply(&mut state, &Event { event_type, value, at }).unwrap();
+        engine.apply(&mut state, &Event { event_type, value, at: at.into() }).unwrap();
     }
     state
 }
@@ -80,7 +80,7 @@ pub fn documents(engine: &Engine, state: &UserState, at: Timestamp) -> Documents
         snapshot.earned.into_iter().map(|(k, r)| (public.placeholder_of.get(&k).cloned().unwrap_or(k), r)).collect();
     let item = |index: usize| -> Value {
         let def = &catalog.achievements[index];
-        let progress = engine.progress_at(state, index, at);
+        let progress = engine.progress_at(state, index, at.into());
         let earned = engine.earned(state, &def.key);
         let requires: Vec<String> = def
             .requires_achievements
