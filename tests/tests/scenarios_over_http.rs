@@ -8,12 +8,12 @@
 //! covered by the core's own runner only.
 #![allow(clippy::unwrap_used)]
 
+use achievements_core::Instant;
 use achievements_core::scenario::{Action, Scenario, parse_scenario};
 use achievements_server::catalog_file::CatalogSource;
 use achievements_server::clock::Clock;
 use achievements_server::serve::{ServeOptions, Server};
 use achievements_server::store::{self, users};
-use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,7 @@ struct Running {
 async fn start(catalog: CatalogSource) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("parity.db");
-    let now: Timestamp = SERVER_NOW.parse().unwrap();
+    let now: Instant = SERVER_NOW.parse().unwrap();
     let server = Server::start(ServeOptions {
         db: db.clone(),
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -96,7 +96,7 @@ async fn scenarios_unlock_the_same_through_the_http_api() {
         let server = start(catalog).await;
         let (token, service) = {
             let conn = store::open(&server.db).unwrap();
-            let now: Timestamp = SERVER_NOW.parse().unwrap();
+            let now: Instant = SERVER_NOW.parse().unwrap();
             let user = users::create_user(&conn, "player", &scenario.timezone, false, now).unwrap();
             let token = users::add_token(&conn, users::TokenFor::User(&user), now).unwrap();
             (token, users::add_token(&conn, users::TokenFor::Service("platform"), now).unwrap())
