@@ -80,8 +80,9 @@ pub enum UsersCommand {
     Add {
         /// User name: letters, digits and @ . + - _ (at most 150).
         name: String,
-        /// IANA time zone deciding what a day is for streaks.
-        #[arg(long, value_name = "ZONE", default_value = "UTC")]
+        /// Time zone deciding what a day is for streaks: an IANA name
+        /// (Europe/Paris), UTC, or a fixed offset (+05:30, -03:00).
+        #[arg(long, value_name = "ZONE", default_value = "UTC", allow_hyphen_values = true)]
         timezone: String,
         /// May read and act for other users (`?user=NAME`).
         #[arg(long)]

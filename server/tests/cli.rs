@@ -47,9 +47,13 @@ fn users_add_prints_a_working_token_alone_on_the_last_line() {
     let Some(users::TokenOwner::User(user)) = owner else { panic!("{owner:?}") };
     assert_eq!((user.name.as_str(), user.timezone.as_str(), user.is_admin), ("ann", "Europe/Paris", true));
 
+    let offset = run(&db, &["users", "add", "raj", "--timezone", "-03:30"]);
+    token_on_last_line(&offset);
+    assert!(stdout(&offset).starts_with("created user raj (time zone -03:30)\n"), "{}", stdout(&offset));
+
     let again = token_on_last_line(&run(&db, &["tokens", "add", "--user", "ann"]));
     assert_ne!(again, token);
-    assert_eq!(count(&db, "SELECT count(*) FROM tokens"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM tokens"), 3);
 }
 
 #[test]
