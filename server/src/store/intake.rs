@@ -9,8 +9,8 @@ use super::users::{User, user_by_name};
 use super::{StoreError, state, ts, unlocks};
 use achievements_core::Instant;
 use achievements_core::{Engine, Event, EventError, Unlock, UserState};
-use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::HashMap;
+use rusqlite::{Connection, params};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// An event that passed the wire checks (see [`crate::intake`]).
@@ -76,13 +76,13 @@ pub fn apply_events(
 ) -> Result<Applied, StoreError> {
     let mut users: HashMap<&str, Option<Loaded>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(events.len());
-    let mut seen = conn.prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+    let mut seen = already_stored(conn, events)?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO events (id, user_id, type, value, at, received_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let received = ts(received_at);
     for event in events {
-        if seen.query_row([&event.id], |_| Ok(())).optional()?.is_some() {
+        if seen.contains(event.id.as_str()) {
             outcomes.push(Outcome::Duplicate);
             continue;
         }
@@ -113,6 +113,7 @@ pub fn apply_events(
                     source
                 ])?;
                 unlocks::record(conn, loaded.user_id, &unlocked, Some(&event.id), received_at)?;
+                seen.insert(&event.id);
                 loaded.dirty = true;
                 outcomes.push(Outcome::Applied(unlocked));
             }
@@ -124,6 +125,17 @@ pub fn apply_events(
         states.push(SavedState { user_id: loaded.user_id, version, state: Arc::new(loaded.state) });
     }
     Ok(Applied { outcomes, states })
+}
+
+/// The ids among `events` that the event log already has: one query for
+/// the whole request (the ids go in as one JSON array).
+fn already_stored<'a>(conn: &Connection, events: &'a [NewEvent]) -> Result<HashSet<&'a str>, StoreError> {
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let json = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(format!("event ids: {e}")))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT j.value FROM json_each(?1) AS j JOIN events AS e ON e.id = j.value")?;
+    let stored: HashSet<String> = stmt.query_map([json], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids.into_iter().filter(|id| stored.contains(*id)).collect())
 }
 
 /// Re-evaluates a user at `now` (the plan's retroactive award) and stores
