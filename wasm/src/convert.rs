@@ -1,25 +1,27 @@
 //! Every conversion between JS values and core types, in one place (with
 //! its JS half, `js/interop.js`).
 //!
-//! Inputs: argument objects (states, events) cross as JSON text, written by
-//! `toJson` (bigints as `{"$bigint": "…"}`) and read with serde_json into
-//! the input structs here, then into the core's own types (`StateSnapshot`,
-//! `Event`); every malformed input becomes an [`ApiError::Input`] naming the
-//! argument. Outputs are DTOs, the shapes promised by the TypeScript types in
+//! Inputs ([`input`]): argument objects (states, events, zone tables) cross
+//! as JSON text and are read into the core's own types (`StateSnapshot`,
+//! `Event`, `TimeZone`); every malformed input becomes an
+//! [`ApiError::Input`] naming its path. Outputs (here) are DTOs, the shapes promised by the TypeScript types in
 //! `types.rs`, made with serde-wasm-bindgen (maps as plain objects); integers
 //! that may exceed 2^53 go through [`Int64`] so they round-trip exactly (a
 //! `bigint` beyond the safe range). The listing's items are assembled in JS
 //! by `assembleItems` from static parts made once and numbers from the core.
 
+mod input;
+
+pub(crate) use input::{event, state_text, time_zone, user_state, zone};
+
 use crate::error::ApiError;
 use achievements_core::explain::PrerequisiteStatus;
-use achievements_core::state::DateRange;
 use achievements_core::{
-    Blocker, Catalog, Category, Cause, Date, Definition, Diagnostic, EarnedRecord, Engine, Explanation, Instant,
-    Placeholder, Progress, StateError, StateSnapshot, TimeZone, Unlock, UserState, ZoneTable, parse_instant,
+    Blocker, Catalog, Category, Cause, Definition, Diagnostic, EarnedRecord, Explanation, Instant, Placeholder,
+    Progress, StateSnapshot, Unlock, parse_instant,
 };
 use serde::ser::SerializeStruct;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -51,231 +53,8 @@ pub(crate) fn catalog_text(catalog: &JsValue) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::input("catalog", "the object cannot be written as JSON (a bigint or a cycle?)"))
 }
 
-/// A state argument as JSON text (`None` for `undefined`/`null`: a fresh
-/// state in UTC). [`user_state`] turns the text into a state.
-pub(crate) fn state_text(state: &JsValue) -> Result<Option<String>, ApiError> {
-    if state.is_undefined() || state.is_null() { Ok(None) } else { json_text("state", state).map(Some) }
-}
-
-/// A user state from its `StateSnapshot` JSON text, laid out for `engine`.
-/// Its time zone is one of `zones` (tables the caller handed in) or one the
-/// core knows without a database (UTC, fixed offsets).
-pub(crate) fn user_state(
-    engine: &Engine,
-    text: Option<&str>,
-    zones: &BTreeMap<String, TimeZone>,
-) -> Result<UserState, ApiError> {
-    let mut snapshot = match text {
-        None => StateSnapshot::default(),
-        Some(text) => parse_json::<StateInput>("state", text)?.into_snapshot()?,
-    };
-    let zone = zones.get(&snapshot.timezone);
-    if zone.is_some() {
-        snapshot.timezone.clear(); // restored in UTC, then given its zone
-    }
-    let mut state = engine.state_from_snapshot(&snapshot).map_err(zone_error)?;
-    if let Some(zone) = zone {
-        state.set_timezone(zone.clone());
-    }
-    Ok(state)
-}
-
-/// A time zone by name: a table handed in, or one the core knows.
-pub(crate) fn time_zone(name: &str, zones: &BTreeMap<String, TimeZone>) -> Result<TimeZone, ApiError> {
-    match zones.get(name) {
-        Some(zone) => Ok(zone.clone()),
-        None => achievements_core::time_zone(name).map_err(zone_error),
-    }
-}
-
-/// Without the database, an unknown zone most likely lacks its table.
-fn zone_error(error: StateError) -> ApiError {
-    match error {
-        StateError::UnknownTimeZone(name) => ApiError::UnknownZone(name),
-        other => ApiError::State(other),
-    }
-}
-
-/// A zone table as JS passes it (`{name, offset, transitions}`, what the
-/// server sends as `zone_table` in `me/`).
-pub(crate) fn zone(table: &JsValue) -> Result<TimeZone, ApiError> {
-    let table: ZoneTable = parse_json("table", &json_text("table", table)?)?;
-    TimeZone::from_table(table).map_err(|message| ApiError::input("table", message))
-}
-
-/// Reads a JS object through JSON text (`js/interop.js` writes bigints as
-/// `{"$bigint": "…"}`): one crossing of the boundary and serde_json, several
-/// times faster than reading a state with hundreds of earned badges field
-/// by field, and unknown fields are refused like in the core's files.
-fn json_text(what: &'static str, value: &JsValue) -> Result<String, ApiError> {
-    if !value.is_object() {
-        return Err(ApiError::input(what, "expected an object"));
-    }
-    to_json(value).map_err(|_| ApiError::input(what, "cannot be read (a cycle?)"))
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, ApiError> {
-    serde_json::from_str(text).map_err(|e| {
-        // The position is in text the caller never saw: leave it out.
-        let message = e.to_string();
-        ApiError::input(what, message.find(" at line ").map_or(message.as_str(), |i| &message[..i]))
-    })
-}
-
-/// A 64-bit integer from JS: a number that is a safe integer, or a bigint.
-/// A number beyond 2^53 may already have been rounded, so it is refused.
-struct IntInput(i64);
-
-impl<'de> Deserialize<'de> for IntInput {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::{Error, MapAccess, Visitor};
-        struct IntVisitor;
-        impl<'de> Visitor<'de> for IntVisitor {
-            type Value = IntInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an integer (a number up to 2^53, or a bigint)")
-            }
-            fn visit_i64<E: Error>(self, v: i64) -> Result<IntInput, E> {
-                if (-MAX_SAFE..=MAX_SAFE).contains(&v) {
-                    Ok(IntInput(v))
-                } else {
-                    Err(E::custom(format_args!("{v} is beyond 2^53 as a number; pass it as a bigint")))
-                }
-            }
-            fn visit_u64<E: Error>(self, v: u64) -> Result<IntInput, E> {
-                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IntInput, A::Error> {
-                match (map.next_entry::<String, String>()?, map.next_key::<String>()?) {
-                    (Some((tag, digits)), None) if tag == "$bigint" => digits
-                        .parse()
-                        .map(IntInput)
-                        .map_err(|_| A::Error::custom(format_args!("bigint {digits} does not fit in 64 bits"))),
-                    _ => Err(A::Error::custom("expected an integer, got an object")),
-                }
-            }
-        }
-        deserializer.deserialize_any(IntVisitor)
-    }
-}
-
-/// A `StateSnapshot` as JS passes it. Dates and instants are read as text
-/// and parsed here (with the core's messages) rather than by jiff's serde
-/// support, whose error formatting would add about 20 KB to the module.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StateInput {
-    #[serde(default)]
-    timezone: Option<String>,
-    #[serde(default)]
-    stats: Option<Entries<IntInput>>,
-    #[serde(default)]
-    streak_days: Option<Entries<Vec<(String, String)>>>,
-    #[serde(default)]
-    earned: Option<Entries<EarnedInput>>,
-}
-
-/// A JS object read as its entries, so each map is built once, in
-/// [`StateInput::into_snapshot`] (keys arrive sorted from the core's
-/// snapshots, which makes that build linear).
-struct Entries<T>(Vec<(String, T)>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for EntriesVisitor<T> {
-            type Value = Entries<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries<T>, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
-                }
-                Ok(Entries(entries))
-            }
-        }
-        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
-    }
-}
-
-fn entries<T>(map: Option<Entries<T>>) -> impl Iterator<Item = (String, T)> {
-    map.map(|e| e.0).unwrap_or_default().into_iter()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EarnedInput {
-    earned_at: String,
-    progress_at_unlock: IntInput,
-    cause: Cause,
-}
-
-impl StateInput {
-    fn into_snapshot(self) -> Result<StateSnapshot, ApiError> {
-        let date = |text: &str| Date::parse(text).map_err(|message| ApiError::input("state.streak_days", message));
-        let streak_days = entries(self.streak_days)
-            .map(|(field, ranges)| {
-                let ranges = ranges
-                    .iter()
-                    .map(|(first, last)| Ok(DateRange(date(first)?, date(last)?)))
-                    .collect::<Result<Vec<_>, ApiError>>()?;
-                Ok((field, ranges))
-            })
-            .collect::<Result<_, ApiError>>()?;
-        let earned = entries(self.earned)
-            .map(|(key, record)| {
-                let earned_at =
-                    parse_instant(&record.earned_at).map_err(|message| ApiError::input("state.earned", message))?;
-                let progress_at_unlock = record.progress_at_unlock.0;
-                Ok((key, EarnedRecord { earned_at, progress_at_unlock, cause: record.cause }))
-            })
-            .collect::<Result<_, ApiError>>()?;
-        Ok(StateSnapshot {
-            timezone: self.timezone.unwrap_or_default(),
-            stats: entries(self.stats).map(|(field, v)| (field, v.0)).collect(),
-            streak_days,
-            earned,
-        })
-    }
-}
-
-/// An event as JS passes it: `{type, value?, at}` (`at` a `Date` arrives
-/// as its ISO text; an invalid `Date` as `null`).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventInput {
-    #[serde(rename = "type")]
-    event_type: String,
-    #[serde(default)]
-    value: Option<IntInput>,
-    at: Option<String>,
-}
-
-/// A checked event, owning its type name (the core's `Event` borrows it).
-#[derive(Debug)]
-pub(crate) struct OwnedEvent {
-    pub(crate) event_type: String,
-    pub(crate) value: Option<i64>,
-    pub(crate) at: Instant,
-}
-
-impl OwnedEvent {
-    pub(crate) fn as_event(&self) -> achievements_core::Event<'_> {
-        achievements_core::Event { event_type: &self.event_type, value: self.value, at: self.at }
-    }
-}
-
-pub(crate) fn event(event: &JsValue) -> Result<OwnedEvent, ApiError> {
-    let input: EventInput = parse_json("event", &json_text("event", event)?)?;
-    let at = input.at.ok_or_else(|| ApiError::input("event.at", "expected RFC 3339 text or a valid Date"))?;
-    let at = parse_instant(&at).map_err(|message| ApiError::input("event.at", message))?;
-    Ok(OwnedEvent { event_type: input.event_type, value: input.value.map(|v| v.0), at })
-}
-
 /// An instant: RFC 3339 text or a JS `Date`.
-pub(crate) fn instant(what: &'static str, value: &JsValue) -> Result<Instant, ApiError> {
+pub(crate) fn instant(what: &str, value: &JsValue) -> Result<Instant, ApiError> {
     let text = match value.dyn_ref::<js_sys::Date>() {
         Some(date) if date.get_time().is_nan() => return Err(ApiError::input(what, "invalid Date")),
         Some(date) => String::from(date.to_iso_string()),
@@ -294,7 +73,7 @@ pub(crate) fn instant(what: &'static str, value: &JsValue) -> Result<Instant, Ap
 pub(crate) struct Int64(pub(crate) i64);
 
 /// `Number.MAX_SAFE_INTEGER`.
-const MAX_SAFE: i64 = (1 << 53) - 1;
+pub(crate) const MAX_SAFE: i64 = (1 << 53) - 1;
 
 impl Serialize for Int64 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -418,9 +197,6 @@ impl ItemNumbers {
 extern "C" {
     #[wasm_bindgen(js_name = assembleItems)]
     fn assemble_items(statics: &JsValue, numbers: &[f64], earned_at: Vec<String>) -> JsValue;
-
-    #[wasm_bindgen(js_name = toJson, catch)]
-    fn to_json(value: &JsValue) -> Result<String, JsValue>;
 }
 
 #[derive(Serialize)]
@@ -648,7 +424,7 @@ mod tests {
     /// plan's `Achievement` interface.
     #[test]
     fn static_items_and_js_parts_are_the_plan_fields() {
-        let engine = Engine::from_json(achievements_core::SHIPPED_CATALOG_JSON).map(|(e, _)| e);
+        let engine = achievements_core::Engine::from_json(achievements_core::SHIPPED_CATALOG_JSON).map(|(e, _)| e);
         let Ok(engine) = engine else { panic!("shipped catalog loads") };
         let def = &engine.catalog().achievements[0];
         let json = serde_json::to_value(StaticItem::definition(def)).unwrap_or_default();

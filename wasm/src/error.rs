@@ -36,12 +36,29 @@ pub(crate) enum ApiError {
     UnknownAchievement(String),
     /// An argument does not have the documented shape (`what` says which).
     #[error("{what}: {message}")]
-    Input { what: &'static str, message: String },
+    Input { what: String, message: String },
 }
 
 impl ApiError {
-    pub(crate) fn input(what: &'static str, message: impl ToString) -> Self {
-        ApiError::Input { what, message: message.to_string() }
+    pub(crate) fn input(what: &str, message: impl ToString) -> Self {
+        ApiError::Input { what: what.to_owned(), message: message.to_string() }
+    }
+
+    /// This input error at `path` instead (other errors unchanged).
+    pub(crate) fn at(self, path: String) -> Self {
+        match self {
+            ApiError::Input { message, .. } => ApiError::Input { what: path, message },
+            other => other,
+        }
+    }
+
+    /// This input error, its path prefixed by `parent` (a relative path
+    /// `[0]`/`.field` is appended; an empty one becomes `parent`).
+    pub(crate) fn within(self, parent: &str) -> Self {
+        match self {
+            ApiError::Input { what, message } => ApiError::Input { what: format!("{parent}{what}"), message },
+            other => other,
+        }
     }
 
     /// The JS `Error.name`.

@@ -122,9 +122,21 @@ fn a_max_event_without_value_is_refused() {
 fn a_malformed_event_is_an_input_error_naming_the_argument() {
     let cases = [
         (r#"{"type": "login", "at": "yesterday"}"#, "event.at: `yesterday` is not an RFC 3339 instant"),
-        (r#"{"type": "login", "value": 1.5, "at": "2026-03-01T10:00:00Z"}"#, "event: "),
-        (r#"{"type": "login", "when": "2026-03-01T10:00:00Z"}"#, "event: unknown field `when`"),
+        (
+            r#"{"type": "login", "value": 1.5, "at": "2026-03-01T10:00:00Z"}"#,
+            "event.value: expected an integer, got a number with a fraction",
+        ),
+        (
+            r#"{"type": "login", "value": 9007199254740993, "at": "2026-03-01T10:00:00Z"}"#,
+            "event.value: beyond 2^53 as a number; pass it as a bigint",
+        ),
+        (
+            r#"{"type": "login", "when": "2026-03-01T10:00:00Z"}"#,
+            "event: unknown field `when` (expected one of: type, value, at)",
+        ),
         (r#"{"at": "2026-03-01T10:00:00Z"}"#, "event: missing field `type`"),
+        (r#"{"type": 3, "at": "2026-03-01T10:00:00Z"}"#, "event.type: expected a string, got a number"),
+        (r#"{"type": "login"}"#, "event.at: expected RFC 3339 text or a valid Date"),
     ];
     for (event, start) in cases {
         let (name, code, message) = thrown(engine().preview(JsValue::UNDEFINED, json(event)));
@@ -143,23 +155,39 @@ fn a_zone_without_a_table_is_a_state_error_saying_how_to_give_it() {
 }
 
 #[wasm_bindgen_test]
-fn a_malformed_state_is_an_input_error() {
+fn a_malformed_state_is_an_input_error_located_by_its_path() {
     let cases = [
-        (r#"{"stats": {"project_count": "3"}}"#, "state: "),
-        (r#"{"streak_days": {"current_streak": [["2026-02-30", "2026-03-01"]]}}"#, "state.streak_days: "),
+        (r#"{"stats": {"project_count": "3"}}"#, "state.stats.project_count: expected an integer, got a string"),
+        (r#"{"stats": [1]}"#, "state.stats: expected an object, got an array"),
+        (
+            r#"{"streak_days": {"current_streak": [["2026-02-30", "2026-03-01"]]}}"#,
+            "state.streak_days.current_streak[0][0]: `2026-02-30` is not a date",
+        ),
+        (
+            r#"{"streak_days": {"current_streak": [["2026-03-01"]]}}"#,
+            "state.streak_days.current_streak[0]: expected a pair",
+        ),
         (
             r#"{"earned": {"first_login": {"earned_at": "soon", "progress_at_unlock": 1, "cause": "event"}}}"#,
-            "state.earned: ",
+            "state.earned.first_login.earned_at: `soon` is not an RFC 3339 instant",
         ),
         (
             r#"{"earned": {"first_login": {"earned_at": "2026-03-01T10:00:00Z", "progress_at_unlock": 1, "cause": "luck"}}}"#,
-            "state: ",
+            "state.earned.first_login.cause: unknown cause `luck` (expected one of: event, points, prerequisite, evaluation, granted)",
         ),
-        (r#"{"counters": {}}"#, "state: unknown field `counters`"),
+        (
+            r#"{"earned": {"first_login": {"earned_at": "2026-03-01T10:00:00Z", "cause": "event"}}}"#,
+            "state.earned.first_login: missing field `progress_at_unlock`",
+        ),
+        (
+            r#"{"counters": {}}"#,
+            "state: unknown field `counters` (expected one of: timezone, stats, streak_days, earned)",
+        ),
         (
             r#"{"earned": {"first_login": {"earned_at": "2026-03-01T10:00:00Z", "progress_at_unlock": 1, "cause": "event", "seen": true}}}"#,
-            "state: unknown field `seen`",
+            "state.earned.first_login: unknown field `seen`",
         ),
+        (r#"{"timezone": 1}"#, "state.timezone: expected a string, got a number"),
     ];
     for (state, start) in cases {
         let (name, _, message) = thrown(engine().normalize_state(json(state)));
