@@ -1,0 +1,103 @@
+// Unlock toasts fed by the notification stream (Server-Sent Events). Unlocks
+// arriving together become one toast; backfill unlocks are summarised. When
+// the server has no notifications route, nothing happens (no toast, no error).
+import { getNotifications, markNotificationsRead, notificationStreamUrl, type Notification } from "./services/achievements.ts";
+import { badgeIcon, esc } from "./render.ts";
+import { iconSvg, UI } from "./icons.ts";
+
+const GROUP_MS = 350;
+const TOAST_MS = 8000;
+
+export interface NotificationFeed {
+  stop(): void;
+}
+
+function toAchievementLike(n: Notification) {
+  return { key: n.key, name: n.name, description: n.description, icon: n.icon, colorFrom: n.color_from, colorTo: n.color_to, category: n.category, points: n.points, isEarned: true };
+}
+
+export function showToast(html: string, kind: "unlock" | "backfill" = "unlock"): HTMLElement {
+  const region = document.getElementById("toasts");
+  const el = document.createElement("div");
+  el.className = `toast toast-${kind}`;
+  el.setAttribute("role", "status");
+  el.innerHTML = `${html}<button type="button" class="toast-close" aria-label="Dismiss">${iconSvg(UI.close)}</button>`;
+  const close = () => {
+    el.classList.add("leaving");
+    setTimeout(() => el.remove(), 200);
+  };
+  el.querySelector(".toast-close")?.addEventListener("click", close);
+  region?.appendChild(el);
+  setTimeout(close, TOAST_MS);
+  return el;
+}
+
+export function toastFor(batch: Notification[]): void {
+  const live = batch.filter((n) => !n.backfill);
+  const backfill = batch.filter((n) => n.backfill);
+  if (live.length === 1) {
+    const n = live[0]!;
+    showToast(`${badgeIcon(toAchievementLike(n), "sm")}<div class="toast-body"><div class="toast-kicker">Achievement unlocked</div>
+      <div class="toast-title" data-key="${esc(n.key)}">${esc(n.name)}</div><div class="toast-sub">${esc(n.description)} · +${n.points} pts</div></div>`);
+  } else if (live.length > 1) {
+    const pts = live.reduce((s, n) => s + n.points, 0);
+    showToast(`<div class="toast-body"><div class="toast-kicker">${live.length} achievements unlocked · +${pts} pts</div>
+      <ul class="toast-list">${live.map((n) => `<li data-key="${esc(n.key)}">${badgeIcon(toAchievementLike(n), "sm")}<span>${esc(n.name)}</span></li>`).join("")}</ul></div>`);
+  }
+  if (backfill.length > 0) {
+    const word = backfill.length === 1 ? "badge" : "badges";
+    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-backfill">${backfill.length} ${word} awarded retroactively</div>
+      <div class="toast-sub">${esc(backfill.map((n) => n.name).join(", "))}</div></div>`, "backfill");
+  }
+}
+
+/** Starts the feed; `onUnlock` runs after each group (refetch the grid). */
+export async function startNotifications(onUnlock: () => void): Promise<NotificationFeed> {
+  const none: NotificationFeed = { stop() {} };
+  let initial;
+  try {
+    initial = await getNotifications();
+  } catch {
+    return none;
+  }
+  if (!initial || typeof EventSource === "undefined") return none;
+  const seen = new Set<number>();
+  const unread = initial.results.filter((n) => !n.read);
+  for (const n of initial.results) seen.add(n.id);
+  if (unread.length > 0) {
+    toastFor(unread);
+    void markNotificationsRead(unread.map((n) => n.id));
+  }
+  const url = notificationStreamUrl();
+  if (!url) return none;
+  const source = new EventSource(url);
+  let buffer: Notification[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const batch = buffer;
+    buffer = [];
+    if (batch.length === 0) return;
+    toastFor(batch);
+    void markNotificationsRead(batch.map((n) => n.id));
+    onUnlock();
+  };
+  source.addEventListener("unlock", (ev) => {
+    let n: Notification;
+    try {
+      n = JSON.parse((ev as MessageEvent<string>).data) as Notification;
+    } catch {
+      return;
+    }
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    buffer.push(n);
+    if (timer === undefined) timer = setTimeout(flush, GROUP_MS);
+  });
+  return {
+    stop() {
+      source.close();
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}

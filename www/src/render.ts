@@ -1,0 +1,88 @@
+// HTML for tiles, sections and progress bars. Pure functions of the items:
+// every number shown comes from the WASM engine (or the server's listing for
+// earned secrets); nothing here decides a rule.
+import type { Achievement } from "./services/achievements.ts";
+import { gradient } from "./colors.ts";
+import { iconSvg, UI } from "./icons.ts";
+
+export function esc(s: string | number | undefined | null): string {
+  return String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+export function formatDate(iso: string | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
+}
+
+const RARITY_LABEL: Record<string, string> = { common: "Common", rare: "Rare", epic: "Epic", legendary: "Legendary" };
+export function rarityLabel(r: string | undefined): string {
+  return (r && RARITY_LABEL[r]) || "";
+}
+
+/** A progress bar with its numbers (`3 / 5`). */
+export function progressBar(a: Achievement): string {
+  const pct = Math.max(0, Math.min(100, a.progress ?? 0));
+  const value = a.progressValue ?? 0;
+  const target = a.targetValue ?? 0;
+  return `<div class="progress" role="progressbar" aria-label="Progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${pct}">
+      <div class="progress-fill" style="width:${pct}%"></div>
+    </div>
+    <div class="progress-text"><span class="progress-numbers">${esc(value)} / ${esc(target)}</span><span class="progress-pct">${pct}%</span></div>`;
+}
+
+/** The round icon with its gradient; locked icons are desaturated. */
+export function badgeIcon(a: Achievement, size: "md" | "lg" | "sm" = "md"): string {
+  if (a.isSecret && !a.name) {
+    return `<div class="badge-icon badge-${size} badge-secret">${iconSvg(UI.secret)}</div>`;
+  }
+  const lock = a.isEarned ? "" : `<span class="badge-lock">${iconSvg(UI.lock)}</span>`;
+  return `<div class="badge-icon badge-${size}${a.isEarned ? "" : " is-locked"}" style="background:${gradient(a.colorFrom, a.colorTo)}">${iconSvg(a.icon)}${lock}</div>`;
+}
+
+/** One tile of the grid (a button: focusable, Enter/Space open the detail). */
+export function tile(a: Achievement): string {
+  if (a.isSecret && !a.name) {
+    return `<li><button type="button" class="tile tile-secret${a.isEarned ? " is-earned" : ""}" data-key="${esc(a.key)}" data-secret="true" data-earned="${a.isEarned}"
+      aria-label="Secret achievement, locked">
+      ${badgeIcon(a)}
+      <div class="tile-body">
+        <div class="tile-title"><span class="tile-name">???</span></div>
+        <p class="tile-desc">A secret achievement. Keep going to discover it.</p>
+      </div>
+    </button></li>`;
+  }
+  const rarity = a.rarity ?? "common";
+  const status = a.isEarned
+    ? `<div class="tile-earned">${iconSvg(UI.check)} Earned <time datetime="${esc(a.earnedAt)}">${esc(formatDate(a.earnedAt))}</time></div>`
+    : a.progress !== undefined
+      ? progressBar(a)
+      : "";
+  return `<li><button type="button" class="tile rarity-${esc(rarity)}${a.isEarned ? " is-earned" : " is-locked"}" data-key="${esc(a.key)}"
+      data-earned="${a.isEarned}" data-progress="${a.progress ?? ""}" data-progress-value="${a.progressValue ?? ""}" data-target-value="${a.targetValue ?? ""}"
+      aria-label="${esc(a.name)}, ${a.isEarned ? "earned" : `locked, ${a.progress ?? 0}%`}, ${esc(rarityLabel(rarity))}, ${a.points} points">
+      ${badgeIcon(a)}
+      <div class="tile-body">
+        <div class="tile-title"><span class="tile-name">${esc(a.name)}</span></div>
+        <p class="tile-desc">${esc(a.description)}</p>
+        <div class="tile-meta"><span class="rarity rarity-pill-${esc(rarity)}">${esc(rarityLabel(rarity))}</span><span class="points">${a.points} pts</span></div>
+        ${status}
+      </div>
+    </button></li>`;
+}
+
+export interface Section {
+  id: string;
+  title: string;
+  items: Achievement[];
+}
+
+export function sectionHtml(s: Section): string {
+  const earned = s.items.filter((a) => a.isEarned).length;
+  return `<section class="category" id="cat-${esc(s.id)}" aria-labelledby="cat-${esc(s.id)}-h" data-category="${esc(s.id)}">
+    <header class="category-head"><h2 id="cat-${esc(s.id)}-h">${esc(s.title)}</h2>
+      <span class="category-count" data-earned="${earned}" data-total="${s.items.length}">${earned} / ${s.items.length}</span></header>
+    <ul class="grid" role="list">${s.items.map(tile).join("")}</ul>
+  </section>`;
+}

@@ -1,0 +1,259 @@
+// End-to-end tests of the page in real headless Chromium (playwright-core
+// driving Debian's /usr/bin/chromium) against a real server. Run by
+// scripts/www-test.sh, which starts the server and sets WWW_* variables.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.WWW_BASE_URL;
+const USER = process.env.WWW_USER ?? "alice";
+const USER_TOKEN = process.env.WWW_USER_TOKEN;
+const SERVICE_TOKEN = process.env.WWW_SERVICE_TOKEN;
+const SHOTS = process.env.WWW_SCREENSHOTS;
+const BENCH_OUT = process.env.WWW_BENCH_OUT;
+if (!BASE || !USER_TOKEN || !SERVICE_TOKEN) throw new Error("run through scripts/www-test.sh (WWW_BASE_URL, WWW_USER_TOKEN, WWW_SERVICE_TOKEN)");
+
+const SECRET_NAME = "Unbroken"; // fixtures/achievements.json: the secret `unbroken`
+const SECRET_DESC = "Log in 14 days in a row";
+
+let browser;
+let page;
+let seq = 0;
+
+async function api(path, { token = USER_TOKEN, method = "GET", body } = {}) {
+  const res = await fetch(`${BASE}/api/v1/${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function postEvents(events) {
+  const r = await api("events/", {
+    token: SERVICE_TOKEN,
+    method: "POST",
+    body: { events: events.map((e) => ({ id: `e2e-${process.pid}-${++seq}`, user: USER, ...e })) },
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  for (const res of r.body.results) assert.equal(res.status, "applied", JSON.stringify(res));
+  return r.body.results.flatMap((x) => x.unlocked);
+}
+
+async function openSignedIn(p = page) {
+  await p.goto(`${BASE}/#token=${encodeURIComponent(USER_TOKEN)}`);
+  await p.waitForSelector('#grid[data-ready="true"]', { timeout: 20000 });
+}
+
+async function shot(name, p = page) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    // A fresh profile: playwright gives launch() its own temporary --user-data-dir.
+    timeout: 30000,
+  });
+  // Some activity before the page opens: 3 projects, 2 battles, a login today.
+  await postEvents([
+    { type: "project_created", value: 3 },
+    { type: "battle_participated", value: 2 },
+    { type: "login" },
+  ]);
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("pageerror", (e) => console.error("page error:", e));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test("the page signs in from #token= and shows the user", async () => {
+  await openSignedIn();
+  assert.equal(new URL(page.url()).hash, "", "the token is taken out of the URL");
+  assert.equal(await page.evaluate(() => localStorage.getItem("achievements.token")), USER_TOKEN);
+  assert.equal((await page.textContent(".user-name"))?.trim(), USER);
+  await shot("desktop-grid");
+});
+
+test("progress bars computed by the WASM module show the server's numbers", async () => {
+  const listing = (await api("achievements/")).body;
+  const tiles = await page.$$eval(".tile[data-key]:not([data-secret])", (els) =>
+    els.map((el) => ({
+      key: el.dataset.key,
+      earned: el.dataset.earned === "true",
+      progress: el.dataset.progress,
+      value: el.dataset.progressValue,
+      target: el.dataset.targetValue,
+      numbers: el.querySelector(".progress-numbers")?.textContent ?? null,
+    })),
+  );
+  const byKey = new Map(tiles.map((t) => [t.key, t]));
+  let compared = 0;
+  for (const a of listing.results) {
+    const t = byKey.get(a.key);
+    assert.ok(t, `tile for ${a.key}`);
+    assert.equal(t.earned, a.is_earned, `${a.key} earned`);
+    assert.equal(Number(t.progress), a.progress, `${a.key} progress`);
+    assert.equal(Number(t.value), a.progress_value, `${a.key} progress_value`);
+    assert.equal(Number(t.target), a.target_value, `${a.key} target_value`);
+    if (!a.is_earned) assert.equal(t.numbers, `${a.progress_value} / ${a.target_value}`, `${a.key} bar text`);
+    compared++;
+  }
+  assert.ok(compared >= 20, `compared ${compared} items`);
+  assert.ok(listing.results.some((a) => !a.is_earned && a.progress > 0), "some partial progress to compare");
+  const secretTiles = await page.$$eval(".tile-secret", (els) => els.length);
+  assert.equal(secretTiles, listing.secret_locked, "one ??? tile per locked secret");
+});
+
+test("a locked secret never reaches the DOM", async () => {
+  const html = await page.content();
+  assert.ok(!html.includes(SECRET_NAME), "secret name absent");
+  assert.ok(!html.includes(SECRET_DESC), "secret description absent");
+  assert.ok(!html.includes("unbroken"), "secret key absent");
+});
+
+test("the preview lists what an event would unlock, cascades included, as the server then does", async () => {
+  await page.selectOption("#preview-type", "project_created");
+  await page.fill("#preview-value", "2");
+  await page.waitForSelector('#preview-result[data-type="project_created"][data-value="2"] [data-count]');
+  const previewed = await page.$$eval("#preview-result .preview-list li", (els) => els.map((el) => el.dataset.key));
+  await shot("desktop-preview");
+  assert.ok(previewed.length >= 1, "something would unlock");
+  const unlocked = await postEvents([{ type: "project_created", value: 2 }]);
+  assert.deepEqual(previewed, unlocked, "preview = what the server unlocked");
+  // Cascades: a bigger jump unlocks the project badges and a points milestone.
+  await page.fill("#preview-value", "50");
+  await page.waitForSelector('#preview-result[data-value="50"] [data-count]');
+  const big = await page.$$eval("#preview-result .preview-list li", (els) => els.map((el) => el.dataset.key));
+  assert.ok(big.length >= 2, `cascade preview: ${big}`);
+});
+
+test("an unlock from the notification stream shows one toast and the badge turns earned", async (t) => {
+  const probe = await api("notifications/");
+  const hasNotifications = probe.status === 200;
+  // The page may have toasted the unlocks of the previous test: start clean.
+  await openSignedIn();
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((el) => el.remove()));
+  const before = (await api("achievements/")).body.results.filter((a) => !a.is_earned).map((a) => a.key);
+  const unlocked = await postEvents([{ type: "battle_won", value: 1 }, { type: "battle_participated", value: 3 }]);
+  assert.ok(unlocked.length >= 2, `unlocked ${unlocked}`);
+  const visible = unlocked.filter((k) => before.includes(k));
+  if (!hasNotifications) {
+    t.skip(`GET /api/v1/notifications/ answered ${probe.status}: no notification stream on this server, toast not checked`);
+    await page.reload();
+    await page.waitForSelector('#grid[data-ready="true"]');
+  } else {
+    await page.waitForSelector(".toast", { timeout: 10000 });
+    await page.waitForTimeout(600);
+    const toasts = await page.$$eval(".toast:not(.toast-backfill)", (els) => els.map((el) => el.textContent));
+    assert.equal(toasts.length, 1, `one toast for the group: ${JSON.stringify(toasts)}`);
+    await shot("desktop-toast");
+  }
+  for (const key of visible) {
+    await page.waitForSelector(`.tile[data-key="${key}"][data-earned="true"]`, { timeout: 10000 });
+  }
+});
+
+test("the detail dialog opens with Enter, explains the criteria and closes with Esc", async () => {
+  const key = await page.$eval('.tile.is-locked[data-key]:not([data-secret])', (el) => el.dataset.key);
+  await page.focus(`.tile[data-key="${key}"]`);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("dialog#detail[open]");
+  const criteria = (await page.textContent("#detail .criteria"))?.trim();
+  assert.ok(criteria && /≥|first|streak|count|points/i.test(criteria), `criteria in words: ${criteria}`);
+  assert.ok(await page.$("#detail .progress, #detail .detail-earned"), "progress shown");
+  await shot("desktop-detail");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog#detail:not([open])");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-key")), key, "focus back on the tile");
+  // Prerequisites listed with their state.
+  const listing = (await api("achievements/")).body.results;
+  const withReq = listing.find((a) => a.requires_achievements?.length && !a.is_secret);
+  if (withReq) {
+    await page.click(`.tile[data-key="${withReq.key}"]`);
+    await page.waitForSelector("dialog#detail[open] .prereqs li");
+    const n = await page.$$eval("#detail .prereqs li", (els) => els.length);
+    assert.equal(n, withReq.requires_achievements.length);
+    await page.keyboard.press("Escape");
+  }
+});
+
+test("a secret badge appears by name once earned", async () => {
+  // 14 logins on consecutive days ending now (Europe/Paris days) earn `unbroken`.
+  const now = Date.now();
+  const days = Array.from({ length: 14 }, (_, i) => ({ type: "login", at: new Date(now - (13 - i) * 86400000).toISOString() }));
+  const unlocked = await postEvents(days);
+  assert.ok(unlocked.includes("unbroken"), `unlocked ${unlocked}`);
+  await page.reload();
+  await page.waitForSelector('#grid[data-ready="true"]');
+  await page.waitForSelector('.tile[data-key="unbroken"][data-earned="true"]');
+  assert.ok((await page.content()).includes(SECRET_NAME));
+  assert.equal(await page.$$eval(".tile-secret", (els) => els.length), (await api("achievements/")).body.secret_locked);
+});
+
+test("without a notifications route the page shows no toast and no error", async () => {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await p.route("**/api/v1/notifications/**", (r) =>
+    r.fulfill({ status: 404, contentType: "application/json", body: '{"detail":"Not found.","code":"not_found"}' }),
+  );
+  await openSignedIn(p);
+  await p.waitForTimeout(500);
+  assert.equal(await p.$$eval(".toast, .error-box, [role=alert]", (els) => els.length), 0);
+  await p.close();
+});
+
+test("sign-out returns to the sign-in form; a bad token is refused politely", async () => {
+  const p = await browser.newPage({ viewport: { width: 375, height: 812 } });
+  await openSignedIn(p);
+  await p.click("#signout");
+  await p.waitForSelector("#signin-form");
+  assert.equal(await p.evaluate(() => localStorage.getItem("achievements.token")), null);
+  await shot("phone-signin", p);
+  await p.fill("#token-input", "ach_not_a_real_token");
+  await p.click("#signin-form button[type=submit]");
+  await p.waitForSelector("#signin-form .form-error");
+  await p.close();
+});
+
+test("readable at phone width (375 px) with no horizontal scroll", async () => {
+  const p = await browser.newPage({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2 });
+  await openSignedIn(p);
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no horizontal overflow");
+  await shot("phone-top", p);
+  await p.evaluate(() => document.querySelector("#cat-battles")?.scrollIntoView());
+  await shot("phone-grid", p);
+  await p.click('.tile[data-key]:not([data-secret])');
+  await p.waitForSelector("dialog#detail[open]");
+  await shot("phone-detail", p);
+  await p.close();
+});
+
+test("Chromium: listing 1,000 achievements with progress within 1 ms; module start-up", async () => {
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  await p.goto(`${BASE}/bench.html`);
+  await p.waitForFunction(() => window.__bench !== undefined, null, { timeout: 60000 });
+  const bench = await p.evaluate(() => window.__bench);
+  assert.ok(!bench.error, bench.error);
+  assert.equal(bench.items, 1000);
+  const version = browser.version();
+  const figures = { ...bench, chromium: version, at: new Date().toISOString() };
+  console.log(`# bench ${JSON.stringify(figures)}`);
+  if (BENCH_OUT) {
+    mkdirSync(dirname(BENCH_OUT), { recursive: true });
+    writeFileSync(BENCH_OUT, JSON.stringify(figures, null, 2) + "\n");
+  }
+  assert.ok(bench.listingMs <= 1, `listing 1,000 took ${bench.listingMs} ms (budget 1 ms)`);
+  await ctx.close();
+});
