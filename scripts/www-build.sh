@@ -32,6 +32,7 @@ else
 fi
 
 cd www
+node tools/icons.mjs --check
 log "type-checking www/src (tsc --noEmit)"
 node_modules/.bin/tsc --noEmit -p .
 log "building www/dist (vite build)"

@@ -1,15 +1,15 @@
 // The FontAwesome icons the page uses: one import per icon (tree-shaken), never
 // the whole set. CATALOG_ICONS covers every icon of fixtures/achievements.json
-// (scripts/www-icons.mjs regenerates that part); anything else gets FALLBACK.
+// (www/tools/icons.mjs regenerates that part); anything else gets FALLBACK.
 import { icon as faIcon, type IconDefinition } from "@fortawesome/fontawesome-svg-core";
 import {
   faArrowTrendUp, faBolt, faBriefcase, faCalendarCheck, faCoins, faCrown, faCubes, faDoorOpen,
   faFire, faGem, faGraduationCap, faHandFist, faHandHoldingHeart, faHandshake, faInfinity,
-  faLayerGroup, faMedal, faPaperPlane, faRocket, faShieldHalved, faStar, faTrophy, faUsers,
-  faAward, faLock, faQuestion, faXmark, faRightFromBracket, faWandMagicSparkles, faCheck,
+  faLayerGroup, faMedal, faPaperPlane, faRocket, faShieldHalved, faStar, faTrophy, faUsers, faAward,
+  faLock, faQuestion, faXmark, faRightFromBracket, faWandMagicSparkles, faCheck,
 } from "@fortawesome/free-solid-svg-icons";
 
-// BEGIN GENERATED (scripts/www-icons.mjs)
+// BEGIN GENERATED (www/tools/icons.mjs)
 const CATALOG_ICONS: Record<string, IconDefinition> = {
   faArrowTrendUp, faBolt, faBriefcase, faCalendarCheck, faCoins, faCrown, faCubes, faDoorOpen,
   faFire, faGem, faGraduationCap, faHandFist, faHandHoldingHeart, faHandshake, faInfinity,
