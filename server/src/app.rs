@@ -2,18 +2,34 @@
 
 use crate::cache::Caches;
 use crate::clock::Clock;
-use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me};
+use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me, notifications};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Db;
 use crate::store::intake::SavedState;
+use crate::store::notifications::Notification;
+use crate::views::NotificationJson;
 use achievements_core::Instant;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 use std::path::Path;
 use std::sync::Arc;
+use tokio::sync::{broadcast, watch};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
+
+/// How many pushed notifications a slow stream may fall behind before it
+/// re-reads from the database.
+const PUSH_BUFFER: usize = 1024;
+
+/// A committed notification, rendered, on its way to the open streams.
+#[derive(Debug)]
+pub struct Pushed {
+    pub user_id: i64,
+    pub id: i64,
+    /// The notification JSON (as `GET notifications/` lists it).
+    pub json: String,
+}
 
 /// What every handler shares: the database, the catalog, the clock.
 #[derive(Clone, Debug)]
@@ -27,11 +43,57 @@ struct Shared {
     caches: Caches,
     catalog: Arc<ServedCatalog>,
     clock: Clock,
+    /// Notifications, after their transaction committed.
+    pushed: broadcast::Sender<Arc<Pushed>>,
+    /// `true` once the server is shutting down: open streams end.
+    closing: watch::Sender<bool>,
 }
 
 impl AppState {
     pub fn new(db: Db, catalog: ServedCatalog, clock: Clock) -> Self {
-        AppState { inner: Arc::new(Shared { db, caches: Caches::default(), catalog: Arc::new(catalog), clock }) }
+        let (pushed, _) = broadcast::channel(PUSH_BUFFER);
+        let (closing, _) = watch::channel(false);
+        AppState {
+            inner: Arc::new(Shared {
+                db,
+                caches: Caches::default(),
+                catalog: Arc::new(catalog),
+                clock,
+                pushed,
+                closing,
+            }),
+        }
+    }
+
+    /// Sends committed notifications to the open streams. Call it from a
+    /// [`Db::write_then`] hook, after the commit.
+    pub fn push(&self, notifications: &[Notification]) {
+        if self.inner.pushed.receiver_count() == 0 {
+            return;
+        }
+        for n in notifications {
+            match serde_json::to_string(&NotificationJson::new(&self.inner.catalog, n)) {
+                Ok(json) => {
+                    let _ = self.inner.pushed.send(Arc::new(Pushed { user_id: n.user_id, id: n.id, json }));
+                }
+                Err(e) => tracing::error!(error = %e, "a notification did not serialize"),
+            }
+        }
+    }
+
+    /// Pushed notifications, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Pushed>> {
+        self.inner.pushed.subscribe()
+    }
+
+    /// Becomes `true` when the server shuts down.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Ends the open streams (graceful shutdown waits for them).
+    pub fn close_streams(&self) {
+        let _ = self.inner.closing.send(true);
     }
 
     pub fn db(&self) -> &Db {
@@ -73,6 +135,9 @@ pub fn router(state: AppState, www: Option<&Path>) -> Router {
         .route("/api/v1/achievements/{key}/", get(achievements::detail))
         .route("/api/v1/me/", get(me::me))
         .route("/api/v1/events/", post(events::post_events))
+        .route("/api/v1/notifications/", get(notifications::list))
+        .route("/api/v1/notifications/read/", post(notifications::mark_read))
+        .route("/api/v1/notifications/stream/", get(notifications::stream))
         .route("/api", any(fallback::api_not_found))
         .route("/api/{*rest}", any(fallback::api_not_found))
         .method_not_allowed_fallback(fallback::method_not_allowed)

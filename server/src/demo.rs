@@ -39,7 +39,7 @@ pub async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, StoreError> 
                 None => create_user(conn, DEMO_USER, "UTC", false, now)?,
             };
             let events = activity(now);
-            let applied = apply_events(conn, catalog.engine(), &events, "demo", now)?;
+            let applied = apply_events(conn, catalog.engine(), &events, "demo", now, true)?;
             let mut report =
                 DemoReport { token: add_token(conn, TokenFor::User(&user), now)?, applied: 0, unlocked: vec![] };
             for outcome in applied.outcomes {

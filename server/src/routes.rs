@@ -5,6 +5,7 @@
 //! - [`catalog`]: the downloadable public catalog (ETag).
 //! - [`me`]: the user's own summary and state.
 //! - [`events`]: event intake.
+//! - [`notifications`]: unlock notifications, listed and streamed (SSE).
 //! - [`fallback`]: unknown routes and methods, in the API's error shape.
 
 pub mod achievements;
@@ -12,6 +13,7 @@ pub mod catalog;
 pub mod events;
 pub mod fallback;
 pub mod me;
+pub mod notifications;
 
 use crate::api_error::ApiError;
 use crate::app::AppState;

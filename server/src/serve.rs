@@ -47,6 +47,7 @@ pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     app: Router,
+    state: AppState,
     db: Db,
     demo: Option<DemoReport>,
 }
@@ -92,7 +93,7 @@ impl Server {
             }
             usable
         });
-        Ok(Server { listener, addr, app: router(state, www.as_deref()), db, demo })
+        Ok(Server { listener, addr, app: router(state.clone(), www.as_deref()), state, db, demo })
     }
 
     /// The address the server listens on (the real port when bound to 0).
@@ -111,6 +112,13 @@ impl Server {
     /// # Errors
     /// An I/O error of the listener.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+        // Open notification streams never end on their own: end them when
+        // the shutdown starts, so the graceful shutdown does not wait forever.
+        let state = self.state;
+        let shutdown = async move {
+            shutdown.await;
+            state.close_streams();
+        };
         let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
         let db = self.db;
         // Joining the writer thread blocks; every write has been answered.

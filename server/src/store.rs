@@ -5,6 +5,7 @@
 //! - [`users`]: users and bearer tokens.
 //! - [`state`]: each user's core state, stored as a snapshot.
 //! - [`unlocks`]: earned achievements and the unlock audit log.
+//! - [`notifications`]: the unlock notifications queued for each user.
 //! - [`intake`]: applying events and evaluations inside a write transaction.
 //! - [`db`]: [`Db`], the async handle: one writer thread, pooled readers.
 //!
@@ -16,6 +17,7 @@ pub mod catalog;
 pub mod db;
 pub mod intake;
 pub mod migrations;
+pub mod notifications;
 pub mod state;
 pub mod unlocks;
 pub mod users;

@@ -11,6 +11,7 @@
 
 use crate::json::append_fields;
 use crate::served_catalog::ServedCatalog;
+use crate::store::notifications::Notification;
 use achievements_core::Instant;
 use achievements_core::{Definition, EarnedRecord, UserState};
 use serde::Serialize;
@@ -71,6 +72,53 @@ pub struct ItemProgress {
     /// The tracked value (the current run, for streak badges).
     pub progress_value: i64,
     pub target_value: i64,
+}
+
+/// A notification as the API shows it (`notifications/`, the stream):
+/// the unlock and the achievement's display fields. Only its own user sees
+/// it, so secrets they earned are shown in full.
+#[derive(Debug, Serialize)]
+pub struct NotificationJson<'a> {
+    pub id: i64,
+    pub key: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub icon: &'a str,
+    pub color_from: &'a str,
+    pub color_to: &'a str,
+    pub category: &'a str,
+    pub rarity: &'a str,
+    pub points: i64,
+    pub earned_at: &'a str,
+    /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
+    pub cause: &'a str,
+    /// A retroactive award or an import: summarise, do not toast.
+    pub backfill: bool,
+    pub read: bool,
+    pub created_at: &'a str,
+}
+
+impl<'a> NotificationJson<'a> {
+    pub fn new(catalog: &'a ServedCatalog, n: &'a Notification) -> Self {
+        let def = catalog.index(&n.key).map(|i| &catalog.definitions()[i]);
+        NotificationJson {
+            id: n.id,
+            key: &n.key,
+            name: def.map_or(n.key.as_str(), |d| d.name.as_str()),
+            description: def.map_or("", |d| d.description.as_str()),
+            icon: def.map_or("", |d| d.icon.as_str()),
+            color_from: def.map_or("", |d| d.color_from.as_str()),
+            color_to: def.map_or("", |d| d.color_to.as_str()),
+            category: def.map_or("", |d| d.category.as_str()),
+            rarity: def.map_or("", |d| d.rarity.as_str()),
+            points: def.map_or(0, |d| d.points),
+            earned_at: &n.earned_at,
+            cause: &n.cause,
+            backfill: n.backfill,
+            read: n.read,
+            created_at: &n.created_at,
+        }
+    }
 }
 
 /// What `achievements/earned/` adds to an item.

@@ -6,7 +6,7 @@ use crate::api_error::ApiError;
 use crate::app::AppState;
 use crate::auth::Credentials;
 use crate::json::{each, object_with_array};
-use crate::store::intake::evaluate_user;
+use crate::store::intake::{Evaluated, evaluate_user};
 use crate::views::{EarnedFields, View};
 use achievements_core::{Category, EarnedRecord, Rarity};
 use axum::extract::{Path, State};
@@ -213,11 +213,14 @@ pub async fn check(
     let now = app.now();
     let catalog = Arc::clone(app.catalog());
     let publisher = app.clone();
-    let (saved, unlocked) = app
+    let Evaluated { saved, unlocked, .. } = app
         .db()
         .write_then(
             move |conn| evaluate_user(conn, catalog.engine(), &user, now),
-            move |(saved, _)| publisher.publish([saved]),
+            move |evaluated| {
+                publisher.publish([&evaluated.saved]);
+                publisher.push(&evaluated.notifications);
+            },
         )
         .await?;
     let view = View::new(app.catalog(), Some(&*saved.state), now);

@@ -57,10 +57,13 @@ pub async fn post_events(
             .db()
             .write_then(
                 move |conn| {
-                    let applied = apply_events(conn, catalog.engine(), &valid, &source, now)?;
+                    let applied = apply_events(conn, catalog.engine(), &valid, &source, now, false)?;
                     Ok::<_, ApiError>((valid, applied))
                 },
-                move |(_, applied)| publisher.publish(&applied.states),
+                move |(_, applied)| {
+                    publisher.publish(&applied.states);
+                    publisher.push(&applied.notifications);
+                },
             )
             .await?;
         (valid, applied.outcomes)

@@ -34,7 +34,14 @@ pub async fn method_not_allowed(method: Method) -> ApiError {
 fn is_route(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("/api/v1/").and_then(|r| r.strip_suffix('/')) else { return false };
     let segments: Vec<&str> = rest.split('/').collect();
-    matches!(segments.as_slice(), ["achievements" | "me" | "events"] | ["achievements", _]) && !segments.contains(&"")
+    matches!(
+        segments.as_slice(),
+        ["achievements" | "me" | "events" | "notifications" | "stats"]
+            | ["achievements" | "users", _]
+            | ["notifications", "read" | "stream"]
+            | ["me", "achievements", "my-progress"]
+            | ["users", _, "achievements"]
+    ) && !segments.contains(&"")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! event row, the earned rows, the audit rows and the new state. The caller
 //! owns the transaction, so all of it commits together or not at all.
 
+use super::notifications::Notification;
 use super::users::{User, user_by_name};
 use super::{StoreError, state, ts, unlocks};
 use achievements_core::Instant;
@@ -60,10 +61,13 @@ pub struct Applied {
     pub outcomes: Vec<Outcome>,
     /// The new state of every user an event changed.
     pub states: Vec<SavedState>,
+    /// The notifications the unlocks queued, in order.
+    pub notifications: Vec<Notification>,
 }
 
 /// Applies `events` in order and stores every effect. `source` names the
-/// service that posted them; `received_at` is the server's clock.
+/// service that posted them; `received_at` is the server's clock;
+/// `backfill` marks the unlocks' notifications (an import, not live events).
 ///
 /// # Errors
 /// SQLite errors (the caller rolls the transaction back).
@@ -73,7 +77,9 @@ pub fn apply_events(
     events: &[NewEvent],
     source: &str,
     received_at: Instant,
+    backfill: bool,
 ) -> Result<Applied, StoreError> {
+    let mut notifications = Vec::new();
     let mut users: HashMap<&str, Option<Loaded>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(events.len());
     let mut seen = already_stored(conn, events)?;
@@ -112,7 +118,14 @@ pub fn apply_events(
                     received,
                     source
                 ])?;
-                unlocks::record(conn, loaded.user_id, &unlocked, Some(&event.id), received_at)?;
+                notifications.extend(unlocks::record(
+                    conn,
+                    loaded.user_id,
+                    &unlocked,
+                    Some(&event.id),
+                    received_at,
+                    backfill,
+                )?);
                 seen.insert(&event.id);
                 loaded.dirty = true;
                 outcomes.push(Outcome::Applied(unlocked));
@@ -124,7 +137,7 @@ pub fn apply_events(
         let version = state::save(conn, engine, loaded.user_id, &loaded.state, received_at)?;
         states.push(SavedState { user_id: loaded.user_id, version, state: Arc::new(loaded.state) });
     }
-    Ok(Applied { outcomes, states })
+    Ok(Applied { outcomes, states, notifications })
 }
 
 /// The ids among `events` that the event log already has: one query for
@@ -138,22 +151,44 @@ fn already_stored<'a>(conn: &Connection, events: &'a [NewEvent]) -> Result<HashS
     Ok(ids.into_iter().filter(|id| stored.contains(*id)).collect())
 }
 
+/// What [`evaluate_user`] did.
+#[derive(Debug)]
+pub struct Evaluated {
+    /// The user's state after it.
+    pub saved: SavedState,
+    pub unlocked: Vec<Unlock>,
+    /// Queued for the unlocks (all backfill).
+    pub notifications: Vec<Notification>,
+}
+
 /// Re-evaluates a user at `now` (the plan's retroactive award) and stores
-/// what unlocked; returns the user's state after it with the unlocks.
+/// what unlocked; its notifications are backfill.
 ///
 /// # Errors
 /// SQLite errors.
-pub fn evaluate_user(
+pub fn evaluate_user(conn: &Connection, engine: &Engine, user: &User, now: Instant) -> Result<Evaluated, StoreError> {
+    let state::Versioned { version, state } = state::load(conn, engine, user)?;
+    evaluate_state(conn, engine, user.id, version, state, now)
+}
+
+/// [`evaluate_user`] for a state already loaded (or rebuilt) at `version`;
+/// the state is saved when something unlocked.
+///
+/// # Errors
+/// SQLite errors.
+pub fn evaluate_state(
     conn: &Connection,
     engine: &Engine,
-    user: &User,
+    user_id: i64,
+    mut version: i64,
+    mut state: UserState,
     now: Instant,
-) -> Result<(SavedState, Vec<Unlock>), StoreError> {
-    let state::Versioned { mut version, mut state } = state::load(conn, engine, user)?;
+) -> Result<Evaluated, StoreError> {
     let unlocked = engine.evaluate(&mut state, now);
+    let mut notifications = Vec::new();
     if !unlocked.is_empty() {
-        unlocks::record(conn, user.id, &unlocked, None, now)?;
-        version = state::save(conn, engine, user.id, &state, now)?;
+        notifications = unlocks::record(conn, user_id, &unlocked, None, now, true)?;
+        version = state::save(conn, engine, user_id, &state, now)?;
     }
-    Ok((SavedState { user_id: user.id, version, state: Arc::new(state) }, unlocked))
+    Ok(Evaluated { saved: SavedState { user_id, version, state: Arc::new(state) }, unlocked, notifications })
 }

@@ -10,7 +10,7 @@ use super::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.
-const MIGRATIONS: &[&str] = &[V1_INITIAL];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -102,6 +102,23 @@ CREATE TRIGGER unlock_audit_no_update BEFORE UPDATE ON unlock_audit
 BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
 CREATE TRIGGER unlock_audit_no_delete BEFORE DELETE ON unlock_audit
 BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
+";
+
+const V2_NOTIFICATIONS: &str = r"
+-- One row per unlock, queued for its user in the unlock's transaction.
+-- AUTOINCREMENT: ids only grow and are never reused (they are the SSE event
+-- ids clients resume from). backfill = 1 for retroactive awards and imports.
+CREATE TABLE notifications (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER NOT NULL REFERENCES users(id),
+    achievement_key  TEXT NOT NULL REFERENCES achievements(key),
+    earned_at        TEXT NOT NULL,
+    cause            TEXT NOT NULL,
+    backfill         INTEGER NOT NULL CHECK (backfill IN (0, 1)),
+    read             INTEGER NOT NULL DEFAULT 0 CHECK (read IN (0, 1)),
+    created_at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX notifications_by_user ON notifications (user_id, id);
 ";
 
 /// The schema version of an open database.

@@ -3,14 +3,20 @@
 //! `earned` has one row per user and achievement (its primary key), so even
 //! a bug that tried to award a badge twice would fail the transaction rather
 //! than store it twice. `unlock_audit` is append-only and records why.
+//! Every unlock also queues a notification for its user, here, so that all
+//! the paths that record unlocks (event intake, `check/`, the commands)
+//! queue them in the same transaction.
 
+use super::notifications::{self, Notification};
 use super::{StoreError, ts};
 use achievements_core::Instant;
 use achievements_core::Unlock;
 use rusqlite::{Connection, params};
 
 /// Records the unlocks of one step for a user: the earned rows and their
-/// audit entries. `event_id` is `None` for a retroactive evaluation.
+/// audit entries, and queues a notification for each (`backfill` for
+/// retroactive awards and imports); returns the notifications queued.
+/// `event_id` is `None` for a retroactive evaluation.
 ///
 /// # Errors
 /// SQLite errors, including a constraint error for a badge already earned.
@@ -20,10 +26,12 @@ pub fn record(
     unlocks: &[Unlock],
     event_id: Option<&str>,
     recorded_at: Instant,
-) -> Result<(), StoreError> {
+    backfill: bool,
+) -> Result<Vec<Notification>, StoreError> {
     if unlocks.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut queued = Vec::with_capacity(unlocks.len());
     let mut earned = conn.prepare_cached(
         "INSERT INTO earned (user_id, achievement_key, earned_at, progress_at_unlock, cause)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -32,7 +40,7 @@ pub fn record(
         "INSERT INTO unlock_audit (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    let recorded_at = ts(recorded_at);
+    let recorded = ts(recorded_at);
     for unlock in unlocks {
         let r = &unlock.record;
         let earned_at = ts(r.earned_at);
@@ -44,8 +52,17 @@ pub fn record(
             r.cause.as_str(),
             event_id,
             r.progress_at_unlock,
-            recorded_at
+            recorded
         ])?;
+        queued.push(notifications::queue(
+            conn,
+            user_id,
+            &unlock.key,
+            &earned_at,
+            r.cause.as_str(),
+            backfill,
+            recorded_at,
+        )?);
     }
-    Ok(())
+    Ok(queued)
 }

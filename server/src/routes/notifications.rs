@@ -1,0 +1,216 @@
+//! `notifications/`, `notifications/read/` and `notifications/stream/`:
+//! the unlock notifications queued for the caller, and a Server-Sent Events
+//! stream of them as they commit.
+
+use super::{ApiQuery, json_body, json_bytes, load_subject_user};
+use crate::api_error::ApiError;
+use crate::app::{AppState, Pushed};
+use crate::auth::Credentials;
+use crate::json::{each, object_with_array};
+use crate::store::notifications::{self, Mark, Notification};
+use crate::views::NotificationJson;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// How often an idle stream sends a comment, so proxies keep it open.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Deserialize)]
+pub struct NotificationsQuery {
+    user: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListHead {
+    count: usize,
+    unread: usize,
+}
+
+/// `GET notifications/`: the caller's notifications, unread first, then
+/// newest first.
+pub async fn list(
+    State(app): State<AppState>,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<NotificationsQuery>,
+) -> Result<Response, ApiError> {
+    let user = load_subject_user(&app, credentials, query.user).await?;
+    let user_id = user.id;
+    let items = app.db().read(move |conn| notifications::list(conn, user_id)).await?;
+    let head = ListHead { count: items.len(), unread: items.iter().filter(|n| !n.read).count() };
+    json_bytes(|out| {
+        object_with_array(out, &head, "results", |out| {
+            each(out, &items, |out, n| serde_json::to_writer(out, &NotificationJson::new(app.catalog(), n)))
+        })
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct Marked {
+    pub marked: usize,
+}
+
+/// `POST notifications/read/` with `{"ids": [1, 2]}` or `{"all": true}`:
+/// marks the caller's own notifications read (other ids are ignored).
+pub async fn mark_read(
+    State(app): State<AppState>,
+    credentials: Credentials,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<NotificationsQuery>,
+    body: Body,
+) -> Result<Json<Marked>, ApiError> {
+    let user = load_subject_user(&app, credentials, query.user).await?;
+    let body = json_body(&headers, body).await?;
+    let which = parse_mark(&body)?;
+    let user_id = user.id;
+    let marked = app.db().write(move |conn| notifications::mark_read(conn, user_id, &which)).await?;
+    Ok(Json(Marked { marked }))
+}
+
+fn parse_mark(body: &[u8]) -> Result<Mark, ApiError> {
+    let shape = || ApiError::Invalid("Expected {\"ids\": [notification ids]} or {\"all\": true}.".to_owned());
+    let value: Value = serde_json::from_slice(body).map_err(|_| shape())?;
+    let Value::Object(obj) = value else { return Err(shape()) };
+    if obj.len() != 1 {
+        return Err(shape());
+    }
+    match (obj.get("ids"), obj.get("all")) {
+        (Some(Value::Array(ids)), None) => {
+            ids.iter().map(|v| v.as_i64().ok_or_else(shape)).collect::<Result<_, _>>().map(Mark::Ids)
+        }
+        (None, Some(Value::Bool(true))) => Ok(Mark::All),
+        _ => Err(shape()),
+    }
+}
+
+/// `notifications/stream/?token=&last_event_id=`: browsers' `EventSource`
+/// cannot set headers, so the token and the resume point may come in the
+/// query string.
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    token: Option<String>,
+    last_event_id: Option<String>,
+    user: Option<String>,
+}
+
+/// `GET notifications/stream/`: Server-Sent Events, one `unlock` event per
+/// notification (`id:` its id, `data:` its JSON) as its transaction
+/// commits. With `Last-Event-ID` (header, or `?last_event_id=`) the
+/// caller's notifications after that id are replayed first. A comment every
+/// [`KEEP_ALIVE`]; the stream ends when the server shuts down.
+pub async fn stream(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    credentials: Credentials,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let credentials = match (credentials, query.token) {
+        (Credentials::Anonymous, Some(token)) => Credentials::Bearer(token),
+        (credentials, _) => credentials,
+    };
+    let user = load_subject_user(&app, credentials, query.user).await?;
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(query.last_event_id)
+        .filter(|t| !t.trim().is_empty());
+    let last: Option<i64> = last
+        .map(|t| {
+            t.trim()
+                .parse()
+                .map_err(|_| ApiError::InvalidQuery(format!("`Last-Event-ID` must be a notification id, got `{t}`.")))
+        })
+        .transpose()?;
+    // Subscribe before reading: what commits from now on is in the channel.
+    let live = app.subscribe();
+    let closing = app.closing();
+    let user_id = user.id;
+    let (replay, sent) = app
+        .db()
+        .read(move |conn| match last {
+            Some(after) => {
+                let replay = notifications::after(conn, user_id, after)?;
+                let sent = replay.last().map_or(after, |n| n.id);
+                Ok::<_, ApiError>((replay, sent))
+            }
+            None => Ok((Vec::new(), notifications::last_id(conn, user_id)?)),
+        })
+        .await?;
+    let queue = replay.iter().filter_map(|n| render(&app, n)).collect();
+    let state = StreamState { app, user_id, sent, queue, live, closing };
+    let events = futures_util::stream::unfold(state, next_event);
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+struct StreamState {
+    app: AppState,
+    user_id: i64,
+    /// The highest notification id sent (or skipped as past).
+    sent: i64,
+    queue: VecDeque<Event>,
+    live: broadcast::Receiver<Arc<Pushed>>,
+    closing: watch::Receiver<bool>,
+}
+
+fn render(app: &AppState, n: &Notification) -> Option<Event> {
+    match serde_json::to_string(&NotificationJson::new(app.catalog(), n)) {
+        Ok(json) => Some(unlock_event(n.id, json)),
+        Err(e) => {
+            tracing::error!(error = %e, "a notification did not serialize");
+            None
+        }
+    }
+}
+
+fn unlock_event(id: i64, json: String) -> Event {
+    Event::default().id(id.to_string()).event("unlock").data(json)
+}
+
+async fn next_event(mut st: StreamState) -> Option<(Result<Event, Infallible>, StreamState)> {
+    loop {
+        if let Some(event) = st.queue.pop_front() {
+            return Some((Ok(event), st));
+        }
+        let received = tokio::select! {
+            _ = st.closing.wait_for(|closing| *closing) => return None,
+            received = st.live.recv() => received,
+        };
+        match received {
+            Ok(pushed) => {
+                if pushed.user_id == st.user_id && pushed.id > st.sent {
+                    st.sent = pushed.id;
+                    return Some((Ok(unlock_event(pushed.id, pushed.json.clone())), st));
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                // Fell behind the channel: read what was missed from the database.
+                let (user_id, sent) = (st.user_id, st.sent);
+                match st.app.db().read(move |conn| notifications::after(conn, user_id, sent)).await {
+                    Ok(missed) => {
+                        st.sent = missed.last().map_or(st.sent, |n| n.id);
+                        let events: Vec<Event> = missed.iter().filter_map(|n| render(&st.app, n)).collect();
+                        st.queue.extend(events);
+                    }
+                    Err(e) => {
+                        let e: crate::store::StoreError = e;
+                        tracing::error!(error = %e, "a notification stream could not catch up");
+                        return None;
+                    }
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}

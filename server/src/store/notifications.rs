@@ -1,0 +1,129 @@
+//! Unlock notifications: one row per unlock, queued by
+//! [`super::unlocks::record`] in the unlock's own transaction, read and
+//! marked read by their user.
+
+use super::{StoreError, ts};
+use achievements_core::Instant;
+use rusqlite::{Connection, Row, params};
+
+/// A queued notification as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// Increasing, never reused: the SSE event id.
+    pub id: i64,
+    pub user_id: i64,
+    pub key: String,
+    /// RFC 3339, as stored.
+    pub earned_at: String,
+    /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
+    pub cause: String,
+    /// From a retroactive award or an import, not a live event.
+    pub backfill: bool,
+    pub read: bool,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, user_id, achievement_key, earned_at, cause, backfill, read, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
+    Ok(Notification {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        key: r.get(2)?,
+        earned_at: r.get(3)?,
+        cause: r.get(4)?,
+        backfill: r.get(5)?,
+        read: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+/// Queues a notification (inside the caller's transaction).
+///
+/// # Errors
+/// SQLite errors.
+pub fn queue(
+    conn: &Connection,
+    user_id: i64,
+    key: &str,
+    earned_at: &str,
+    cause: &str,
+    backfill: bool,
+    created_at: Instant,
+) -> Result<Notification, StoreError> {
+    let created_at = ts(created_at);
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO notifications (user_id, achievement_key, earned_at, cause, backfill, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        )?
+        .query_row(params![user_id, key, earned_at, cause, backfill, created_at], |r| r.get(0))?;
+    Ok(Notification {
+        id,
+        user_id,
+        key: key.to_owned(),
+        earned_at: earned_at.to_owned(),
+        cause: cause.to_owned(),
+        backfill,
+        read: false,
+        created_at,
+    })
+}
+
+/// A user's notifications: unread first, then newest first.
+///
+/// # Errors
+/// SQLite errors.
+pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<Notification>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 ORDER BY read ASC, id DESC"
+    ))?;
+    Ok(stmt.query_map([user_id], from_row)?.collect::<Result<_, _>>()?)
+}
+
+/// A user's notifications with an id above `after`, oldest first (a
+/// stream's replay).
+///
+/// # Errors
+/// SQLite errors.
+pub fn after(conn: &Connection, user_id: i64, after: i64) -> Result<Vec<Notification>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id > ?2 ORDER BY id"))?;
+    Ok(stmt.query_map(params![user_id, after], from_row)?.collect::<Result<_, _>>()?)
+}
+
+/// Which notifications to mark read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    All,
+    Ids(Vec<i64>),
+}
+
+/// Marks a user's unread notifications read; returns how many changed.
+/// Ids of other users' notifications are ignored.
+///
+/// # Errors
+/// SQLite errors.
+pub fn mark_read(conn: &Connection, user_id: i64, which: &Mark) -> Result<usize, StoreError> {
+    Ok(match which {
+        Mark::All => conn.execute("UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0", [user_id])?,
+        Mark::Ids(ids) => {
+            let json = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(format!("ids: {e}")))?;
+            conn.execute(
+                "UPDATE notifications SET read = 1
+                 WHERE user_id = ?1 AND read = 0 AND id IN (SELECT value FROM json_each(?2))",
+                params![user_id, json],
+            )?
+        }
+    })
+}
+
+/// The highest notification id of a user (0 for none).
+///
+/// # Errors
+/// SQLite errors.
+pub fn last_id(conn: &Connection, user_id: i64) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM notifications WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))?)
+}
