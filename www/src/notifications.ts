@@ -46,31 +46,40 @@ export function toastFor(batch: Notification[]): void {
   }
   if (backfill.length > 0) {
     const word = backfill.length === 1 ? "badge" : "badges";
-    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-backfill">${backfill.length} ${word} awarded retroactively</div>
+    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-summary">${backfill.length} ${word} awarded retroactively</div>
       <div class="toast-sub">${esc(backfill.map((n) => n.name).join(", "))}</div></div>`, "backfill");
   }
 }
 
 /** Starts the feed; `onUnlock` runs after each group (refetch the grid). */
 export async function startNotifications(onUnlock: () => void): Promise<NotificationFeed> {
+  // `data-notifications` on <body>: off (no route), live (stream open), reconnecting.
+  const mark = (s: string) => (document.body.dataset.notifications = s);
   const none: NotificationFeed = { stop() {} };
   let initial;
   try {
     initial = await getNotifications();
   } catch {
+    mark("off");
     return none;
   }
-  if (!initial || typeof EventSource === "undefined") return none;
+  if (!initial || typeof EventSource === "undefined") {
+    mark("off");
+    return none;
+  }
   const seen = new Set<number>();
   const unread = initial.results.filter((n) => !n.read);
   for (const n of initial.results) seen.add(n.id);
   if (unread.length > 0) {
     toastFor(unread);
     void markNotificationsRead(unread.map((n) => n.id));
+    onUnlock();
   }
   const url = notificationStreamUrl();
   if (!url) return none;
   const source = new EventSource(url);
+  source.onopen = () => mark("live");
+  source.onerror = () => mark(source.readyState === EventSource.CLOSED ? "off" : "reconnecting");
   let buffer: Notification[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
@@ -97,6 +106,7 @@ export async function startNotifications(onUnlock: () => void): Promise<Notifica
   return {
     stop() {
       source.close();
+      delete document.body.dataset.notifications;
       if (timer !== undefined) clearTimeout(timer);
     },
   };

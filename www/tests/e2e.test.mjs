@@ -144,6 +144,10 @@ test("an unlock from the notification stream shows one toast and the badge turns
   const hasNotifications = probe.status === 200;
   // The page may have toasted the unlocks of the previous test: start clean.
   await openSignedIn();
+  // Wait until the feed has settled (stream open, or no route), then start clean.
+  await page.waitForSelector("body[data-notifications]", { state: "attached", timeout: 10000 });
+  if (hasNotifications) await page.waitForSelector('body[data-notifications="live"]', { state: "attached", timeout: 10000 });
+  await page.waitForTimeout(300);
   await page.evaluate(() => document.querySelectorAll(".toast").forEach((el) => el.remove()));
   const before = (await api("achievements/")).body.results.filter((a) => !a.is_earned).map((a) => a.key);
   // 5 → 25 projects: 10_projects and 25_projects at once (plus any points milestone).
@@ -159,6 +163,8 @@ test("an unlock from the notification stream shows one toast and the badge turns
     await page.waitForTimeout(600);
     const toasts = await page.$$eval(".toast:not(.toast-backfill)", (els) => els.map((el) => el.textContent));
     assert.equal(toasts.length, 1, `one toast for the group: ${JSON.stringify(toasts)}`);
+    const listed = await page.$$eval(".toast [data-key]", (els) => els.map((el) => el.dataset.key));
+    assert.deepEqual([...listed].sort(), [...unlocked].sort(), "the toast lists every unlock of the group");
     await shot("desktop-toast");
   }
   for (const key of visible) {
@@ -209,8 +215,40 @@ test("without a notifications route the page shows no toast and no error", async
     r.fulfill({ status: 404, contentType: "application/json", body: '{"detail":"Not found.","code":"not_found"}' }),
   );
   await openSignedIn(p);
-  await p.waitForTimeout(500);
+  await p.waitForSelector('body[data-notifications="off"]', { state: "attached", timeout: 10000 });
+  await p.waitForTimeout(300);
   assert.equal(await p.$$eval(".toast, .error-box, [role=alert]", (els) => els.length), 0);
+  await p.close();
+});
+
+test("backfill notifications are summarised in one toast, live ones grouped in another", async () => {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const n = (id, key, name, backfill) => ({
+    id, key, name, description: `${name} description`, icon: "faStar", color_from: "blue-500", color_to: "blue-600",
+    category: "projects", rarity: "common", points: 10, earned_at: new Date().toISOString(), cause: backfill ? "evaluation" : "event",
+    backfill, read: false, created_at: new Date().toISOString(),
+  });
+  const events = [n(901, "b1", "Back One", true), n(902, "b2", "Back Two", true), n(903, "b3", "Back Three", true), n(904, "l1", "Live One", false)];
+  await p.route("**/api/v1/notifications/", (r) => r.fulfill({ status: 200, contentType: "application/json", body: '{"count":0,"unread":0,"results":[]}' }));
+  await p.route("**/api/v1/notifications/read/", (r) => r.fulfill({ status: 200, contentType: "application/json", body: "{}" }));
+  await p.route("**/api/v1/notifications/stream/**", (r) =>
+    r.fulfill({
+      status: 200,
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      body: "retry: 600000\n\n" + events.map((e) => `event: unlock\nid: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`).join(""),
+    }),
+  );
+  await openSignedIn(p);
+  await p.waitForSelector(".toast-backfill", { timeout: 10000 });
+  await p.waitForTimeout(300);
+  const backfill = await p.$$eval(".toast-backfill", (els) => els.map((el) => el.textContent));
+  assert.equal(backfill.length, 1, JSON.stringify(backfill));
+  assert.match(backfill[0], /3 badges awarded retroactively/);
+  const live = await p.$$eval(".toast:not(.toast-backfill)", (els) => els.map((el) => el.textContent));
+  assert.equal(live.length, 1, JSON.stringify(live));
+  assert.match(live[0], /Live One/);
+  assert.doesNotMatch(live[0], /Back One/);
+  await shot("desktop-backfill", p);
   await p.close();
 });
 
