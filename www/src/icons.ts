@@ -21,7 +21,13 @@ export const FALLBACK: IconDefinition = faAward;
 export const UI = { lock: faLock, secret: faQuestion, close: faXmark, signOut: faRightFromBracket, preview: faWandMagicSparkles, check: faCheck };
 
 /** SVG markup for a catalog icon name (`faRocket`), or the fallback. */
+const cache = new Map<IconDefinition, string>();
 export function iconSvg(name: string | IconDefinition | undefined): string {
   const def = typeof name === "object" ? name : (name && CATALOG_ICONS[name]) || FALLBACK;
-  return faIcon(def, { attributes: { "aria-hidden": "true", focusable: "false" } }).html.join("");
+  let svg = cache.get(def);
+  if (svg === undefined) {
+    svg = faIcon(def, { attributes: { "aria-hidden": "true", focusable: "false" } }).html.join("");
+    cache.set(def, svg);
+  }
+  return svg;
 }

@@ -21,6 +21,7 @@ const SECRET_DESC = "Log in 14 days in a row";
 let browser;
 let page;
 let seq = 0;
+let pageTimings = null;
 
 async function api(path, { token = USER_TOKEN, method = "GET", body } = {}) {
   const res = await fetch(`${BASE}/api/v1/${path}`, {
@@ -83,6 +84,8 @@ test("the page signs in from #token= and shows the user", async () => {
   assert.equal(new URL(page.url()).hash, "", "the token is taken out of the URL");
   assert.equal(await page.evaluate(() => localStorage.getItem("achievements.token")), USER_TOKEN);
   assert.equal((await page.textContent(".user-name"))?.trim(), USER);
+  pageTimings = await page.evaluate(() => window.__achievementsTimings);
+  assert.ok(pageTimings?.wasmInitMs > 0, "the page loaded the WASM module");
   await shot("desktop-grid");
 });
 
@@ -293,7 +296,7 @@ test("Chromium: listing 1,000 achievements with progress within 1 ms; module sta
   assert.ok(!bench.error, bench.error);
   assert.equal(bench.items, 1000);
   const version = browser.version();
-  const figures = { ...bench, chromium: version, at: new Date().toISOString() };
+  const figures = { ...bench, page: pageTimings, chromium: version, at: new Date().toISOString() };
   console.log(`# bench ${JSON.stringify(figures)}`);
   if (BENCH_OUT) {
     mkdirSync(dirname(BENCH_OUT), { recursive: true });
