@@ -218,6 +218,9 @@ pub struct App {
     size: (u16, u16),
     status: SyncStatus,
     notices: Vec<Notice>,
+    /// The board is the list cached at the last sync, shown while the
+    /// cache thread loads the data in full (no rules yet).
+    loading: bool,
 }
 
 /// The number of tabs: "All" and one per category.
@@ -226,8 +229,36 @@ pub const TABS: usize = Category::ALL.len() + 1;
 impl App {
     /// An app over `data` at `now`, for a terminal of `size` (columns, rows).
     pub fn new(data: Dataset, settings: Settings, link: Link, now: Timestamp, size: (u16, u16)) -> Self {
+        let board = Board::build(&data, now, data.stamp.generation);
+        Self::assemble(data, board, false, settings, link, now, size)
+    }
+
+    /// An app that shows `board` (the list cached at the last sync) until
+    /// the data arrives in full as [`AppEvent::Loaded`]; `header` says
+    /// who and when ([`Dataset::load_header`]).
+    pub fn loading(
+        header: Dataset,
+        mut board: Board,
+        settings: Settings,
+        link: Link,
+        now: Timestamp,
+        size: (u16, u16),
+    ) -> Self {
+        let threshold = header.stamp.generation.max(header.stamp.reset_generation);
+        board.mark_new(&header.first_seen, threshold);
+        Self::assemble(header, board, true, settings, link, now, size)
+    }
+
+    fn assemble(
+        data: Dataset,
+        board: Board,
+        loading: bool,
+        settings: Settings,
+        link: Link,
+        now: Timestamp,
+        size: (u16, u16),
+    ) -> Self {
         let baseline = data.stamp.generation;
-        let board = Board::build(&data, now, baseline);
         let mut app = App {
             today: None,
             data,
@@ -246,6 +277,7 @@ impl App {
             size,
             status: SyncStatus { link, running: false, failure: None },
             notices: vec![],
+            loading,
         };
         app.today = app.local_date(now);
         for problem in app.data.problems.clone() {
@@ -304,6 +336,11 @@ impl App {
 
     pub fn status(&self) -> &SyncStatus {
         &self.status
+    }
+
+    /// The cache is still being loaded (the list shown is the cached one).
+    pub fn is_loading(&self) -> bool {
+        self.loading
     }
 
     /// The badges listed, in order.
@@ -382,6 +419,11 @@ impl App {
                 self.scroll_to_selection();
                 Effect::None
             }
+            AppEvent::Loaded(data) => {
+                self.loading = false;
+                self.replace_data(*data, false);
+                Effect::None
+            }
             AppEvent::SyncStarted => {
                 self.status.running = true;
                 Effect::None
@@ -389,7 +431,7 @@ impl App {
             AppEvent::SyncFinished(outcome) => {
                 self.status.running = false;
                 match outcome {
-                    SyncOutcome::Synced(data) => self.replace_data(*data),
+                    SyncOutcome::Synced(data) => self.replace_data(*data, true),
                     SyncOutcome::Failed(failure) => self.status.failure = Some(failure),
                 }
                 Effect::None
@@ -577,6 +619,10 @@ impl App {
     }
 
     fn open_preview(&mut self) {
+        if self.loading {
+            self.inform("The rules are still loading: try p again in a moment.");
+            return;
+        }
         let events: Vec<String> =
             self.data.rules.as_ref().map(|r| r.engine.catalog().events.keys().cloned().collect()).unwrap_or_default();
         let mut preview = Preview { events, event: 0, value: "1".to_owned(), outcome: PreviewOutcome::Unavailable };
@@ -630,12 +676,16 @@ impl App {
         self.data.user.as_ref().map(|u| at.to_zoned_datetime(u.timezone.clone()).date())
     }
 
-    fn replace_data(&mut self, data: Dataset) {
+    /// New data: loaded at start-up, or `synced` (which ends an offline
+    /// spell).
+    fn replace_data(&mut self, data: Dataset, synced: bool) {
         let was_new: std::collections::HashSet<String> =
             self.board.badges.iter().filter(|b| b.is_new).map(|b| b.id.clone()).collect();
         let problems_before = std::mem::take(&mut self.data.problems);
         self.data = data;
-        self.status.failure = None;
+        if synced {
+            self.status.failure = None;
+        }
         for problem in self.data.problems.clone() {
             if !problems_before.contains(&problem) {
                 self.warn(problem);
@@ -660,6 +710,9 @@ impl App {
     }
 
     fn rebuild(&mut self) {
+        if self.loading {
+            return; // the cached list stays until the data arrives
+        }
         self.board = Board::build(&self.data, self.now, self.baseline);
         self.refresh();
     }

@@ -56,8 +56,11 @@ pub struct Badge {
     pub is_new: bool,
     /// Its definition's index in the engine's catalog, when the core has it.
     pub rule: Option<usize>,
-    order: (usize, bool, i64, usize),
 }
+
+/// Display order: category, secrets after the others, the catalog's
+/// `order`, then position in the source.
+type Order = (usize, bool, i64, usize);
 
 impl Badge {
     pub fn is_earned(&self) -> bool {
@@ -83,16 +86,29 @@ impl Board {
     pub fn build(data: &Dataset, now: Timestamp, baseline: u64) -> Board {
         let threshold = baseline.max(data.stamp.reset_generation);
         let is_new = |key: &str| data.first_seen.get(key).is_some_and(|&g| g > threshold);
-        let mut badges = match &data.rules {
+        let mut ordered = match &data.rules {
             Some(rules) => from_rules(rules, &data.earned, now),
             None => from_listing(&data.items, &data.earned),
         };
-        for badge in &mut badges {
+        ordered.sort_by_key(|(order, _)| *order);
+        let mut board = Board::from_sorted(ordered.into_iter().map(|(_, b)| b).collect());
+        for badge in &mut board.badges {
             badge.is_new = badge.is_earned() && is_new(&badge.id);
         }
-        badges.sort_by_key(|b| b.order);
+        board
+    }
+
+    /// A board from badges already in display order (the cached list).
+    pub fn from_sorted(badges: Vec<Badge>) -> Board {
         let index = badges.iter().enumerate().map(|(i, b)| (b.id.clone(), i)).collect();
         Board { badges, index }
+    }
+
+    /// Marks the earned badges first seen after `threshold` as new.
+    pub fn mark_new(&mut self, first_seen: &HashMap<String, u64>, threshold: u64) {
+        for badge in &mut self.badges {
+            badge.is_new = badge.is_earned() && first_seen.get(&badge.id).is_some_and(|&g| g > threshold);
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Badge> {
@@ -126,7 +142,7 @@ fn rank(category: Category) -> usize {
     Category::ALL.iter().position(|c| *c == category).unwrap_or(usize::MAX)
 }
 
-fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge> {
+fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<(Order, Badge)> {
     let Rules { engine, state } = rules;
     let catalog = engine.catalog();
     let mut used = vec![false; earned_items.len()];
@@ -145,37 +161,39 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
         }
         let order = (rank(def.category), false, def.order, index);
         if def.is_secret && record.is_none() {
-            badges.push(hidden(def.key.clone(), def.category, order));
+            badges.push((order, hidden(def.key.clone(), def.category)));
             continue;
         }
         let cause = from_server.and_then(|i| earned_items[i].cause.clone());
-        badges.push(Badge {
-            id: def.key.clone(),
-            kind: match (def.is_active, def.is_secret) {
-                (false, _) => Kind::Retired,
-                (true, true) => Kind::Secret,
-                (true, false) => Kind::Listed,
-            },
-            name: def.name.clone(),
-            description: def.description.clone(),
-            icon: def.icon.clone(),
-            color_from: def.color_from.clone(),
-            color_to: def.color_to.clone(),
-            category: def.category,
-            points: def.points,
-            rarity: Some(def.rarity),
-            criteria: Some(describe_criteria(def)),
-            requires: def.requires_achievements.clone(),
-            progress: Some(engine.progress_at(state, index, to_core(now))),
-            earned: record.map(|r| Earned {
-                at: from_core(r.earned_at),
-                value_at_unlock: Some(r.progress_at_unlock),
-                cause: cause.or_else(|| Some(r.cause.as_str().to_owned())),
-            }),
-            is_new: false,
-            rule: Some(index),
+        badges.push((
             order,
-        });
+            Badge {
+                id: def.key.clone(),
+                kind: match (def.is_active, def.is_secret) {
+                    (false, _) => Kind::Retired,
+                    (true, true) => Kind::Secret,
+                    (true, false) => Kind::Listed,
+                },
+                name: def.name.clone(),
+                description: def.description.clone(),
+                icon: def.icon.clone(),
+                color_from: def.color_from.clone(),
+                color_to: def.color_to.clone(),
+                category: def.category,
+                points: def.points,
+                rarity: Some(def.rarity),
+                criteria: Some(describe_criteria(def)),
+                requires: def.requires_achievements.clone(),
+                progress: Some(engine.progress_at(state, index, to_core(now))),
+                earned: record.map(|r| Earned {
+                    at: from_core(r.earned_at),
+                    value_at_unlock: Some(r.progress_at_unlock),
+                    cause: cause.or_else(|| Some(r.cause.as_str().to_owned())),
+                }),
+                is_new: false,
+                rule: Some(index),
+            },
+        ));
     }
 
     // Placeholders stand for secrets: earned ones are revealed by the
@@ -185,7 +203,7 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
     for (n, placeholder) in catalog.secret_placeholders.iter().enumerate() {
         let order = (rank(placeholder.category), true, i64::MAX, base + n);
         let Some(record) = engine.earned(state, &placeholder.id) else {
-            badges.push(hidden(placeholder.id.clone(), placeholder.category, order));
+            badges.push((order, hidden(placeholder.id.clone(), placeholder.category)));
             continue;
         };
         let found = earned_items.iter().enumerate().position(|(i, item)| {
@@ -203,11 +221,10 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
             None => Badge {
                 name: "Secret badge".to_owned(),
                 description: "A secret badge you have earned (sync again to see its name).".to_owned(),
-                ..hidden(placeholder.id.clone(), placeholder.category, order)
+                ..hidden(placeholder.id.clone(), placeholder.category)
             },
         };
         badge.kind = Kind::Secret;
-        badge.order = order;
         let value = record.progress_at_unlock;
         badge.progress = badge.progress.map(|p| Progress { percent: 100, earned: true, ..p }).or(Some(Progress {
             current: value,
@@ -220,34 +237,37 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<Badge
             value_at_unlock: Some(record.progress_at_unlock),
             cause: badge.earned.and_then(|e| e.cause).or_else(|| Some(record.cause.as_str().to_owned())),
         });
-        badges.push(badge);
+        badges.push((order, badge));
     }
 
     // Earned badges the catalog no longer has.
     for (i, item) in earned_items.iter().enumerate() {
         if !used[i] && catalog.definition(&item.key).is_none() {
-            let mut badge = from_item(item, if item.is_secret { Kind::Secret } else { Kind::Retired });
-            badge.order.3 = base + catalog.secret_placeholders.len() + i;
-            badges.push(badge);
+            let badge = from_item(item, if item.is_secret { Kind::Secret } else { Kind::Retired });
+            let order = (rank(badge.category), false, item.order, base + catalog.secret_placeholders.len() + i);
+            badges.push((order, badge));
         }
     }
     badges
 }
 
 /// Without a usable catalog: the server's listing, as of the last sync.
-fn from_listing(items: &[Item], earned_items: &[Item]) -> Vec<Badge> {
-    let mut badges: Vec<Badge> = items.iter().map(|item| from_item(item, Kind::Listed)).collect();
+fn from_listing(items: &[Item], earned_items: &[Item]) -> Vec<(Order, Badge)> {
     let listed: std::collections::HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
-    for item in earned_items.iter().filter(|i| !listed.contains(i.key.as_str())) {
-        badges.push(from_item(item, if item.is_secret { Kind::Secret } else { Kind::Retired }));
-    }
-    for (n, badge) in badges.iter_mut().enumerate() {
-        badge.order.3 = n;
-    }
-    badges
+    let extra = earned_items.iter().filter(|i| !listed.contains(i.key.as_str()));
+    items
+        .iter()
+        .map(|item| (item, Kind::Listed))
+        .chain(extra.map(|item| (item, if item.is_secret { Kind::Secret } else { Kind::Retired })))
+        .enumerate()
+        .map(|(n, (item, kind))| {
+            let badge = from_item(item, kind);
+            ((rank(badge.category), false, item.order, n), badge)
+        })
+        .collect()
 }
 
-fn hidden(id: String, category: Category, order: (usize, bool, i64, usize)) -> Badge {
+fn hidden(id: String, category: Category) -> Badge {
     Badge {
         id,
         kind: Kind::Hidden,
@@ -265,7 +285,6 @@ fn hidden(id: String, category: Category, order: (usize, bool, i64, usize)) -> B
         earned: None,
         is_new: false,
         rule: None,
-        order,
     }
 }
 
@@ -326,6 +345,5 @@ fn from_item(item: &Item, kind: Kind) -> Badge {
         }),
         is_new: false,
         rule: None,
-        order: (rank(category), false, item.order, 0),
     }
 }

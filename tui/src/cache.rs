@@ -7,12 +7,21 @@
 //! rather than a schema of our own keeps the cache independent of the
 //! server's item shapes: they are read, defensively, when loaded.
 //!
+//! Two things are derived at sync time so that start-up is quick: the
+//! earned list's entries the public catalog cannot describe (earned secrets,
+//! retired badges: `earned_extra`), and the badge list as last shown
+//! (`board`), which the first frame draws while the core compiles the
+//! catalog in the background.
+//!
 //! A sync commits in one transaction: a failed sync leaves the cache as it
-//! was. The schema is versioned with `PRAGMA user_version`; a file that is
-//! not a cache, is corrupt, or comes from a newer version of the app is moved
-//! aside and a new cache is started, with a message, never a crash.
+//! was. The schema is versioned with `PRAGMA user_version` and migrated
+//! forward; a file that is not a cache, is corrupt, or comes from a newer
+//! version of the app is moved aside and a new cache is started, with a
+//! message, never a crash.
 
+use crate::badges::{Badge, Earned, Kind};
 use crate::sync::Resource;
+use achievements_core::{Category, Progress, Rarity};
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::collections::{BTreeMap, HashMap};
@@ -20,9 +29,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The schema this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
-const SCHEMA: &str = "
+/// Version 1: the synced documents and when each earned badge was seen.
+const SCHEMA_V1: &str = "
 CREATE TABLE meta (
     key TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
@@ -40,7 +50,36 @@ CREATE TABLE earned_seen (
 ) WITHOUT ROWID;
 ";
 
-const TABLES: &[&str] = &["meta", "documents", "earned_seen"];
+/// Version 2 adds the badge list as last shown, for a quick first frame.
+const SCHEMA_V2: &str = "
+CREATE TABLE board (
+    position INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    icon TEXT NOT NULL,
+    color_from TEXT NOT NULL,
+    color_to TEXT NOT NULL,
+    category TEXT NOT NULL,
+    points INTEGER NOT NULL,
+    rarity TEXT,
+    criteria TEXT,
+    requires TEXT NOT NULL,      -- ids, one per line
+    current INTEGER,
+    target INTEGER,
+    percent INTEGER,
+    earned_at TEXT,
+    value_at_unlock INTEGER,
+    cause TEXT,
+    rule INTEGER
+);
+";
+
+const TABLES: &[&str] = &["meta", "documents", "earned_seen", "board"];
+
+/// The name of the derived earned document (see the module docs).
+const EARNED_EXTRA: &str = "earned_extra";
 
 /// The cache: one SQLite connection.
 #[derive(Debug)]
@@ -118,6 +157,17 @@ pub struct Meta {
     /// or the last change of server or user. Badges first seen then are the
     /// starting point, not news.
     pub reset_generation: u64,
+    /// What the header shows of the user (from `me/`), kept here so the
+    /// first frame reads no document.
+    pub profile: Option<Profile>,
+}
+
+/// The user as the header shows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub timezone: String,
+    pub points: i64,
+    pub secret_locked: usize,
 }
 
 /// One stored document.
@@ -164,6 +214,11 @@ pub struct Commit {
     pub documents: Vec<(Resource, Fetched)>,
     /// Every key the earned list holds now.
     pub earned_keys: Vec<String>,
+    /// The earned entries the public catalog cannot describe, as
+    /// `{"results": [...]}` (when the earned list was fetched).
+    pub earned_extra: Option<String>,
+    /// From `me/`, when fetched.
+    pub profile: Option<Profile>,
 }
 
 impl Cache {
@@ -253,11 +308,19 @@ impl Cache {
         match version {
             0 if tables.is_empty() => {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                tx.execute_batch(SCHEMA)?;
+                tx.execute_batch(SCHEMA_V1)?;
+                tx.execute_batch(SCHEMA_V2)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
                 tx.commit()?;
             }
             0 => return Err(Problem::Unusable("it is not an achievements-tui cache".to_owned())),
+            1 => {
+                // Forward migration: the data stays, the board comes at the next sync.
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                tx.execute_batch(SCHEMA_V2)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+                tx.commit()?;
+            }
             SCHEMA_VERSION => {
                 if let Some(missing) = TABLES.iter().find(|t| !tables.iter().any(|have| have == *t)) {
                     return Err(Problem::Unusable(format!("its table `{missing}` is missing")));
@@ -303,6 +366,11 @@ impl Cache {
             last_sync: pairs.get("last_sync").and_then(|v| v.parse().ok()),
             generation: number("generation"),
             reset_generation: number("reset_generation"),
+            profile: pairs.get("timezone").map(|timezone| Profile {
+                timezone: timezone.clone(),
+                points: pairs.get("points").and_then(|v| v.parse().ok()).unwrap_or(0),
+                secret_locked: number("secret_locked").try_into().unwrap_or(0),
+            }),
         })
     }
 
@@ -373,7 +441,7 @@ impl Cache {
             tx.execute("DELETE FROM documents WHERE name <> ?1", [Resource::Catalog.name()])?;
         }
         if server_changed || user_changed {
-            tx.execute("DELETE FROM earned_seen", [])?;
+            tx.execute_batch("DELETE FROM earned_seen; DELETE FROM board;")?;
         }
         let generation = before.generation + 1;
         let at = commit.at.to_string();
@@ -396,6 +464,9 @@ impl Cache {
                     }
                 }
             }
+            if let Some(extra) = &commit.earned_extra {
+                upsert.execute(params![EARNED_EXTRA, 200, extra, Option::<String>::None, at])?;
+            }
             let mut seen = tx.prepare_cached("INSERT OR IGNORE INTO earned_seen (key, first_seen) VALUES (?1, ?2)")?;
             let generation_sql = i64::try_from(generation).unwrap_or(i64::MAX);
             for key in &commit.earned_keys {
@@ -407,6 +478,13 @@ impl Cache {
             meta.execute(params!["server", commit.server])?;
             meta.execute(params!["user", commit.user.as_deref().unwrap_or("")])?;
             meta.execute(params!["last_sync", at])?;
+            if let Some(profile) = &commit.profile {
+                meta.execute(params!["timezone", profile.timezone])?;
+                meta.execute(params!["points", profile.points.to_string()])?;
+                meta.execute(params!["secret_locked", profile.secret_locked.to_string()])?;
+            } else if commit.user.is_none() {
+                tx.execute("DELETE FROM meta WHERE key IN ('timezone', 'points', 'secret_locked')", [])?;
+            }
             meta.execute(params!["generation", generation.to_string()])?;
             if before.generation == 0 || server_changed || user_changed {
                 meta.execute(params!["reset_generation", generation.to_string()])?;
@@ -416,14 +494,191 @@ impl Cache {
         Ok(generation)
     }
 
+    /// One stored document (`None` when never fetched).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn document(&self, resource: Resource) -> Result<Option<Stored>, CacheError> {
+        self.read_document(resource.name()).map_err(|e| self.error(e))
+    }
+
+    /// The derived earned document (see the module docs).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn earned_extra(&self) -> Result<Option<String>, CacheError> {
+        match self.read_document(EARNED_EXTRA).map_err(|e| self.error(e))? {
+            Some(Stored::Body { body, .. }) => Ok(Some(body)),
+            _ => Ok(None),
+        }
+    }
+
+    fn read_document(&self, name: &str) -> Result<Option<Stored>, rusqlite::Error> {
+        self.conn
+            .prepare_cached("SELECT status, body, etag, fetched_at FROM documents WHERE name = ?1")?
+            .query_row([name], |row| {
+                let at: Timestamp = row.get::<_, String>(3)?.parse().unwrap_or(Timestamp::UNIX_EPOCH);
+                Ok(if row.get::<_, i64>(0)? == 404 {
+                    Stored::Unsupported { checked_at: at }
+                } else {
+                    Stored::Body { body: row.get(1)?, etag: row.get(2)?, fetched_at: at }
+                })
+            })
+            .optional()
+    }
+
+    /// When each earned badge was first seen (key → sync generation).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn first_seen(&self) -> Result<HashMap<String, u64>, CacheError> {
+        self.read_first_seen().map_err(|e| self.error(e))
+    }
+
+    fn read_first_seen(&self) -> Result<HashMap<String, u64>, rusqlite::Error> {
+        let mut stmt = self.conn.prepare_cached("SELECT key, first_seen FROM earned_seen")?;
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0))))?.collect()
+    }
+
+    /// Stores the badge list as shown after sync `generation`, replacing
+    /// the previous one, in one transaction.
+    ///
+    /// # Errors
+    /// SQLite errors; the previous list stays then.
+    pub fn store_board(&mut self, generation: u64, badges: &[Badge]) -> Result<(), CacheError> {
+        let result = write_board(&mut self.conn, generation, badges);
+        result.map_err(|e| self.error(e))
+    }
+
+    /// The badge list stored for the current sync generation, in display
+    /// order; `None` when there is none or it is older than the data.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn board(&self) -> Result<Option<Vec<Badge>>, CacheError> {
+        self.read_board().map_err(|e| self.error(e))
+    }
+
+    fn read_board(&self) -> Result<Option<Vec<Badge>>, rusqlite::Error> {
+        let meta = self.read_meta()?;
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'board_generation'", [], |r| r.get(0))
+            .optional()?;
+        if meta.generation == 0 || stored.and_then(|g| g.parse::<u64>().ok()) != Some(meta.generation) {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, name, description, icon, color_from, color_to, category, points, rarity, criteria,
+                    requires, current, target, percent, earned_at, value_at_unlock, cause, rule
+             FROM board ORDER BY position",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            let requires: String = row.get(11)?;
+            let category: String = row.get(7)?;
+            let progress = match (row.get::<_, Option<i64>>(12)?, row.get::<_, Option<i64>>(13)?) {
+                (Some(current), Some(target)) => {
+                    let percent = u8::try_from(row.get::<_, Option<i64>>(14)?.unwrap_or(0).clamp(0, 100)).unwrap_or(0);
+                    let earned_at: Option<String> = row.get(15)?;
+                    Some(Progress { current, target, percent, earned: earned_at.is_some() })
+                }
+                _ => None,
+            };
+            let earned = row
+                .get::<_, Option<String>>(15)?
+                .and_then(|at| at.parse::<Timestamp>().ok())
+                .map(|at| Ok::<_, rusqlite::Error>(Earned { at, value_at_unlock: row.get(16)?, cause: row.get(17)? }))
+                .transpose()?;
+            Ok(Badge {
+                id: row.get(0)?,
+                kind: kind_from(row.get(1)?),
+                name: row.get(2)?,
+                description: row.get(3)?,
+                icon: row.get(4)?,
+                color_from: row.get(5)?,
+                color_to: row.get(6)?,
+                category: Category::parse(&category).unwrap_or(Category::Milestones),
+                points: row.get(8)?,
+                rarity: row.get::<_, Option<String>>(9)?.and_then(|r| Rarity::parse(&r)),
+                criteria: row.get(10)?,
+                requires: requires.lines().map(str::to_owned).collect(),
+                progress,
+                earned,
+                is_new: false,
+                rule: row.get::<_, Option<i64>>(18)?.and_then(|r| usize::try_from(r).ok()),
+            })
+        })?;
+        rows.collect::<Result<Vec<_>, _>>().map(Some)
+    }
+
     /// Forgets everything (keeps the schema).
     ///
     /// # Errors
     /// SQLite errors.
     pub fn clear(&mut self) -> Result<(), CacheError> {
         self.conn
-            .execute_batch("DELETE FROM documents; DELETE FROM earned_seen; DELETE FROM meta;")
+            .execute_batch("DELETE FROM documents; DELETE FROM earned_seen; DELETE FROM meta; DELETE FROM board;")
             .map_err(|e| sqlite(self.path.as_deref(), e))
+    }
+}
+
+fn write_board(conn: &mut Connection, generation: u64, badges: &[Badge]) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute("DELETE FROM board", [])?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO board (position, id, kind, name, description, icon, color_from, color_to, category, points,
+                                rarity, criteria, requires, current, target, percent, earned_at, value_at_unlock,
+                                cause, rule)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        )?;
+        for (position, b) in badges.iter().enumerate() {
+            insert.execute(params![
+                i64::try_from(position).unwrap_or(i64::MAX),
+                b.id,
+                kind_code(b.kind),
+                b.name,
+                b.description,
+                b.icon,
+                b.color_from,
+                b.color_to,
+                b.category.as_str(),
+                b.points,
+                b.rarity.map(Rarity::as_str),
+                b.criteria,
+                b.requires.join("\n"),
+                b.progress.map(|p| p.current),
+                b.progress.map(|p| p.target),
+                b.progress.map(|p| i64::from(p.percent)),
+                b.earned.as_ref().map(|e| e.at.to_string()),
+                b.earned.as_ref().and_then(|e| e.value_at_unlock),
+                b.earned.as_ref().and_then(|e| e.cause.clone()),
+                b.rule.and_then(|r| i64::try_from(r).ok()),
+            ])?;
+        }
+    }
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('board_generation', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+        [generation.to_string()],
+    )?;
+    tx.commit()
+}
+
+fn kind_code(kind: Kind) -> i64 {
+    match kind {
+        Kind::Listed => 0,
+        Kind::Secret => 1,
+        Kind::Hidden => 2,
+        Kind::Retired => 3,
+    }
+}
+
+fn kind_from(code: i64) -> Kind {
+    match code {
+        1 => Kind::Secret,
+        2 => Kind::Hidden,
+        3 => Kind::Retired,
+        _ => Kind::Listed,
     }
 }
 
@@ -499,6 +754,8 @@ mod tests {
                 (Resource::Notifications, Fetched::Unsupported),
             ],
             earned_keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            earned_extra: None,
+            profile: Some(Profile { timezone: "Europe/Paris".to_owned(), points: 30, secret_locked: 1 }),
         }
     }
 
@@ -522,6 +779,10 @@ mod tests {
         assert_eq!(contents.meta.generation, 2);
         assert_eq!(contents.meta.reset_generation, 1);
         assert_eq!(contents.meta.user.as_deref(), Some("ann"));
+        assert_eq!(
+            contents.meta.profile,
+            Some(Profile { timezone: "Europe/Paris".to_owned(), points: 30, secret_locked: 1 })
+        );
         assert_eq!(contents.meta.last_sync, Some(at("2026-03-21T12:00:00Z")));
         assert_eq!(contents.first_seen["a"], 1);
         assert_eq!(contents.first_seen["b"], 2);
@@ -597,6 +858,72 @@ mod tests {
         }
         let (_, rebuilt) = Cache::open(&damaged).unwrap();
         assert!(rebuilt.unwrap().reason.contains("earned_seen"));
+    }
+
+    #[test]
+    fn a_version_1_cache_is_migrated_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO meta VALUES ('generation', '3'), ('server', 'http://s');
+                 INSERT INTO earned_seen VALUES ('a', 2);",
+            )
+            .unwrap();
+        }
+        let (cache, rebuilt) = Cache::open(&path).unwrap();
+        assert_eq!(rebuilt, None);
+        let version: i32 = cache.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(cache.meta().unwrap().generation, 3);
+        assert_eq!(cache.first_seen().unwrap()["a"], 2);
+        assert_eq!(cache.board().unwrap(), None, "no list until the next sync");
+    }
+
+    #[test]
+    fn the_cached_list_round_trips_and_goes_stale() {
+        let mut cache = Cache::open_in_memory().unwrap();
+        let generation = cache.commit(&commit("http://s", "ann", &["first"])).unwrap();
+        let earned = Badge {
+            id: "first".to_owned(),
+            kind: Kind::Secret,
+            name: "First".to_owned(),
+            description: "d".to_owned(),
+            icon: "faStar".to_owned(),
+            color_from: "blue-500".to_owned(),
+            color_to: "blue-600".to_owned(),
+            category: Category::Streaks,
+            points: 10,
+            rarity: Some(Rarity::Epic),
+            criteria: Some("x ≥ 1".to_owned()),
+            requires: vec!["a".to_owned(), "secret-1".to_owned()],
+            progress: Some(Progress { current: 3, target: 1, percent: 100, earned: true }),
+            earned: Some(Earned {
+                at: at("2026-03-01T10:00:00Z"),
+                value_at_unlock: Some(1),
+                cause: Some("event".to_owned()),
+            }),
+            is_new: false,
+            rule: Some(7),
+        };
+        let hidden = Badge {
+            id: "secret-2".to_owned(),
+            kind: Kind::Hidden,
+            rarity: None,
+            criteria: None,
+            requires: vec![],
+            progress: None,
+            earned: None,
+            rule: None,
+            ..earned.clone()
+        };
+        cache.store_board(generation, &[earned.clone(), hidden.clone()]).unwrap();
+        assert_eq!(cache.board().unwrap(), Some(vec![earned, hidden]));
+        cache.commit(&commit("http://s", "ann", &["first"])).unwrap();
+        assert_eq!(cache.board().unwrap(), None, "older than the data");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! wires the pieces of the library together and reports errors (anyhow).
 
 use achievements_tui::app::{App, Link, Settings};
+use achievements_tui::badges::{Badge, Board};
 use achievements_tui::cache::Cache;
 use achievements_tui::config::{self, Config, Paths, Source};
 use achievements_tui::dataset::{Dataset, Origin};
@@ -14,7 +15,7 @@ use achievements_tui::run::run_loop;
 use achievements_tui::sync::{self, Resource, Transport};
 use achievements_tui::terminal::TerminalGuard;
 use achievements_tui::wire;
-use achievements_tui::worker::{Schedule, SyncThread};
+use achievements_tui::worker::{Remote, Schedule, SyncThread};
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
@@ -203,8 +204,8 @@ fn sync_once(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     let transport = HttpTransport::new(server.clone(), target.token.clone())?;
     let report = sync::run(&mut cache, &transport, target.token.is_some(), Timestamp::now())?;
-    let data = Dataset::from_cache(&cache.contents()?).map_err(|e| anyhow::anyhow!(e))?;
-    let board = achievements_tui::badges::Board::build(&data, Timestamp::now(), report.generation.saturating_sub(1));
+    let data = achievements_tui::worker::ready(&mut cache, report.generation, Timestamp::now())?;
+    let board = Board::build(&data, Timestamp::now(), report.generation.saturating_sub(1));
     let (earned, total) = board.counts(None);
     let who = data.user.as_ref().map_or_else(|| "anonymously".to_owned(), |u| format!("as {}", u.name));
     println!(
@@ -237,49 +238,56 @@ fn interactive(cli: &Cli) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the interface needs a terminal; in scripts, use `achievements-tui sync`");
     }
-    let mut notices: Vec<(String, bool)> = Vec::new();
-    let mut sync_setup = None;
-    let (data, link) = match &cli.catalog {
-        Some(catalog) => (Dataset::local(catalog, cli.state.as_deref())?, Link::Local),
+    let settings = settings(cli);
+    let (events, inbox) = mpsc::channel();
+
+    // Everything that can fail before the terminal is taken over.
+    let start = match &cli.catalog {
+        Some(catalog) => Start::Local(Box::new(Dataset::local(catalog, cli.state.as_deref())?)),
         None => {
             let target = target(cli)?;
-            let (cache, data) = open_cache(&target, &mut notices);
+            let mut notices = Vec::new();
+            let (cache, header, board) = open_cache(&target, &mut notices);
             let link = match (&target.server, cli.offline) {
                 (_, true) => Link::Offline,
                 (None, false) => Link::NoServer,
                 (Some(_), false) => Link::Server,
             };
-            if let (Some(server), Link::Server) = (&target.server, link) {
-                if let Origin::Server { url: Some(cached) } = &data.origin
-                    && cached != server.as_str()
-                {
-                    notices
-                        .push((format!("The cache holds {cached}'s data; syncing with {server} replaces it."), false));
+            let remote = match (&target.server, link) {
+                (Some(server), Link::Server) => {
+                    if let Origin::Server { url: Some(cached) } = &header.origin
+                        && cached != server.as_str()
+                    {
+                        notices.push((
+                            format!("The cache holds {cached}'s data; syncing with {server} replaces it."),
+                            false,
+                        ));
+                    }
+                    Some(Remote {
+                        transport: Box::new(HttpTransport::new(server.clone(), target.token.clone())?),
+                        authenticated: target.token.is_some(),
+                        schedule: Schedule::default(),
+                    })
                 }
-                sync_setup =
-                    Some((cache, HttpTransport::new(server.clone(), target.token.clone())?, target.token.is_some()));
-            }
-            (data, link)
+                _ => None,
+            };
+            Start::Cached(Box::new(Cached { cache, header, board, link, remote, notices }))
         }
     };
 
     let mut guard = TerminalGuard::enter().context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
-    let mut app = App::new(data, settings(cli), link, Timestamp::now(), (size.width, size.height));
-    for (text, warning) in notices {
-        if warning { app.warn(text) } else { app.inform(text) }
-    }
-    let (events, inbox) = mpsc::channel();
-    let sync_thread = match sync_setup {
-        Some((cache, transport, authenticated)) => Some(SyncThread::spawn(
-            cache,
-            Box::new(transport),
-            authenticated,
-            events.clone(),
-            Schedule::default(),
-            Timestamp::now,
-        )?),
-        None => None,
+    let size = (size.width, size.height);
+    let (mut app, cache_thread) = match start {
+        Start::Local(data) => (App::new(*data, settings, Link::Local, Timestamp::now(), size), None),
+        Start::Cached(cached) => {
+            let Cached { cache, header, board, link, remote, notices } = *cached;
+            let mut app = App::loading(header, Board::from_sorted(board), settings, link, Timestamp::now(), size);
+            for (text, warning) in notices {
+                if warning { app.warn(text) } else { app.inform(text) }
+            }
+            (app, Some(SyncThread::spawn(cache, remote, events.clone(), Timestamp::now)?))
+        }
     };
     if cli.panic_after_first_frame {
         guard.terminal.draw(|frame| achievements_tui::ui::render(&app, frame))?;
@@ -287,12 +295,12 @@ fn interactive(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
     let input = InputThread::spawn(events, Duration::from_secs(1));
     let result = run_loop(&mut guard.terminal, &mut app, &inbox, || {
-        if let Some(thread) = &sync_thread {
+        if let Some(thread) = &cache_thread {
             thread.sync_now();
         }
     });
     input.stop();
-    if let Some(thread) = sync_thread {
+    if let Some(thread) = cache_thread {
         thread.stop(Duration::from_millis(500));
     }
     drop(guard);
@@ -300,9 +308,26 @@ fn interactive(cli: &Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens the cache and reads it, rebuilding it (with a message) when it
-/// cannot be used, and falling back to memory when no file works.
-fn open_cache(target: &Target, notices: &mut Vec<(String, bool)>) -> (Cache, Dataset) {
+/// What the interface starts from.
+enum Start {
+    Local(Box<Dataset>),
+    Cached(Box<Cached>),
+}
+
+/// Browsing the cache, with or without a server.
+struct Cached {
+    cache: Cache,
+    header: Dataset,
+    board: Vec<Badge>,
+    link: Link,
+    remote: Option<Remote>,
+    notices: Vec<(String, bool)>,
+}
+
+/// Opens the cache and reads what the first frame needs (who, when, the
+/// cached list), rebuilding the cache (with a message) when it cannot be
+/// used, and falling back to memory when no file works.
+fn open_cache(target: &Target, notices: &mut Vec<(String, bool)>) -> (Cache, Dataset, Vec<Badge>) {
     let origin = Origin::Server { url: target.server.as_ref().map(ToString::to_string) };
     let cache = match Cache::open(&target.cache) {
         Ok((cache, rebuilt)) => {
@@ -317,22 +342,27 @@ fn open_cache(target: &Target, notices: &mut Vec<(String, bool)>) -> (Cache, Dat
         }
     };
     let Some(cache) = cache.or_else(|| Cache::open_in_memory().ok()) else {
-        // SQLite cannot even open a memory database: nothing to cache in.
-        return (in_memory_or_exit(), Dataset::empty(origin));
+        return (in_memory_or_exit(), Dataset::empty(origin), vec![]);
     };
-    let read = cache.contents().map_err(|e| e.to_string()).and_then(|c| Dataset::from_cache(&c));
-    match read {
-        Ok(data) => (cache, data),
-        Err(reason) => match cache.recover(reason) {
+    match Dataset::load_header(&cache) {
+        Ok(header) => {
+            let board = cache.board().ok().flatten().unwrap_or_default();
+            (cache, header, board)
+        }
+        Err(e) if e.is_damage() => match cache.recover(e.to_string()) {
             Ok((cache, rebuilt)) => {
                 notices.push((rebuilt.to_string(), true));
-                (cache, Dataset::empty(origin))
+                (cache, Dataset::empty(origin), vec![])
             }
             Err(e) => {
                 notices.push((format!("{e}; running without an offline cache"), true));
-                (in_memory_or_exit(), Dataset::empty(origin))
+                (in_memory_or_exit(), Dataset::empty(origin), vec![])
             }
         },
+        Err(e) => {
+            notices.push((format!("the cache could not be read: {e}"), true));
+            (cache, Dataset::empty(origin), vec![])
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! the sync cache or, in local rules mode, from files. Everything the
 //! interface shows is derived from a [`Dataset`] by the core.
 
-use crate::cache::{Contents, Stored};
+use crate::cache::{Cache, CacheError, Stored};
 use crate::sync::Resource;
 use crate::wire::{self, Item, ItemList, Me, Notification};
 use achievements_core::{Engine, StateSnapshot, UserState, load_catalog};
@@ -99,49 +99,69 @@ impl Dataset {
         self.rules.is_none() && self.items.is_empty() && self.earned.is_empty()
     }
 
-    /// Reads the cache's documents. Parts the core cannot use are reported
-    /// in `problems` and left out.
+    /// Reads what the cache holds and compiles the catalog with the core.
+    /// Parts the core cannot use are reported in `problems` and left out;
+    /// the server's full listing is read only when the catalog cannot be.
     ///
     /// # Errors
-    /// A document that is not even JSON: the cache itself is damaged.
-    pub fn from_cache(contents: &Contents) -> Result<Self, String> {
-        let mut data = Dataset::empty(Origin::Server { url: contents.meta.server.clone() });
-        data.stamp = SyncStamp {
-            last_sync: contents.meta.last_sync,
-            generation: contents.meta.generation,
-            reset_generation: contents.meta.reset_generation,
-        };
-        data.first_seen = contents.first_seen.clone();
-        let body = |r: Resource| match contents.documents.get(&r) {
-            Some(Stored::Body { body, .. }) => Some(body.as_str()),
-            _ => None,
-        };
-        let damaged = |r: Resource, e: &dyn std::fmt::Display| format!("cached {} is unreadable: {e}", r.name());
+    /// [`LoadError`]: the cache failed, or a stored document is unreadable
+    /// (the cache is damaged: rebuild it).
+    pub fn load(cache: &Cache) -> Result<Self, LoadError> {
+        Self::read(cache, true)
+    }
 
-        let me: Option<Me> =
-            body(Resource::Me).map(serde_json::from_str).transpose().map_err(|e| damaged(Resource::Me, &e))?;
-        if let Some(text) = body(Resource::Achievements) {
-            let list: ItemList = serde_json::from_str(text).map_err(|e| damaged(Resource::Achievements, &e))?;
-            data.secret_locked = Some(list.secret_locked);
-            data.items = list.results;
+    /// Only who, when and what is new — no catalog, no rules: enough, with
+    /// the cached badge list ([`Cache::board`]), for a first frame while
+    /// [`Dataset::load`] runs in the background.
+    ///
+    /// # Errors
+    /// As [`Dataset::load`].
+    pub fn load_header(cache: &Cache) -> Result<Self, LoadError> {
+        Self::read(cache, false)
+    }
+
+    fn read(cache: &Cache, full: bool) -> Result<Self, LoadError> {
+        let meta = cache.meta()?;
+        let mut data = Dataset::empty(Origin::Server { url: meta.server.clone() });
+        data.stamp = SyncStamp {
+            last_sync: meta.last_sync,
+            generation: meta.generation,
+            reset_generation: meta.reset_generation,
+        };
+        if !full {
+            // The header alone: no document to read. Nothing is new at start
+            // (the session's baseline is this generation), so the first
+            // sightings are not needed either.
+            data.secret_locked = meta.profile.as_ref().map(|p| p.secret_locked);
+            data.user = meta.user.clone().map(|name| {
+                let profile = meta.profile.clone().unwrap_or_default();
+                User { name, timezone: crate::time::zone(&profile.timezone), points: profile.points }
+            });
+            return Ok(data);
         }
-        if let Some(text) = body(Resource::Earned) {
-            let list: ItemList = serde_json::from_str(text).map_err(|e| damaged(Resource::Earned, &e))?;
-            data.earned = list.results;
-        }
-        data.notifications = match contents.documents.get(&Resource::Notifications) {
+        data.first_seen = cache.first_seen()?;
+        let body = |r: Resource| -> Result<Option<String>, LoadError> {
+            Ok(match cache.document(r)? {
+                Some(Stored::Body { body, .. }) => Some(body),
+                _ => None,
+            })
+        };
+        let damaged = |r: &str, e: &dyn std::fmt::Display| LoadError::Damaged(format!("cached {r} is unreadable: {e}"));
+
+        data.notifications = match cache.document(Resource::Notifications)? {
             Some(Stored::Body { body, .. }) => {
-                Notifications::List(wire::notifications(body).map_err(|e| damaged(Resource::Notifications, &e))?)
+                Notifications::List(wire::notifications(&body).map_err(|e| damaged("notifications", &e))?)
             }
             Some(Stored::Unsupported { .. }) => Notifications::Unsupported,
             None => Notifications::NotSynced,
         };
+        let me: Option<Me> =
+            body(Resource::Me)?.map(|t| serde_json::from_str(&t)).transpose().map_err(|e| damaged("me", &e))?;
         if let Some(me) = &me {
             data.secret_locked = Some(me.secret_locked);
         }
-
-        if let Some(text) = body(Resource::Catalog) {
-            match load_catalog(text) {
+        if let Some(text) = body(Resource::Catalog)? {
+            match load_catalog(&text) {
                 Ok(loaded) => {
                     let engine = Engine::new(loaded.catalog);
                     let (state, problem) = state_for(&engine, me.as_ref());
@@ -155,6 +175,25 @@ impl Dataset {
                     invalid.errors.first().map(ToString::to_string).unwrap_or_default()
                 )),
             }
+        }
+        // With the rules, only the earned entries the catalog cannot
+        // describe are needed; without them, the server's listings are all
+        // there is.
+        let extra = if data.rules.is_some() { cache.earned_extra()? } else { None };
+        let earned = match extra {
+            Some(text) => Some(text),
+            None => body(Resource::Earned)?,
+        };
+        if let Some(text) = earned {
+            let list: ItemList = serde_json::from_str(&text).map_err(|e| damaged("earned", &e))?;
+            data.earned = list.results;
+        }
+        if data.rules.is_none()
+            && let Some(text) = body(Resource::Achievements)?
+        {
+            let list: ItemList = serde_json::from_str(&text).map_err(|e| damaged("achievements", &e))?;
+            data.secret_locked = Some(list.secret_locked);
+            data.items = list.results;
         }
         data.user = me.map(|me| {
             let timezone = crate::time::zone(&me.timezone);
@@ -218,4 +257,24 @@ pub enum LocalError {
         "invalid state file {path}: {reason} (expected a core StateSnapshot: timezone, stats, streak_days, earned)"
     )]
     State { path: PathBuf, reason: String },
+}
+
+/// The cache could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// A stored document is not what was stored: the cache is damaged.
+    #[error("{0}")]
+    Damaged(String),
+}
+
+impl LoadError {
+    /// Rebuilding the cache is the cure.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            LoadError::Cache(e) => e.is_unusable(),
+            LoadError::Damaged(_) => true,
+        }
+    }
 }

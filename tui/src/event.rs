@@ -18,6 +18,9 @@ pub enum AppEvent {
     Tick(Timestamp),
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
+    /// The cache, loaded in full by the cache thread at start-up (the
+    /// first frame may have drawn the list cached with it meanwhile).
+    Loaded(Box<Dataset>),
     /// The sync thread started a sync.
     SyncStarted,
     SyncFinished(SyncOutcome),

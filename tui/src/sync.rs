@@ -176,8 +176,15 @@ impl SyncError {
 /// # Errors
 /// The first request that fails; nothing has been written then.
 pub fn execute(plan: &Plan, transport: &dyn Transport, at: Timestamp) -> Result<Commit, SyncError> {
-    let mut commit =
-        Commit { server: transport.server().to_owned(), user: None, at, documents: vec![], earned_keys: vec![] };
+    let mut commit = Commit {
+        server: transport.server().to_owned(),
+        user: None,
+        at,
+        documents: vec![],
+        earned_keys: vec![],
+        earned_extra: None,
+        profile: None,
+    };
     for request in &plan.requests {
         let path = request.resource.path();
         let response = transport
@@ -211,11 +218,35 @@ fn check_body(resource: Resource, body: &str, commit: &mut Commit) -> Result<(),
     match resource {
         Resource::Me => {
             let me: wire::Me = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
+            commit.profile = Some(crate::cache::Profile {
+                timezone: me.timezone.clone(),
+                points: me.points,
+                secret_locked: me.secret_locked,
+            });
             commit.user = Some(me.name);
         }
         Resource::Earned => {
-            let list: wire::ItemList = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
-            commit.earned_keys = list.results.into_iter().map(|item| item.key).collect();
+            // Every key (to see what is new), and the entries the public
+            // catalog cannot describe (secrets, retired), kept apart so
+            // that loading them does not mean reading the whole list.
+            #[derive(serde::Deserialize)]
+            struct Raw {
+                #[serde(default)]
+                results: Vec<serde_json::Value>,
+            }
+            let list: Raw = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
+            let mut extra = Vec::new();
+            for value in list.results {
+                let item: wire::Item = serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?;
+                if item.key.is_empty() {
+                    return Err(bad("an earned entry has no key".to_owned()));
+                }
+                if item.is_secret || !item.is_active {
+                    extra.push(value);
+                }
+                commit.earned_keys.push(item.key);
+            }
+            commit.earned_extra = Some(serde_json::json!({ "results": extra }).to_string());
         }
         Resource::Achievements => {
             serde_json::from_str::<wire::ItemList>(body).map_err(|e| bad(e.to_string()))?;

@@ -1,10 +1,13 @@
-//! The sync thread: owns the cache and the HTTP transport, syncs at start,
-//! then every few minutes, on request, and after a failure with growing
-//! pauses; reports each outcome to the main loop as an [`AppEvent`]. The
-//! interface thread never waits for the network or the disk.
+//! The background thread that owns the cache: it first loads the cache in
+//! full (the core compiles the catalog) and hands the result to the
+//! interface, then — with a server — syncs at once, every minute, on
+//! request, and after a failure with growing pauses. Each outcome goes to
+//! the main loop as an [`AppEvent`]; the interface thread never waits for
+//! the network or the disk.
 
+use crate::badges::Board;
 use crate::cache::Cache;
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, LoadError, Origin};
 use crate::event::{AppEvent, Failure, SyncOutcome};
 use crate::sync::{self, SyncError, Transport};
 use jiff::{SignedDuration, Timestamp};
@@ -47,7 +50,21 @@ enum Command {
     Stop,
 }
 
-/// A handle on the sync thread.
+/// What the thread syncs with.
+pub struct Remote {
+    pub transport: Box<dyn Transport + Send>,
+    /// A token is configured (fetch the user's documents).
+    pub authenticated: bool,
+    pub schedule: Schedule,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote").field("server", &self.transport.server()).finish_non_exhaustive()
+    }
+}
+
+/// A handle on the cache thread.
 #[derive(Debug)]
 pub struct SyncThread {
     commands: Sender<Command>,
@@ -56,26 +73,27 @@ pub struct SyncThread {
 }
 
 impl SyncThread {
-    /// Starts the thread; it syncs at once. `clock` gives "now" for the
-    /// cache's records.
+    /// Starts the thread: it loads the cache ([`AppEvent::Loaded`]), then,
+    /// with a `remote`, syncs at once. `clock` gives "now".
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
     pub fn spawn(
         cache: Cache,
-        transport: Box<dyn Transport + Send>,
-        authenticated: bool,
+        remote: Option<Remote>,
         events: Sender<AppEvent>,
-        schedule: Schedule,
         clock: fn() -> Timestamp,
     ) -> std::io::Result<Self> {
         let (commands, inbox) = mpsc::channel();
         let (finished, done) = mpsc::channel();
-        let handle = std::thread::Builder::new().name("sync".to_owned()).spawn(move || {
-            run(cache, transport.as_ref(), authenticated, &events, &inbox, schedule, clock);
+        let handle = std::thread::Builder::new().name("cache".to_owned()).spawn(move || {
+            run(cache, remote, &events, &inbox, clock);
             let _ = finished.send(());
         })?;
         Ok(SyncThread { commands, done, handle: Some(handle) })
     }
 
-    /// Asks for a sync now (ignored while one runs: it is already fresh).
+    /// Asks for a sync now (requests made during a sync make one more).
     pub fn sync_now(&self) {
         let _ = self.commands.send(Command::SyncNow);
     }
@@ -94,13 +112,34 @@ impl SyncThread {
 
 fn run(
     mut cache: Cache,
-    transport: &dyn Transport,
-    authenticated: bool,
+    remote: Option<Remote>,
     events: &Sender<AppEvent>,
     inbox: &Receiver<Command>,
-    schedule: Schedule,
     clock: fn() -> Timestamp,
 ) {
+    let data = match Dataset::load(&cache) {
+        Ok(data) => data,
+        Err(e) => {
+            let recovered = recover(cache, &e);
+            let mut empty = Dataset::empty(Origin::Server { url: None });
+            let Some((fresh, message)) = recovered else {
+                empty.problems.push(format!("the cache is unusable and SQLite cannot work in memory: {e}"));
+                let _ = events.send(AppEvent::Loaded(Box::new(empty)));
+                return;
+            };
+            cache = fresh;
+            empty.problems.push(message);
+            empty
+        }
+    };
+    if events.send(AppEvent::Loaded(Box::new(data))).is_err() {
+        return;
+    }
+    let Some(remote) = remote else {
+        // Offline: nothing more to do but wait to be stopped.
+        while let Ok(Command::SyncNow) = inbox.recv() {}
+        return;
+    };
     let mut failures = 0u32;
     let mut next = Instant::now();
     loop {
@@ -120,12 +159,9 @@ fn run(
             return;
         }
         let now = clock();
-        let outcome = sync::run(&mut cache, transport, authenticated, now)
-            .and_then(|_| cache.contents().map_err(SyncError::from))
-            .and_then(|contents| {
-                Dataset::from_cache(&contents)
-                    .map_err(|reason| SyncError::BadResponse { path: "the cache after a sync", reason })
-            });
+        let outcome = sync::run(&mut cache, remote.transport.as_ref(), remote.authenticated, now)
+            .and_then(|report| ready(&mut cache, report.generation, now));
+        let schedule = remote.schedule;
         let delay = match &outcome {
             Ok(_) => {
                 failures = 0;
@@ -149,6 +185,38 @@ fn run(
         if events.send(AppEvent::SyncFinished(event)).is_err() {
             return;
         }
+    }
+}
+
+/// After a sync: the data as the interface will show it, and the badge
+/// list stored for the next start's first frame.
+///
+/// # Errors
+/// The cache could not be read back.
+pub fn ready(cache: &mut Cache, generation: u64, now: Timestamp) -> Result<Dataset, SyncError> {
+    let mut data = Dataset::load(cache).map_err(|e| match e {
+        LoadError::Cache(e) => SyncError::Cache(e),
+        LoadError::Damaged(reason) => SyncError::BadResponse { path: "the cache after a sync", reason },
+    })?;
+    let board = Board::build(&data, now, u64::MAX);
+    if let Err(e) = cache.store_board(generation, &board.badges) {
+        // Only the next start's first frame is slower for it.
+        data.problems.push(format!("the badge list could not be cached: {e}"));
+    }
+    Ok(data)
+}
+
+/// A cache whose content cannot be read is replaced by an empty one (or
+/// one in memory, if even that fails), with a message saying so. `None`
+/// when SQLite cannot even work in memory.
+fn recover(cache: Cache, error: &LoadError) -> Option<(Cache, String)> {
+    let reason = error.to_string();
+    if !error.is_damage() {
+        return Some((cache, format!("the cache could not be read: {reason}")));
+    }
+    match cache.recover(reason) {
+        Ok((fresh, rebuilt)) => Some((fresh, rebuilt.to_string())),
+        Err(e) => Cache::open_in_memory().ok().map(|memory| (memory, format!("{e}; running without an offline cache"))),
     }
 }
 
@@ -195,7 +263,7 @@ mod tests {
     }
 
     #[test]
-    fn fails_reports_retries_then_succeeds() {
+    fn loads_fails_retries_then_succeeds_and_caches_the_list() {
         let (tx, rx) = mpsc::channel();
         let schedule = Schedule {
             refresh: Duration::from_secs(3600),
@@ -203,16 +271,16 @@ mod tests {
             retry_max: Duration::from_millis(10),
         };
         let calls = Arc::new(AtomicUsize::new(0));
-        let thread = SyncThread::spawn(
-            Cache::open_in_memory().unwrap(),
-            Box::new(Flaky { calls: Arc::clone(&calls) }),
-            true,
-            tx,
-            schedule,
-            clock,
-        )
-        .unwrap();
+        let remote = Remote { transport: Box::new(Flaky { calls: Arc::clone(&calls) }), authenticated: true, schedule };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let (cache, _) = Cache::open(&path).unwrap();
+        let thread = SyncThread::spawn(cache, Some(remote), tx, clock).unwrap();
         let wait = Duration::from_secs(10);
+        match rx.recv_timeout(wait).unwrap() {
+            AppEvent::Loaded(data) => assert!(data.is_empty()),
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(rx.recv_timeout(wait).unwrap(), AppEvent::SyncStarted));
         match rx.recv_timeout(wait).unwrap() {
             AppEvent::SyncFinished(SyncOutcome::Failed(f)) => {
@@ -235,5 +303,20 @@ mod tests {
         assert!(matches!(rx.recv_timeout(wait).unwrap(), AppEvent::SyncStarted));
         assert!(matches!(rx.recv_timeout(wait).unwrap(), AppEvent::SyncFinished(SyncOutcome::Synced(_))));
         thread.stop(wait);
+        // The list the next start draws first.
+        let (cache, _) = Cache::open(&path).unwrap();
+        let board = cache.board().unwrap().unwrap();
+        assert_eq!(board.len(), 23);
+        assert_eq!(board[0].name, "First Launch");
+    }
+
+    #[test]
+    fn offline_it_only_loads() {
+        let (tx, rx) = mpsc::channel();
+        let thread = SyncThread::spawn(Cache::open_in_memory().unwrap(), None, tx, clock).unwrap();
+        assert!(matches!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), AppEvent::Loaded(_)));
+        thread.sync_now();
+        thread.stop(Duration::from_secs(10));
+        assert!(rx.try_recv().is_err(), "no sync without a server");
     }
 }

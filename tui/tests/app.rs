@@ -71,7 +71,7 @@ fn secrets_are_revealed_only_once_earned() {
     assert!(!docs.catalog.contains("Unbroken") && !docs.me.contains("unbroken") && !docs.earned.contains("Unbroken"));
     let mut cache = achievements_tui::cache::Cache::open_in_memory().unwrap();
     achievements_tui::sync::run(&mut cache, &FakeServer::new(docs), true, now()).unwrap();
-    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    let data = Dataset::load(&cache).unwrap();
     let mut app = App::new(data, settings(false), Link::Server, now(), (80, 24));
     let hidden: Vec<_> = app.board().badges.iter().filter(|b| b.kind == Kind::Hidden).collect();
     assert_eq!(hidden.len(), 1);
@@ -428,7 +428,7 @@ fn notifications_are_read_in_whatever_shape() {
     );
     let mut cache = achievements_tui::cache::Cache::open_in_memory().unwrap();
     achievements_tui::sync::run(&mut cache, &FakeServer::new(docs), true, now()).unwrap();
-    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    let data = Dataset::load(&cache).unwrap();
     let Notifications::List(list) = &data.notifications else { panic!("{:?}", data.notifications) };
     assert_eq!(list[0].text, "You earned Unbroken");
     let mut app = App::new(data, settings(false), Link::Server, now(), (80, 24));

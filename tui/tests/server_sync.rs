@@ -18,7 +18,7 @@ use achievements_tui::dataset::{Dataset, Notifications};
 use achievements_tui::event::{AppEvent, SyncOutcome};
 use achievements_tui::http::{HttpTransport, ServerUrl};
 use achievements_tui::sync::{self, Resource, SyncError};
-use achievements_tui::worker::{Schedule, SyncThread};
+use achievements_tui::worker::{Remote, Schedule, SyncThread};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -158,7 +158,7 @@ fn sync_then_browse_offline() {
     let http = transport(&server.url(), Some(&token));
     let report = sync::run(&mut cache, &http, true, now()).unwrap();
     assert_eq!((report.generation, report.requests, report.catalog_unchanged), (1, 5, false));
-    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    let data = Dataset::load(&cache).unwrap();
     assert!(data.problems.is_empty(), "{:?}", data.problems);
     assert_eq!(data.user.as_ref().unwrap().name, "ann");
     assert!(!matches!(data.notifications, Notifications::NotSynced));
@@ -196,8 +196,10 @@ fn sync_then_browse_offline() {
     post_events(&server, &service, &[("community_help", Some(2), days_ago(1, 10))], "b");
     let (events, inbox) = mpsc::channel();
     let schedule = Schedule { refresh: Duration::from_secs(3600), ..Schedule::default() };
-    let thread = SyncThread::spawn(cache, Box::new(http), true, events, schedule, fixed_now).unwrap();
+    let remote = Remote { transport: Box::new(http), authenticated: true, schedule };
+    let thread = SyncThread::spawn(cache, Some(remote), events, fixed_now).unwrap();
     let wait = Duration::from_secs(30);
+    assert!(matches!(inbox.recv_timeout(wait).unwrap(), AppEvent::Loaded(_)));
     assert!(matches!(inbox.recv_timeout(wait).unwrap(), AppEvent::SyncStarted));
     let finished = inbox.recv_timeout(wait).unwrap();
     assert!(matches!(finished, AppEvent::SyncFinished(SyncOutcome::Synced(_))), "{finished:?}");
@@ -225,8 +227,21 @@ fn sync_then_browse_offline() {
     let (cache, rebuilt) = Cache::open(&cache_path).unwrap();
     assert_eq!(rebuilt, None);
     let before = cache.contents().unwrap();
-    let offline = Dataset::from_cache(&before).unwrap();
+    // First what the first frame draws: the list cached by the last sync.
+    let header = Dataset::load_header(&cache).unwrap();
+    let cached = Board::from_sorted(cache.board().unwrap().expect("the sync thread cached the list"));
+    let first = App::loading(header, cached, settings(false), Link::Offline, now(), (120, 40));
+    assert!(first.is_loading());
+    let text = screen(&first);
+    assert!(text.contains("ann · 225 pts") || text.contains("ann"), "{text}");
+    assert!(text.contains("Community Helper"), "{text}");
+    assert!(first.board().get("help_5").unwrap().is_earned());
+    // Then the data in full.
+    let offline = Dataset::load(&cache).unwrap();
     let again = App::new(offline, settings(false), Link::Offline, now(), (120, 40));
+    for (a, b) in first.board().badges.iter().zip(&again.board().badges) {
+        assert_eq!((&a.id, &a.name, a.is_earned(), a.progress), (&b.id, &b.name, b.is_earned(), b.progress));
+    }
     assert_eq!(again.board().badges.len(), app.board().badges.len());
     for (a, b) in again.board().badges.iter().zip(&app.board().badges) {
         assert_eq!((&a.id, a.is_earned(), a.progress), (&b.id, b.is_earned(), b.progress));
@@ -270,9 +285,9 @@ fn anonymous_and_refused_syncs() {
 
     // No token: the public catalog and listing, secrets as "???".
     let mut cache = Cache::open_in_memory().unwrap();
-    let report = sync::run(&mut cache, &transport(&server.url(), None), false, now().into()).unwrap();
+    let report = sync::run(&mut cache, &transport(&server.url(), None), false, now()).unwrap();
     assert_eq!(report.requests, 2);
-    let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    let data = Dataset::load(&cache).unwrap();
     assert!(data.user.is_none());
     let board = Board::build(&data, now(), 0);
     let hidden: Vec<_> = board.badges.iter().filter(|b| b.kind == Kind::Hidden).collect();

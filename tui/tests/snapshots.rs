@@ -107,7 +107,7 @@ fn a_secret_not_yet_earned_is_question_marks() {
         let mut cache = Cache::open_in_memory().unwrap();
         let server = FakeServer::new(documents(&engine, &state, now()));
         achievements_tui::sync::run(&mut cache, &server, true, now() - SignedDuration::from_hours(2)).unwrap();
-        let data = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+        let data = Dataset::load(&cache).unwrap();
         let mut app = App::new(data, settings(false), Link::Server, now(), size);
         app.on_event(ch('5'));
         select(&mut app, "???");
@@ -215,6 +215,21 @@ fn local_rules_mode() {
         .unwrap();
         let data = Dataset::local(std::path::Path::new("../fixtures/achievements.json"), Some(&state)).unwrap();
         App::new(data, settings(false), Link::Local, now(), size)
+    });
+}
+
+#[test]
+fn first_frame_from_the_cached_list() {
+    both("loading_cached_list", |size| {
+        let (mut cache, _, _) = synced(&[], &[("community_help", Some(2), days_ago(1, 10))]);
+        let generation = cache.meta().unwrap().generation;
+        achievements_tui::worker::ready(&mut cache, generation, now()).unwrap();
+        let header = Dataset::load_header(&cache).unwrap();
+        let board = achievements_tui::badges::Board::from_sorted(cache.board().unwrap().unwrap());
+        let mut app = App::loading(header, board, settings(false), Link::Server, now(), size);
+        // The preview waits for the rules.
+        app.on_event(ch('p'));
+        app
     });
 }
 

@@ -105,6 +105,7 @@ fn empty_message(app: &App, theme: Theme) -> Vec<Line<'static>> {
         _ => "the server".to_owned(),
     };
     let text: &[&str] = match app.status().link {
+        _ if app.is_loading() => &["Loading the cache…"],
         Link::Server => match &app.status().failure {
             Some(_) => &["Nothing cached yet, and the server cannot be reached.", "The app keeps trying; r tries now."],
             None => &["Nothing cached yet: fetching your badges…"],

@@ -195,12 +195,12 @@ pub fn synced(
     let mut cache = Cache::open_in_memory().unwrap();
     let first = FakeServer::new(documents(&engine, &state(&engine, extra_first), now()));
     sync::run(&mut cache, &first, true, now() - SignedDuration::from_mins(10)).unwrap();
-    let before = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    let before = Dataset::load(&cache).unwrap();
     let mut both: Vec<_> = extra_first.to_vec();
     both.extend_from_slice(extra_second);
     let second = FakeServer::new(documents(&engine, &state(&engine, &both), now()));
     sync::run(&mut cache, &second, true, now() - SignedDuration::from_mins(3)).unwrap();
-    let after = Dataset::from_cache(&cache.contents().unwrap()).unwrap();
+    let after = Dataset::load(&cache).unwrap();
     (cache, before, after)
 }
 
