@@ -127,11 +127,19 @@ fn notification(index: usize, item: &Value) -> Option<Notification> {
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("#{index}"),
     };
-    let mut text = ["message", "text", "title", "verb", "body", "description"]
-        .iter()
-        .find_map(|k| text_of(k))
-        .map(str::to_owned)
-        .unwrap_or_default();
+    // The server's shape (docs/api.md): an unlocked achievement, with its
+    // `key`, `name`, `points`…; other shapes: a message of some kind.
+    let mut text = match (text_of("key"), text_of("name")) {
+        (Some(_), Some(name)) => {
+            let points = map.get("points").and_then(Value::as_i64).map(|p| format!(" (+{p} pts)")).unwrap_or_default();
+            format!("Unlocked {name}{points}")
+        }
+        _ => ["message", "text", "title", "verb", "body", "description"]
+            .iter()
+            .find_map(|k| text_of(k))
+            .map(str::to_owned)
+            .unwrap_or_default(),
+    };
     if text.is_empty() {
         let name = map
             .get("achievement")
@@ -140,7 +148,7 @@ fn notification(index: usize, item: &Value) -> Option<Notification> {
             .or_else(|| text_of("achievement_key"));
         text = name.map_or_else(|| "(notification)".to_owned(), |n| format!("Achievement unlocked: {n}"));
     }
-    let at = ["created_at", "at", "timestamp", "earned_at", "sent_at"]
+    let at = ["earned_at", "created_at", "at", "timestamp", "sent_at"]
         .iter()
         .find_map(|k| text_of(k))
         .and_then(|s| s.parse::<Timestamp>().ok());
@@ -187,6 +195,28 @@ mod tests {
         assert_eq!(list.results[0].key, "a");
         assert!(list.results[0].is_active);
         assert_eq!(list.results[0].earned_at, None);
+    }
+
+    #[test]
+    fn notifications_as_the_server_sends_them() {
+        // The example of docs/api.md.
+        let list = notifications(
+            r#"{"count": 1, "unread": 1, "results": [
+                {"id": 7, "key": "first_project", "name": "First Launch", "description": "Create your first project",
+                 "icon": "faRocket", "color_from": "blue-500", "color_to": "blue-600", "category": "projects",
+                 "rarity": "common", "points": 10, "earned_at": "2026-03-20T10:00:00Z", "cause": "event",
+                 "backfill": false, "read": false, "created_at": "2026-03-20T10:00:01Z"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            list,
+            [Notification {
+                id: "7".to_owned(),
+                text: "Unlocked First Launch (+10 pts)".to_owned(),
+                at: Some("2026-03-20T10:00:00Z".parse().unwrap()),
+                unread: true,
+            }]
+        );
     }
 
     #[test]
