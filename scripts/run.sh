@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job: validate the shipped catalog and run its rule scenarios.
-# (Becomes "serve the API and web page with a demo user" once the server lands.)
+# The main job: the achievements server on an embedded SQLite file
+# (./achievements.db), with the shipped catalog loaded and a demo user whose
+# token it prints. Extra arguments go to `achievements serve` (e.g. --bind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release --quiet -p achievements-server -- rules validate fixtures/achievements.json
-cargo run --release --quiet -p achievements-server -- rules test fixtures/scenarios
+exec cargo run --release --quiet -p achievements-server -- serve --demo "$@"
