@@ -3,7 +3,7 @@
 
 use crate::catalog_file::CatalogSource;
 use crate::clock::Clock;
-use crate::{admin, rules, serve};
+use crate::{admin, ops, rules, serve};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,6 +31,54 @@ pub enum Command {
     Tokens(TokensCommand),
     /// Validate a catalog and upsert it into the database, without serving.
     LoadAchievements(LoadArgs),
+    /// Evaluate every user (or one) against the catalog and award what is due (backfill).
+    AwardRetroactive {
+        /// Only this user.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        #[command(flatten)]
+        common: OpsArgs,
+    },
+    /// Rebuild a user's counters and streaks from the event log, then evaluate.
+    Recalculate {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        #[command(flatten)]
+        common: OpsArgs,
+    },
+    /// A table of every achievement for a user: earned or locked, progress, blockers.
+    Check {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        #[command(flatten)]
+        common: OpsArgs,
+    },
+    /// Why a user has or has not an achievement: the core's explanation and the audit record.
+    Debug {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        #[arg(long, value_name = "KEY")]
+        achievement: String,
+        #[command(flatten)]
+        common: OpsArgs,
+    },
+    /// Import events from a JSON Lines file (one `POST events/` event per line).
+    ImportEvents {
+        /// The file: one event object per line.
+        file: PathBuf,
+        #[command(flatten)]
+        common: OpsArgs,
+    },
+}
+
+/// The database and the catalog (as `serve` takes them).
+#[derive(Debug, Args)]
+pub struct OpsArgs {
+    /// Catalog file, upserted first as `serve` does [default: the shipped catalog].
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +189,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::LoadAchievements(args) => {
             admin::load_achievements(&args.db.db, &CatalogSource::from_arg(args.catalog), Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::AwardRetroactive { user, common } => {
+            let source = CatalogSource::from_arg(common.catalog);
+            ops::award_retroactive(&common.db.db, &source, user.as_deref(), Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recalculate { user, common } => {
+            ops::recalculate(&common.db.db, &CatalogSource::from_arg(common.catalog), &user, Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { user, common } => {
+            ops::check(&common.db.db, &CatalogSource::from_arg(common.catalog), &user, Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Debug { user, achievement, common } => {
+            let source = CatalogSource::from_arg(common.catalog);
+            ops::debug(&common.db.db, &source, &user, &achievement, Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportEvents { file, common } => {
+            ops::import_events(&common.db.db, &CatalogSource::from_arg(common.catalog), &file, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {

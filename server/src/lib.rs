@@ -4,7 +4,8 @@
 //!
 //! # Layout
 //! - [`cli`]: the command line and its dispatch; [`rules`] (offline catalog
-//!   and scenario tools) and [`admin`] (users, tokens, catalog loading).
+//!   and scenario tools), [`admin`] (users, tokens, catalog loading) and
+//!   [`ops`] (award-retroactive, recalculate, check, debug, import-events).
 //! - [`serve`]: start-up, graceful shutdown; [`demo`]: the `--demo` user.
 //! - [`app`]: shared state and the router; [`routes`]: the handlers.
 //! - [`auth`]: bearer tokens to callers, and whose data they may see;
@@ -34,6 +35,7 @@ pub mod clock;
 pub mod demo;
 pub mod intake;
 pub mod json;
+pub mod ops;
 pub mod routes;
 pub mod rules;
 pub mod serve;

@@ -77,6 +77,25 @@ pub fn user_by_name(conn: &Connection, name: &str) -> Result<Option<User>, Store
         .optional()?)
 }
 
+/// Every user, by id.
+///
+/// # Errors
+/// SQLite errors.
+pub fn all_users(conn: &Connection) -> Result<Vec<User>, StoreError> {
+    let mut stmt = conn.prepare("SELECT id, name, timezone, is_admin FROM users ORDER BY id")?;
+    let rows =
+        stmt.query_map([], |r| Ok(User { id: r.get(0)?, name: r.get(1)?, timezone: r.get(2)?, is_admin: r.get(3)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Sets a user's public-profile flag; `false` when no user has this name.
+///
+/// # Errors
+/// SQLite errors.
+pub fn set_public_profile(conn: &Connection, name: &str, public: bool) -> Result<bool, StoreError> {
+    Ok(conn.execute("UPDATE users SET public_profile = ?2 WHERE name = ?1", params![name, public])? > 0)
+}
+
 /// Issues a new token and stores its hash; returns the token text, which
 /// exists nowhere else afterwards.
 ///
