@@ -289,6 +289,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_key_of_the_list() {
+        let readme = include_str!("../README.md");
+        for binding in bindings(Context::Browse).iter().filter(|b| !b.keys.is_empty()) {
+            assert!(readme.contains(&format!("`{}`", binding.label)), "README.md lacks `{}`", binding.label);
+        }
+    }
+
+    #[test]
     fn footers_are_short() {
         let browse: Vec<_> = footer(Context::Browse).collect();
         assert!(browse.contains(&("q", "quit")));
