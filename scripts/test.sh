@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what a fresh machine lacks, then runs every test of the project.
-# The Rust test run comes last: its closing line is the verdict CI reads.
+# Each stage installs its own tools when missing (the wasm32 target,
+# wasm-pack and wasm-bindgen-cli, npm packages, tmux). The Rust test run
+# comes last: its closing line is the verdict CI reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,13 +13,20 @@ if command -v rustup >/dev/null; then
   rustup target add wasm32-unknown-unknown >/dev/null
 fi
 
-step "core builds for wasm32 (proves it does no I/O)"
+step "core builds for wasm32, with and without the time-zone database (proves it does no I/O)"
 cargo build --quiet -p achievements-core --target wasm32-unknown-unknown
+cargo build --quiet -p achievements-core --target wasm32-unknown-unknown --no-default-features
 
 step "shipped fixtures through the CLI"
 cargo run --quiet -p achievements-server -- rules validate fixtures/achievements.json
 cargo run --quiet -p achievements-server -- rules validate fixtures/catalogs/winter-event.json
 cargo run --quiet -p achievements-server -- rules test fixtures/scenarios
 
-step "Rust tests (unit, scenarios, properties, CLI)"
+step "WASM module: wasm-bindgen tests, TypeScript types, Node parity with the native runner"
+scripts/wasm-test.sh
+
+step "terminal app in a real terminal (tmux)"
+scripts/tui-tmux-test.sh
+
+step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
 cargo test --workspace
