@@ -220,6 +220,7 @@ function renderAll(m: Model): void {
   const types = m.engine.eventTypes();
   select.innerHTML = types.map((t) => `<option value="${esc(t)}">${esc(EVENT_LABELS[t] ?? t.replace(/_/g, " "))}</option>`).join("");
   if (current && types.includes(current)) select.value = current;
+  else if (types.includes("project_created")) select.value = "project_created";
   renderPreview();
 }
 

@@ -124,6 +124,9 @@ test("a locked secret never reaches the DOM", async () => {
   assert.ok(!html.includes(SECRET_NAME), "secret name absent");
   assert.ok(!html.includes(SECRET_DESC), "secret description absent");
   assert.ok(!html.includes("unbroken"), "secret key absent");
+  await page.evaluate(() => document.querySelector("#cat-streaks")?.scrollIntoView());
+  await shot("desktop-secret-locked");
+  await page.evaluate(() => window.scrollTo(0, 0));
 });
 
 test("the preview lists what an event would unlock, cascades included, as the server then does", async () => {
@@ -178,6 +181,9 @@ test("an unlock from the notification stream shows one toast and the badge turns
 test("the detail dialog opens with Enter, explains the criteria and closes with Esc", async () => {
   const key = await page.$eval('.tile.is-locked[data-key]:not([data-secret])', (el) => el.dataset.key);
   await page.focus(`.tile[data-key="${key}"]`);
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab"); // keyboard focus: the focus ring shows
+  await shot("desktop-focus");
   await page.keyboard.press("Enter");
   await page.waitForSelector("dialog#detail[open]");
   const criteria = (await page.textContent("#detail .criteria"))?.trim();
