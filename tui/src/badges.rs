@@ -86,12 +86,19 @@ impl Board {
     pub fn build(data: &Dataset, now: Timestamp, baseline: u64) -> Board {
         let threshold = baseline.max(data.stamp.reset_generation);
         let is_new = |key: &str| data.first_seen.get(key).is_some_and(|&g| g > threshold);
-        let mut ordered = match &data.rules {
+        let (mut ordered, aliases) = match &data.rules {
             Some(rules) => from_rules(rules, &data.earned, now),
-            None => from_listing(&data.items, &data.earned),
+            None => (from_listing(&data.items, &data.earned), vec![]),
         };
         ordered.sort_by_key(|(order, _)| *order);
         let mut board = Board::from_sorted(ordered.into_iter().map(|(_, b)| b).collect());
+        // A revealed secret is also known by its placeholder id, which is how
+        // the public catalog's prerequisites name it.
+        for (placeholder, key) in aliases {
+            if let Some(&i) = board.index.get(&key) {
+                board.index.insert(placeholder, i);
+            }
+        }
         for badge in &mut board.badges {
             badge.is_new = badge.is_earned() && is_new(&badge.id);
         }
@@ -142,7 +149,9 @@ fn rank(category: Category) -> usize {
     Category::ALL.iter().position(|c| *c == category).unwrap_or(usize::MAX)
 }
 
-fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<(Order, Badge)> {
+/// The badges, and which placeholder ids stand for revealed secrets.
+fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> (Vec<(Order, Badge)>, Vec<(String, String)>) {
+    let mut aliases = Vec::new();
     let Rules { engine, state } = rules;
     let catalog = engine.catalog();
     let mut used = vec![false; earned_items.len()];
@@ -216,6 +225,7 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<(Orde
         let mut badge = match found {
             Some(i) => {
                 used[i] = true;
+                aliases.push((placeholder.id.clone(), earned_items[i].key.clone()));
                 from_item(&earned_items[i], Kind::Secret)
             }
             None => Badge {
@@ -248,7 +258,7 @@ fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> Vec<(Orde
             badges.push((order, badge));
         }
     }
-    badges
+    (badges, aliases)
 }
 
 /// Without a usable catalog: the server's listing, as of the last sync.

@@ -55,6 +55,9 @@ fn secrets_are_revealed_only_once_earned() {
     assert_eq!((unbroken.kind, unbroken.name.as_str()), (Kind::Secret, "Unbroken"));
     assert!(unbroken.is_earned());
     assert!(app.board().badges.iter().all(|b| b.kind != Kind::Hidden));
+    // Prerequisites name it by its placeholder id: that resolves too.
+    assert_eq!(app.board().display_name("secret-1"), "Unbroken");
+    assert_eq!(app.board().get("secret-1").unwrap().id, "unbroken");
 
     // Nine days of logins: no secret yet.
     let engine = Engine::new(shipped());
@@ -77,6 +80,7 @@ fn secrets_are_revealed_only_once_earned() {
     assert_eq!(hidden.len(), 1);
     assert_eq!((hidden[0].name.as_str(), hidden[0].category), ("???", Category::Streaks));
     assert_eq!(app.board().counts(Some(Category::Streaks)), (1, 3));
+    assert_eq!(app.board().display_name("secret-1"), "??? (secret)");
     // Searching for it finds nothing.
     app.update(Action::Search);
     type_keys(&mut app, "unbroken");
