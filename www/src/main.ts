@@ -262,6 +262,14 @@ function renderPreview(): void {
 
 // --- detail ----------------------------------------------------------------------
 
+const CAUSE_TEXT: Record<string, string> = {
+  event: "unlocked by your activity",
+  points: "unlocked by your points",
+  prerequisite: "unlocked once its prerequisites were earned",
+  evaluation: "awarded retroactively",
+  granted: "granted",
+};
+
 function openDetail(key: string): void {
   if (!model) return;
   const a = model.byKey.get(key);
@@ -276,9 +284,12 @@ function openDetail(key: string): void {
     let criteria = "";
     let prereqs = "";
     let blockers = "";
+    let how = "";
     try {
       const ex = model.engine.explain(model.me.state, key, new Date());
       criteria = ex.criteria;
+      const cause = ex.earned?.cause;
+      if (cause) how = CAUSE_TEXT[cause] ?? "";
       if (ex.prerequisites.length) {
         prereqs = `<h3>Requires</h3><ul class="prereqs">${ex.prerequisites
           .map((p) => {
@@ -294,7 +305,7 @@ function openDetail(key: string): void {
       criteria = a.description; // an earned secret: only the server knows its rule
     }
     const status = a.isEarned
-      ? `<p class="detail-earned">${iconSvg(UI.check)} Earned on <time datetime="${esc(a.earnedAt)}">${esc(formatDate(a.earnedAt))}</time></p>`
+      ? `<p class="detail-earned">${iconSvg(UI.check)} Earned on <time datetime="${esc(a.earnedAt)}">${esc(formatDate(a.earnedAt))}</time>${how ? `<span class="muted small">· ${esc(how)}</span>` : ""}</p>`
       : a.progress !== undefined
         ? progressBar(a)
         : "";

@@ -215,6 +215,12 @@ test("a secret badge appears by name once earned", async () => {
   await page.waitForSelector('#grid[data-ready="true"]');
   await page.waitForSelector('.tile[data-key="unbroken"][data-earned="true"]');
   assert.ok((await page.content()).includes(SECRET_NAME));
+  await page.evaluate(() => document.querySelector("#cat-streaks")?.scrollIntoView());
+  await page.click('.tile[data-key="unbroken"]');
+  await page.waitForSelector("dialog#detail[open]");
+  assert.match(await page.textContent("#detail"), /Log in 14 days in a row/);
+  await shot("desktop-secret-earned");
+  await page.keyboard.press("Escape");
   assert.equal(await page.$$eval(".tile-secret", (els) => els.length), (await api("achievements/")).body.secret_locked);
 });
 
