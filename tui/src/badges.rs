@@ -62,6 +62,9 @@ pub struct Badge {
 /// `order`, then position in the source.
 type Order = (usize, bool, i64, usize);
 
+/// A placeholder id and the key of the earned secret it stands for.
+type Alias = (String, String);
+
 impl Badge {
     pub fn is_earned(&self) -> bool {
         self.earned.is_some()
@@ -150,7 +153,7 @@ fn rank(category: Category) -> usize {
 }
 
 /// The badges, and which placeholder ids stand for revealed secrets.
-fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> (Vec<(Order, Badge)>, Vec<(String, String)>) {
+fn from_rules(rules: &Rules, earned_items: &[Item], now: Timestamp) -> (Vec<(Order, Badge)>, Vec<Alias>) {
     let mut aliases = Vec::new();
     let Rules { engine, state } = rules;
     let catalog = engine.catalog();
