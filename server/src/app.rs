@@ -2,7 +2,7 @@
 
 use crate::cache::Caches;
 use crate::clock::Clock;
-use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me, notifications};
+use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me, notifications, stats};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Db;
 use crate::store::intake::SavedState;
@@ -135,6 +135,7 @@ pub fn router(state: AppState, www: Option<&Path>) -> Router {
         .route("/api/v1/achievements/{key}/", get(achievements::detail))
         .route("/api/v1/me/", get(me::me))
         .route("/api/v1/events/", post(events::post_events))
+        .route("/api/v1/stats/", get(stats::stats))
         .route("/api/v1/notifications/", get(notifications::list))
         .route("/api/v1/notifications/read/", post(notifications::mark_read))
         .route("/api/v1/notifications/stream/", get(notifications::stream))

@@ -62,6 +62,17 @@ pub enum Command {
         #[command(flatten)]
         common: OpsArgs,
     },
+    /// The success metrics: share of users with a badge, averages, most and least earned, unlocks per day.
+    Stats {
+        /// First day of the unlocks-per-day range (YYYY-MM-DD, UTC) [default: 29 days before --until].
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last day of the range [default: today].
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Import events from a JSON Lines file (one `POST events/` event per line).
     ImportEvents {
         /// The file: one event object per line.
@@ -207,6 +218,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Debug { user, achievement, common } => {
             let source = CatalogSource::from_arg(common.catalog);
             ops::debug(&common.db.db, &source, &user, &achievement, Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats { from, until, db } => {
+            let (from, until) = crate::stats::range(from.as_deref(), until.as_deref(), Clock::system().now())
+                .map_err(anyhow::Error::msg)?;
+            let conn = crate::store::open(&db.db)?;
+            print!("{}", crate::stats::render(&crate::stats::compute(&conn, from, until)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportEvents { file, common } => {

@@ -13,6 +13,7 @@
 //! - [`views`]: achievement JSON and the secrecy rule; [`json`]: responses
 //!   assembled from pre-rendered parts; [`intake`]: the event wire format;
 //!   [`api_error`]: every error answer.
+//! - [`stats`]: the success metrics (`GET stats/`, `achievements stats`).
 //! - [`store`]: SQLite — schema, migrations, queries, the writer thread.
 //! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine.
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
@@ -40,6 +41,7 @@ pub mod routes;
 pub mod rules;
 pub mod serve;
 pub mod served_catalog;
+pub mod stats;
 pub mod store;
 pub mod token;
 pub mod views;

@@ -6,6 +6,7 @@
 //! - [`me`]: the user's own summary and state.
 //! - [`events`]: event intake.
 //! - [`notifications`]: unlock notifications, listed and streamed (SSE).
+//! - [`stats`]: the success metrics (admins).
 //! - [`fallback`]: unknown routes and methods, in the API's error shape.
 
 pub mod achievements;
@@ -14,6 +15,7 @@ pub mod events;
 pub mod fallback;
 pub mod me;
 pub mod notifications;
+pub mod stats;
 
 use crate::api_error::ApiError;
 use crate::app::AppState;
