@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what a fresh machine lacks, then runs every test of the project.
 # Each stage installs its own tools when missing (the wasm32 target,
-# wasm-pack and wasm-bindgen-cli, npm packages, tmux). The Rust test run
+# wasm-pack and wasm-bindgen-cli, npm packages, Chromium, tmux). The Rust test run
 # comes last: its closing line is the verdict CI reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,9 @@ cargo run --quiet -p achievements-server -- rules test fixtures/scenarios
 
 step "WASM module: wasm-bindgen tests, TypeScript types, Node parity with the native runner"
 scripts/wasm-test.sh
+
+step "web page: end to end in headless Chromium against a real server"
+scripts/www-test.sh
 
 step "terminal app in a real terminal (tmux)"
 scripts/tui-tmux-test.sh
