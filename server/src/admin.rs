@@ -54,6 +54,23 @@ pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Inst
     Ok(())
 }
 
+/// `users set NAME --public-profile BOOL`.
+///
+/// # Errors
+/// An unknown user or a database error.
+pub fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<(), AdminError> {
+    in_write_transaction(db, |tx| {
+        if crate::store::users::set_public_profile(tx, name, public)? {
+            Ok(())
+        } else {
+            Err(StoreError::UnknownUser(name.to_owned()))
+        }
+    })?;
+    let shown = if public { "public" } else { "private" };
+    println!("the profile of {name} is now {shown} (GET users/{name}/achievements/)");
+    Ok(())
+}
+
 /// `tokens add --user NAME`: another token for an existing user.
 ///
 /// # Errors

@@ -2,7 +2,7 @@
 
 use crate::cache::Caches;
 use crate::clock::Clock;
-use crate::routes::{MAX_BODY_BYTES, achievements, catalog, events, fallback, me, notifications, stats};
+use crate::routes::{MAX_BODY_BYTES, achievements, catalog, compat, events, fallback, me, notifications, stats};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Db;
 use crate::store::intake::SavedState;
@@ -134,6 +134,8 @@ pub fn router(state: AppState, www: Option<&Path>) -> Router {
         .route("/api/v1/achievements/catalog/", get(catalog::catalog))
         .route("/api/v1/achievements/{key}/", get(achievements::detail))
         .route("/api/v1/me/", get(me::me))
+        .route("/api/v1/me/achievements/my-progress/", get(compat::my_progress))
+        .route("/api/v1/users/{username}/achievements/", get(compat::user_achievements))
         .route("/api/v1/events/", post(events::post_events))
         .route("/api/v1/stats/", get(stats::stats))
         .route("/api/v1/notifications/", get(notifications::list))

@@ -149,6 +149,15 @@ pub enum UsersCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Change a user's settings.
+    Set {
+        name: String,
+        /// Whether `GET users/NAME/achievements/` shows their badges to anyone.
+        #[arg(long, value_name = "BOOL", required = true)]
+        public_profile: Option<bool>,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +196,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(RulesCommand::Test { paths }) => Ok(ok(rules::test(&paths))),
         Command::Users(UsersCommand::Add { name, timezone, admin, db }) => {
             admin::add_user(&db.db, &name, &timezone, admin, Clock::system().now())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Users(UsersCommand::Set { name, public_profile, db }) => {
+            if let Some(public) = public_profile {
+                admin::set_public_profile(&db.db, &name, public)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Tokens(TokensCommand::Add { service, user, db }) => {

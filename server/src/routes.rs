@@ -3,6 +3,7 @@
 //!
 //! - [`achievements`]: the catalog listings, detail, earned, check.
 //! - [`catalog`]: the downloadable public catalog (ETag).
+//! - [`compat`]: the platform frontend's current routes (my-progress, public profiles).
 //! - [`me`]: the user's own summary and state.
 //! - [`events`]: event intake.
 //! - [`notifications`]: unlock notifications, listed and streamed (SSE).
@@ -11,6 +12,7 @@
 
 pub mod achievements;
 pub mod catalog;
+pub mod compat;
 pub mod events;
 pub mod fallback;
 pub mod me;

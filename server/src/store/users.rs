@@ -88,6 +88,17 @@ pub fn all_users(conn: &Connection) -> Result<Vec<User>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The user with this name if their profile is public.
+///
+/// # Errors
+/// SQLite errors.
+pub fn public_user(conn: &Connection, name: &str) -> Result<Option<User>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = ?1 AND public_profile = 1")?
+        .query_row([name], |r| Ok(User { id: r.get(0)?, name: r.get(1)?, timezone: r.get(2)?, is_admin: r.get(3)? }))
+        .optional()?)
+}
+
 /// Sets a user's public-profile flag; `false` when no user has this name.
 ///
 /// # Errors
