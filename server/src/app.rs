@@ -138,6 +138,7 @@ pub fn router(state: AppState, www: Option<&Path>) -> Router {
         .route("/api/v1/users/{username}/achievements/", get(compat::user_achievements))
         .route("/api/v1/events/", post(events::post_events))
         .route("/api/v1/stats/", get(stats::stats))
+        .route("/api/v1/openapi.json", get(crate::openapi::openapi))
         .route("/api/v1/notifications/", get(notifications::list))
         .route("/api/v1/notifications/read/", post(notifications::mark_read))
         .route("/api/v1/notifications/stream/", get(notifications::stream))

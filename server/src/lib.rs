@@ -36,6 +36,7 @@ pub mod clock;
 pub mod demo;
 pub mod intake;
 pub mod json;
+pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod rules;

@@ -1,0 +1,309 @@
+//! `GET openapi.json`: the API described as OpenAPI 3.1, generated with
+//! utoipa from the declarations below. Most routes write their JSON from
+//! pre-rendered parts (see [`crate::json`]), so their shapes are declared
+//! here as schema types, one per response, beside one `#[utoipa::path]`
+//! per route; `server/tests/openapi.rs` calls every documented route and
+//! checks that it answers with a documented status and the documented
+//! top-level fields, so this file cannot drift from the router.
+#![allow(dead_code, unreachable_pub, missing_debug_implementations)]
+
+use axum::Json;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// `{"detail": "...", "code": "..."}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    detail: String,
+    code: String,
+}
+
+/// An achievement as listed (see docs/api.md "Achievement items").
+#[derive(Serialize, ToSchema)]
+pub struct AchievementItem {
+    key: String,
+    name: String,
+    description: String,
+    icon: String,
+    color_from: String,
+    color_to: String,
+    category: String,
+    points: i64,
+    rarity: String,
+    is_secret: bool,
+    order: i64,
+    criteria_type: String,
+    criteria_value: i64,
+    tracking_field: String,
+    is_active: bool,
+    requires_achievements: Vec<String>,
+    /// With a user: earned?
+    is_earned: Option<bool>,
+    earned_at: Option<String>,
+    /// Percent, 0–100.
+    progress: Option<u8>,
+    progress_value: Option<i64>,
+    target_value: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AchievementList {
+    count: usize,
+    secret_locked: usize,
+    results: Vec<AchievementItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EarnedList {
+    count: usize,
+    /// Items with `progress_at_unlock` and `cause`.
+    results: Vec<AchievementItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryGroup {
+    category: String,
+    name: String,
+    total: usize,
+    earned: usize,
+    secret_locked: usize,
+    items: Vec<AchievementItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryList {
+    count: usize,
+    results: Vec<CategoryGroup>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckResult {
+    count: usize,
+    unlocked: Vec<AchievementItem>,
+}
+
+/// The core's public catalog (secrets as placeholders).
+#[derive(Serialize, ToSchema)]
+pub struct PublicCatalog {
+    events: serde_json::Value,
+    achievements: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    name: String,
+    timezone: String,
+    is_admin: bool,
+    stats: BTreeMap<String, i64>,
+    streaks: serde_json::Value,
+    points: i64,
+    earned_count: usize,
+    secret_locked: usize,
+    zone_table: serde_json::Value,
+    state: serde_json::Value,
+}
+
+/// One event, or `{"events": [...]}` of up to 1,000.
+#[derive(Serialize, ToSchema)]
+pub struct EventIn {
+    id: String,
+    user: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    value: Option<i64>,
+    /// RFC 3339; default now.
+    at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventOutcome {
+    /// `applied`, `duplicate` or `rejected`.
+    status: String,
+    id: Option<String>,
+    unlocked: Option<Vec<String>>,
+    detail: Option<String>,
+    code: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventsResult {
+    applied: usize,
+    duplicate: usize,
+    rejected: usize,
+    results: Vec<EventOutcome>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Notification {
+    id: i64,
+    key: String,
+    name: String,
+    description: String,
+    icon: String,
+    color_from: String,
+    color_to: String,
+    category: String,
+    rarity: String,
+    points: i64,
+    earned_at: String,
+    /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
+    cause: String,
+    backfill: bool,
+    read: bool,
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationList {
+    count: usize,
+    unread: usize,
+    results: Vec<Notification>,
+}
+
+/// `{"ids": [...]}` or `{"all": true}`.
+#[derive(Serialize, ToSchema)]
+pub struct MarkRead {
+    ids: Option<Vec<i64>>,
+    all: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Marked {
+    marked: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Stats {
+    users: i64,
+    users_with_achievements: i64,
+    share_with_achievement: f64,
+    average_per_user: f64,
+    total_earned: i64,
+    most_earned: Vec<serde_json::Value>,
+    least_earned: Vec<serde_json::Value>,
+    median_seconds_to_first_achievement: Option<i64>,
+    unlocks_per_day: serde_json::Value,
+}
+
+/// Category → flat items with `is_earned`, `earned_at`, `current_value`,
+/// `target_value`, `progress_percentage`.
+#[derive(Serialize, ToSchema)]
+pub struct MyProgress {
+    projects: Vec<serde_json::Value>,
+    community: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Profile {
+    username: String,
+    count: usize,
+    results: Vec<AchievementItem>,
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "achievements", description = "Achievement and badge API (docs/api.md)."),
+    modifiers(&BearerAuth),
+    paths(
+        list, earned, detail, categories, check, catalog, me, events, notifications, mark_read, stream, stats,
+        my_progress, profile, openapi_json
+    ),
+    components(schemas(
+        ErrorBody, AchievementItem, AchievementList, EarnedList, CategoryGroup, CategoryList, CheckResult,
+        PublicCatalog, Me, EventIn, EventOutcome, EventsResult, Notification, NotificationList, MarkRead, Marked,
+        Stats, MyProgress, Profile
+    ))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[utoipa::path(get, path = "/api/v1/achievements/", tag = "achievements",
+    params(("user" = Option<String>, Query, description = "admins: act for NAME"),
+           ("category" = Option<String>, Query), ("rarity" = Option<String>, Query),
+           ("earned" = Option<bool>, Query)),
+    responses((status = 200, body = AchievementList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+fn list() {}
+
+#[utoipa::path(get, path = "/api/v1/achievements/earned/", tag = "achievements",
+    responses((status = 200, body = EarnedList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+fn earned() {}
+
+#[utoipa::path(get, path = "/api/v1/achievements/{key}/", tag = "achievements",
+    params(("key" = String, Path)),
+    responses((status = 200, body = AchievementItem), (status = 404, body = ErrorBody)))]
+fn detail() {}
+
+#[utoipa::path(get, path = "/api/v1/achievements/categories/", tag = "achievements",
+    responses((status = 200, body = CategoryList)))]
+fn categories() {}
+
+#[utoipa::path(post, path = "/api/v1/achievements/check/", tag = "achievements",
+    responses((status = 200, body = CheckResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+fn check() {}
+
+#[utoipa::path(get, path = "/api/v1/achievements/catalog/", tag = "achievements",
+    responses((status = 200, body = PublicCatalog), (status = 304, description = "If-None-Match matched")))]
+fn catalog() {}
+
+#[utoipa::path(get, path = "/api/v1/me/", tag = "users",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+fn me() {}
+
+#[utoipa::path(post, path = "/api/v1/events/", tag = "events", request_body = EventIn,
+    responses((status = 200, body = EventsResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+fn events() {}
+
+#[utoipa::path(get, path = "/api/v1/notifications/", tag = "notifications",
+    responses((status = 200, body = NotificationList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+fn notifications() {}
+
+#[utoipa::path(post, path = "/api/v1/notifications/read/", tag = "notifications", request_body = MarkRead,
+    responses((status = 200, body = Marked), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+fn mark_read() {}
+
+#[utoipa::path(get, path = "/api/v1/notifications/stream/", tag = "notifications",
+    params(("token" = Option<String>, Query, description = "the bearer token, for EventSource"),
+           ("last_event_id" = Option<i64>, Query, description = "resume after this id (or the Last-Event-ID header)")),
+    responses((status = 200, content_type = "text/event-stream",
+               description = "`id: N`, `event: unlock`, `data: Notification JSON`; a comment every 15 s"),
+              (status = 401, body = ErrorBody)))]
+fn stream() {}
+
+#[utoipa::path(get, path = "/api/v1/stats/", tag = "stats",
+    params(("from" = Option<String>, Query), ("until" = Option<String>, Query)),
+    responses((status = 200, body = Stats), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+fn stats() {}
+
+#[utoipa::path(get, path = "/api/v1/me/achievements/my-progress/", tag = "compatibility",
+    responses((status = 200, body = MyProgress), (status = 401, body = ErrorBody)))]
+fn my_progress() {}
+
+#[utoipa::path(get, path = "/api/v1/users/{username}/achievements/", tag = "compatibility",
+    params(("username" = String, Path)),
+    responses((status = 200, body = Profile), (status = 404, body = ErrorBody)))]
+fn profile() {}
+
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "this document")))]
+fn openapi_json() {}
