@@ -183,3 +183,29 @@ async fn a_stream_receives_unlocks_posted_by_another_client_and_resumes() {
     tokio::time::timeout(Duration::from_secs(10), server.stop()).await.expect("the server stops with streams open");
     drop((resumed, all));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retroactive_check_queues_backfill_notifications_and_pushes_them() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("ann", "UTC", false);
+    // Conditions that hold but were never evaluated (as after a catalog change).
+    server
+        .db()
+        .execute(
+            "UPDATE user_state SET snapshot = json_set(snapshot, '$.stats.project_count', 1)
+             WHERE user_id = (SELECT id FROM users WHERE name = 'ann')",
+            [],
+        )
+        .unwrap();
+    let mut stream =
+        server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&ann).send().await.unwrap();
+    let (status, checked) = server.post("/api/v1/achievements/check/", Some(&ann), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["unlocked"][0]["key"], "first_project");
+    let pushed = read_unlocks(&mut stream, 1).await;
+    assert_eq!(pushed[0].1["key"], "first_project");
+    assert_eq!(pushed[0].1["cause"], "evaluation");
+    assert_eq!(pushed[0].1["backfill"], true);
+    let (_, list) = server.get("/api/v1/notifications/", Some(&ann)).await;
+    assert_eq!(list["results"][0]["backfill"], true);
+}
