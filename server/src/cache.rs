@@ -8,11 +8,15 @@
 //!   [`TOKEN_TTL`], so a change to the user's record made by another process
 //!   (a future `users` command) shows within that time. Unknown tokens are
 //!   never cached: each is checked against the database.
-//! - **States**: only this process's writer thread writes user states, and
+//! - **States**: this process's writer thread writes user states, and
 //!   every save bumps the row's `version`. Writers publish the state they
 //!   committed, readers publish what they loaded, and the cache keeps the
 //!   highest version it was given, so publishing out of order never goes
-//!   back in time.
+//!   back in time. The operators' commands (`award-retroactive`,
+//!   `recalculate`, `import-events`) save states from another process: an
+//!   entry is therefore trusted for [`STATE_TTL`] only, then re-read (a
+//!   read of the same version refreshes it), so their changes show within
+//!   that time.
 //!
 //! Both are bounded: when one is full, an arbitrary half is dropped.
 
@@ -24,14 +28,19 @@ use std::time::{Duration, Instant};
 
 /// How long a token's owner is trusted without asking the database.
 pub const TOKEN_TTL: Duration = Duration::from_secs(60);
+/// How long a cached state is trusted without asking the database.
+pub const STATE_TTL: Duration = Duration::from_secs(10);
 const MAX_TOKENS: usize = 100_000;
 const MAX_STATES: usize = 100_000;
+
+/// A state: its row's version, when it was last confirmed, the state.
+type CachedState = (i64, Instant, Arc<UserState>);
 
 /// The caches of one server.
 #[derive(Debug, Default)]
 pub struct Caches {
     tokens: RwLock<HashMap<[u8; 32], (Instant, TokenOwner)>>,
-    states: RwLock<HashMap<i64, (i64, Arc<UserState>)>>,
+    states: RwLock<HashMap<i64, CachedState>>,
 }
 
 impl Caches {
@@ -49,19 +58,26 @@ impl Caches {
         }
     }
 
-    /// A user's last known committed state.
+    /// A user's last known committed state, if fresh.
     pub fn state(&self, user_id: i64) -> Option<Arc<UserState>> {
-        self.states.read().ok()?.get(&user_id).map(|(_, state)| Arc::clone(state))
+        let states = self.states.read().ok()?;
+        let (_, at, state) = states.get(&user_id)?;
+        (at.elapsed() < STATE_TTL).then(|| Arc::clone(state))
     }
 
     /// Records a committed state unless a newer version is already known.
     pub fn put_state(&self, user_id: i64, version: i64, state: Arc<UserState>) {
         if let Ok(mut states) = self.states.write() {
-            if states.get(&user_id).is_some_and(|(known, _)| *known >= version) {
-                return;
+            match states.get_mut(&user_id) {
+                Some((known, _, _)) if *known > version => return,
+                Some((known, at, _)) if *known == version => {
+                    *at = Instant::now();
+                    return;
+                }
+                _ => {}
             }
             make_room(&mut states, MAX_STATES);
-            states.insert(user_id, (version, state));
+            states.insert(user_id, (version, Instant::now(), state));
         }
     }
 }

@@ -6,8 +6,8 @@
 //! (earned rows, audit rows, notifications) in one transaction.
 //!
 //! These commands write user states from another process than the server:
-//! a running server's read cache of a user they change may lag until that
-//! user's next event; run them with the server stopped when that matters.
+//! a running server's read cache trusts a state for
+//! [`crate::cache::STATE_TTL`], so their changes show within that time.
 
 use crate::admin::change_lines;
 use crate::catalog_file::CatalogSource;
