@@ -143,3 +143,23 @@ fn check_and_debug_explain_a_users_standing() {
     let output = binary().args(["debug", "--user", "ann", "--achievement", "nope", "--db"]).arg(&db).output().unwrap();
     assert!(!output.status.success());
 }
+
+#[test]
+fn import_events_spans_several_batches() {
+    let (dir, db) = setup();
+    let lines: Vec<String> = (0..2500)
+        .map(|n| {
+            let day = n % 28 + 1;
+            format!(r#"{{"id": "big-{n}", "user": "ann", "type": "login", "at": "2026-02-{day:02}T10:00:00Z"}}"#)
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let out = import(&dir, &db, &refs);
+    assert!(out.contains("applied 2500, duplicate 0, rejected 0"), "{out}");
+    assert_eq!(sql(&db, "SELECT count(*) FROM events"), 2500);
+    let again = import(&dir, &db, &refs);
+    assert!(again.contains("applied 0, duplicate 2500, rejected 0"), "{again}");
+    // The streak the import built is what a replay rebuilds.
+    let check = run(&db, &["recalculate", "--user", "ann"]);
+    assert!(check.contains("no differences"), "{check}");
+}
