@@ -37,7 +37,7 @@ fn is_route(path: &str) -> bool {
     matches!(
         segments.as_slice(),
         ["achievements" | "me" | "events" | "notifications" | "stats"]
-            | ["achievements" | "users", _]
+            | ["achievements", _]
             | ["notifications", "read" | "stream"]
             | ["me", "achievements", "my-progress"]
             | ["users", _, "achievements"]
@@ -53,7 +53,10 @@ mod tests {
         for yes in ["/api/v1/achievements/", "/api/v1/achievements/first_project/", "/api/v1/me/", "/api/v1/events/"] {
             assert!(is_route(yes), "{yes}");
         }
-        for no in ["/api/v1/nope/", "/api/v1/achievements/a/b/", "/api/v2/me/", "/api/v1/me"] {
+        for yes in ["/api/v1/notifications/stream/", "/api/v1/users/ann/achievements/", "/api/v1/stats/"] {
+            assert!(is_route(yes), "{yes}");
+        }
+        for no in ["/api/v1/nope/", "/api/v1/achievements/a/b/", "/api/v2/me/", "/api/v1/me", "/api/v1/users/ann/"] {
             assert!(!is_route(no), "{no}");
         }
     }
