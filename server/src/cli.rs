@@ -239,7 +239,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (from, until) = crate::stats::range(from.as_deref(), until.as_deref(), Clock::system().now())
                 .map_err(anyhow::Error::msg)?;
             let conn = crate::store::open(&db.db)?;
-            print!("{}", crate::stats::render(&crate::stats::compute(&conn, from, until)?));
+            ops::print_all(&crate::stats::render(&crate::stats::compute(&conn, from, until)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportEvents { file, common } => {

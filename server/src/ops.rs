@@ -9,7 +9,7 @@
 //! a running server's read cache trusts a state for
 //! [`crate::cache::STATE_TTL`], so their changes show within that time.
 
-use crate::admin::change_lines;
+use crate::admin::change_summary;
 use crate::catalog_file::CatalogSource;
 use crate::intake::{Rejection, parse_body};
 use crate::store::intake::{NewEvent, Outcome, apply_events, evaluate_state, evaluate_user};
@@ -37,8 +37,8 @@ fn open_with_catalog(db: &Path, source: &CatalogSource, now: Instant) -> anyhow:
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let synced = sync(&tx, &loaded.catalog, now)?;
     tx.commit()?;
-    for line in change_lines(&synced.changes) {
-        println!("catalog: {line}");
+    if !synced.changes.is_empty() {
+        println!("upserted {}: {}", source.name(), change_summary(&synced.changes));
     }
     Ok((conn, Engine::new(synced.catalog)))
 }
@@ -244,18 +244,32 @@ pub fn check(db: &Path, source: &CatalogSource, name: &str, now: Instant) -> any
         rows.push([
             format!("{}{secret}", def.key),
             status,
-            format!("{}/{} {:>3}%", x.progress.current, x.progress.target, x.progress.percent),
+            format!(
+                "{:>9} {:>4}",
+                format!("{}/{}", x.progress.current, x.progress.target),
+                format!("{}%", x.progress.percent)
+            ),
             blocked,
         ]);
     }
     let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
     let (w0, w1, w2) = (width(0), width(1), width(2));
+    let mut text = String::new();
     for row in &rows {
         let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", row[0], row[1], row[2], row[3]);
-        println!("{}", line.trim_end());
+        text.push_str(line.trim_end());
+        text.push('\n');
     }
-    println!("{name}: {earned} of {} achievement(s) earned", rows.len() - 1);
+    text.push_str(&format!("{name}: {earned} of {} achievement(s) earned\n", rows.len() - 1));
+    print_all(&text);
     Ok(())
+}
+
+/// Prints `text`; a closed pipe (`| head`) ends the output quietly.
+pub fn print_all(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// `debug --user NAME --achievement KEY`: the core's explanation, and the
