@@ -89,7 +89,13 @@ function time(fn, minMs = 500) {
 }
 
 const bytes = readFileSync(wasmPath);
-const size = { raw: bytes.length, gzip9: gzipSync(bytes, { level: 9 }).length };
+// The budget is `gzip -9`; zlib at level 9 differs by a few hundred bytes.
+const gzipCli = spawnSync("gzip", ["-9", "-c", wasmPath], { maxBuffer: 1 << 26 });
+const size = {
+  raw: bytes.length,
+  gzip9: gzipCli.status === 0 ? gzipCli.stdout.length : gzipSync(bytes, { level: 9 }).length,
+  gzipTool: gzipCli.status === 0 ? "gzip -9" : "zlib level 9",
+};
 
 const starts = [];
 for (let i = 0; i < runs; i++) {
@@ -151,7 +157,7 @@ if (args.includes("--json")) {
 } else {
   const f = (t) => `${ms(t.median)} ms median (${ms(t.mean)} mean, ${t.runs} runs)`;
   console.log(`node ${results.node}`);
-  console.log(`wasm: ${size.raw} bytes, ${size.gzip9} gzipped (zlib level 9; \`gzip -9\` differs slightly)  ${wasmPath}`);
+  console.log(`wasm: ${size.raw} bytes, ${size.gzip9} gzipped (${size.gzipTool})  ${wasmPath}`);
   console.log(`start-up (fresh process, median of ${runs}):`);
   for (const [k, v] of Object.entries(startup)) console.log(`  ${k.padEnd(13)} ${v} ms`);
   console.log(`list 1,000 achievements with progress, same state: ${f(results.list_1000_ms)} (${earned} earned)`);
