@@ -237,7 +237,7 @@ fn check_body(resource: Resource, body: &str, commit: &mut Commit) -> Result<(),
             let list: Raw = serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
             let mut extra = Vec::new();
             for value in list.results {
-                let item: wire::Item = serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?;
+                let item = <wire::Item as serde::Deserialize>::deserialize(&value).map_err(|e| bad(e.to_string()))?;
                 if item.key.is_empty() {
                     return Err(bad("an earned entry has no key".to_owned()));
                 }
