@@ -24,12 +24,6 @@ pub struct Settings {
     pub colors: ColorMode,
 }
 
-impl Default for Glyphs {
-    fn default() -> Self {
-        Glyphs::UNICODE
-    }
-}
-
 /// Which badges the list shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Filter {

@@ -203,9 +203,10 @@ fn sync_once(cli: &Cli) -> anyhow::Result<ExitCode> {
         eprintln!("{rebuilt}");
     }
     let transport = HttpTransport::new(server.clone(), target.token.clone())?;
-    let report = sync::run(&mut cache, &transport, target.token.is_some(), Timestamp::now())?;
-    let data = achievements_tui::worker::ready(&mut cache, report.generation, Timestamp::now())?;
-    let board = Board::build(&data, Timestamp::now(), report.generation.saturating_sub(1));
+    let now = Timestamp::now();
+    let report = sync::run(&mut cache, &transport, target.token.is_some(), now)?;
+    let data = achievements_tui::worker::ready(&mut cache, report.generation, now)?;
+    let board = Board::build(&data, now, report.generation.saturating_sub(1));
     let (earned, total) = board.counts(None);
     let who = data.user.as_ref().map_or_else(|| "anonymously".to_owned(), |u| format!("as {}", u.name));
     println!(

@@ -136,6 +136,12 @@ impl Glyphs {
     }
 }
 
+impl Default for Glyphs {
+    fn default() -> Self {
+        Glyphs::UNICODE
+    }
+}
+
 /// See [`Glyphs::gauge`].
 #[derive(Clone, Copy, Debug)]
 pub struct GaugeChars {
