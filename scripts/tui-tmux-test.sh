@@ -34,7 +34,8 @@ tui="$target_dir/debug/achievements-tui"
 server_bin="$target_dir/debug/achievements"
 
 work=$(mktemp -d)
-socket="tui-test-$$"
+socket="tui-test-$$-0"
+runs=0
 server_pid=""
 cleanup() {
     tmux -L "$socket" kill-server 2>/dev/null || true
@@ -75,7 +76,11 @@ esc() { keys Escape; sleep 0.3; }
 # Starts the app in a fresh tmux session; the shell around it records the
 # tty settings before and after, and the exit status.
 start() {
+    # A fresh tmux server per run: reusing one right after kill-server races
+    # with its shutdown ("server exited unexpectedly").
     t kill-server 2>/dev/null || true
+    runs=$((runs + 1))
+    socket="tui-test-$$-$runs"
     cat >"$work/run.sh" <<EOF
 stty -g >"$work/stty.before"
 "$tui" $*
