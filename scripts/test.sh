@@ -32,4 +32,16 @@ step "terminal app in a real terminal (tmux)"
 scripts/tui-tmux-test.sh
 
 step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
-cargo test --workspace
+# Ends with one total line: the last of cargo's own summaries is a doc-test
+# binary with nothing in it, which reads as if no test ran.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{n += $4} END {print n + 0}')
+failed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{n += $6} END {print n + 0}')
+echo
+echo "rust: $passed passed, $failed failed"
+exit "$status"
