@@ -10,8 +10,18 @@ scripts/www-build.sh
 cargo build --release --quiet -p achievements-server
 # Pass the server's lines through; once both the demo token and the address
 # are known, add the link that opens the page signed in as the demo user.
-cargo run --release --quiet -p achievements-server -- serve --demo --www www/dist "$@" | awk '
-  { print; fflush() }
-  /^demo token: / { token = $3 }
-  /^listening on / { addr = $3 }
-  token && addr && !shown { print "open the web page: " addr "/#token=" token; fflush(); shown = 1 }'
+# (A shell loop, not awk: Debian's mawk reads a pipe in blocks, so the lines
+# would wait until the server exits.)
+token="" addr="" shown=""
+cargo run --release --quiet -p achievements-server -- serve --demo --www www/dist "$@" |
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+    case $line in
+      "demo token: "*) token=${line#demo token: } ;;
+      "listening on "*) addr=${line#listening on } ;;
+    esac
+    if [ -n "$token" ] && [ -n "$addr" ] && [ -z "$shown" ]; then
+      printf 'open the web page: %s/#token=%s\n' "$addr" "$token"
+      shown=1
+    fi
+  done
