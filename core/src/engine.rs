@@ -483,6 +483,13 @@ impl Engine {
         Some(state.streaks[slot].run_as_of(local_day(&state.timezone, now)))
     }
 
+    /// The longest run ever of a streak field, in days (`None` if `field` is
+    /// not a streak field).
+    pub fn longest_streak(&self, state: &UserState, field: &str) -> Option<i64> {
+        let slot = self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot)?;
+        Some(state.streaks[slot].longest())
+    }
+
     /// Names of every tracking field, sorted.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|f| f.name.as_str())

@@ -192,6 +192,8 @@ fn streak_badges_read_the_longest_run_and_progress_reads_today() {
     assert_eq!((e.stat(&s, "streak"), e.stat(&s, "best")), (4, 4));
     assert_eq!(e.streak_as_of(&s, "streak", at("2026-03-05T12:00:00Z")), Some(4), "the day after still counts");
     assert_eq!(e.streak_as_of(&s, "streak", at("2026-03-06T12:00:00Z")), Some(0), "a whole day without activity");
+    assert_eq!(e.longest_streak(&s, "streak"), Some(4));
+    assert_eq!(e.longest_streak(&s, "visits"), None, "not a streak field");
 }
 
 #[test]

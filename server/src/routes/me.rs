@@ -9,7 +9,6 @@ use crate::app::AppState;
 use crate::auth::Credentials;
 use crate::routes::achievements::UserQuery;
 use crate::views::View;
-use achievements_core::streak::{DayRun, DayRuns};
 use achievements_core::{StateSnapshot, ZoneTable};
 use axum::extract::State;
 use axum::response::Response;
@@ -64,9 +63,8 @@ pub async fn me(
         match engine.streak_as_of(&state, field, now) {
             Some(current) => {
                 stats.insert(field, current);
-                let runs = snapshot.streak_days.get(field).into_iter().flatten();
-                let runs = DayRuns::from_runs(runs.map(|r| DayRun { first: r.0.day_number(), last: r.1.day_number() }));
-                streaks.insert(field, Streak { current, longest: runs.longest() });
+                let longest = engine.longest_streak(&state, field).unwrap_or(0);
+                streaks.insert(field, Streak { current, longest });
             }
             None => {
                 stats.insert(field, engine.stat(&state, field));
