@@ -19,15 +19,16 @@ use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, Us
 use crate::streak::{DayNumber, DayRun, DayRuns};
 use crate::time::{Instant as Timestamp, TimeZone};
 use crate::{Diagnostics, InvalidFile};
-use std::collections::HashMap;
+use crate::name_index::NameIndex;
 
 /// A catalog compiled for fast, deterministic rule evaluation.
 #[derive(Clone, Debug)]
 pub struct Engine {
     catalog: Catalog,
     fields: Vec<FieldSpec>,
-    field_ids: HashMap<String, usize>,
-    event_ids: HashMap<String, EventTypeId>,
+    field_ids: NameIndex,
+    /// Event type name → index into `events`.
+    event_ids: NameIndex,
     events: Vec<CompiledEvent>,
     streak_fields: Vec<usize>,
     /// One per definition, same index as `catalog.achievements`.
@@ -39,7 +40,7 @@ pub struct Engine {
     /// Per achievement slot: the candidates that require it.
     dependents: Vec<Vec<usize>>,
     /// Achievement slot by key or placeholder id.
-    slots: HashMap<String, usize>,
+    slots: NameIndex,
     /// Flattened prerequisite slots; each rule owns a range.
     prereqs: Vec<usize>,
     points_field: Option<usize>,
@@ -109,19 +110,16 @@ impl Engine {
         debug_assert!(diags.errors.is_empty(), "Engine::new takes a validated catalog");
 
         // Fields: every field an event writes, then the points field, in a
-        // deterministic order (sorted by name).
-        let mut names: Vec<(&str, FieldRole)> = roles.iter().map(|(n, r)| (*n, *r)).collect();
-        if let Some(pf) = catalog.points_field.as_deref().filter(|pf| !roles.contains_key(pf)) {
-            names.push((pf, FieldRole::Updated(Op::Add)));
+        // deterministic order (sorted by name: `names` is a sorted map).
+        let mut names = roles;
+        if let Some(pf) = catalog.points_field.as_deref() {
+            names.entry(pf).or_insert(FieldRole::Updated(Op::Add));
         }
         // Retired definitions (see `Catalog::with_retired`) may track a field
         // no event updates any more: it still holds the user's value.
         for def in &catalog.achievements {
-            if !names.iter().any(|(n, _)| *n == def.tracking_field) {
-                names.push((&def.tracking_field, FieldRole::Updated(Op::Add)));
-            }
+            names.entry(&def.tracking_field).or_insert(FieldRole::Updated(Op::Add));
         }
-        names.sort_by(|a, b| a.0.cmp(b.0));
         let mut fields = Vec::with_capacity(names.len());
         let mut streak_fields = Vec::new();
         for (i, (name, role)) in names.iter().enumerate() {
@@ -131,12 +129,13 @@ impl Engine {
             });
             fields.push(FieldSpec { name: (*name).to_owned(), role: *role, streak_slot });
         }
-        let field_ids: HashMap<String, usize> = fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
-        let id = |name: &str| field_ids[name];
+        let field_ids = NameIndex::new(fields.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)));
+        // Every field named by the catalog is in `fields` (built above).
+        let id = |name: &str| field_ids.get(name).unwrap_or_default();
 
-        let mut event_ids = HashMap::new();
+        let event_ids = NameIndex::new(catalog.events.keys().enumerate().map(|(i, name)| (name.as_str(), i)));
         let mut events = Vec::new();
-        for (name, effects) in &catalog.events {
+        for effects in catalog.events.values() {
             let mut compiled = Vec::with_capacity(effects.len());
             let mut touched = Vec::new();
             for effect in effects {
@@ -153,17 +152,12 @@ impl Engine {
                     }
                 });
             }
-            event_ids.insert(name.clone(), EventTypeId(u32::try_from(events.len()).unwrap_or(u32::MAX)));
             events.push(CompiledEvent { effects: compiled, touched, checks: Vec::new() });
         }
 
-        let mut slots: HashMap<String, usize> = HashMap::new();
-        for (i, def) in catalog.achievements.iter().enumerate() {
-            slots.insert(def.key.clone(), i);
-        }
-        for (i, p) in catalog.secret_placeholders.iter().enumerate() {
-            slots.insert(p.id.clone(), catalog.achievements.len() + i);
-        }
+        let keys = catalog.achievements.iter().map(|def| def.key.as_str());
+        let ids = catalog.secret_placeholders.iter().map(|p| p.id.as_str());
+        let slots = NameIndex::new(keys.chain(ids).enumerate().map(|(i, name)| (name, i)));
 
         let mut prereqs = Vec::new();
         let mut rules = Vec::with_capacity(catalog.achievements.len());
@@ -171,8 +165,8 @@ impl Engine {
             let start = prereqs.len();
             // An unknown prerequisite (only possible in a retired definition)
             // can never be earned: it blocks the rule for good.
-            let impossible = def.requires_achievements.iter().any(|k| !slots.contains_key(k.as_str()));
-            prereqs.extend(def.requires_achievements.iter().filter_map(|k| slots.get(k.as_str()).copied()));
+            let impossible = def.requires_achievements.iter().any(|k| !slots.contains(k));
+            prereqs.extend(def.requires_achievements.iter().filter_map(|k| slots.get(k)));
             let field = id(&def.tracking_field);
             rules.push(Rule {
                 field,
@@ -266,10 +260,9 @@ impl Engine {
     /// [`EventError::UnknownEventType`].
     pub fn resolve(&self, event: &Event<'_>) -> Result<TypedEvent, EventError> {
         let id = self
-            .event_ids
-            .get(event.event_type)
+            .event_type_id(event.event_type)
             .ok_or_else(|| EventError::UnknownEventType(event.event_type.to_owned()))?;
-        Ok(TypedEvent { event_type: *id, value: event.value, at: event.at })
+        Ok(TypedEvent { event_type: id, value: event.value, at: event.at })
     }
 
     /// Applies an event (the plan's `track_event` + `check_and_unlock`) and
@@ -400,16 +393,18 @@ impl Engine {
             }
             // After any round, what did not hold can only have changed through
             // the points just credited or the prerequisites just earned.
-            {
-                next.clear();
-                if let Some(pf) = self.points_field {
-                    next.extend_from_slice(&self.candidates_by_field[pf]);
+            // `next` stays sorted and unique (catalog order) by insertion:
+            // both sources are short and sorted, and no sort is linked.
+            next.clear();
+            if let Some(pf) = self.points_field {
+                next.extend_from_slice(&self.candidates_by_field[pf]);
+            }
+            for &a in &round {
+                for &d in &self.dependents[a] {
+                    if let Err(at) = next.binary_search(&d) {
+                        next.insert(at, d);
+                    }
                 }
-                for &a in &round {
-                    next.extend_from_slice(&self.dependents[a]);
-                }
-                next.sort_unstable();
-                next.dedup();
             }
         }
     }
@@ -463,7 +458,7 @@ impl Engine {
     /// The earned record of an achievement (by key or placeholder id).
     pub fn earned(&self, state: &UserState, key: &str) -> Option<EarnedRecord> {
         match self.slots.get(key) {
-            Some(&slot) => state.earned[slot],
+            Some(slot) => state.earned[slot],
             None => state.foreign.earned.get(key).copied(),
         }
     }
@@ -471,7 +466,7 @@ impl Engine {
     /// The value of a tracking field (0 if never touched or unknown).
     pub fn stat(&self, state: &UserState, field: &str) -> i64 {
         match self.field_ids.get(field) {
-            Some(&f) => state.values[f],
+            Some(f) => state.values[f],
             None => state.foreign.stats.get(field).copied().unwrap_or(0),
         }
     }
@@ -479,14 +474,14 @@ impl Engine {
     /// The current run of a streak field as of `now` in the user's time zone
     /// (0 once a whole local day has passed with no activity).
     pub fn streak_as_of(&self, state: &UserState, field: &str, now: Timestamp) -> Option<i64> {
-        let slot = self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot)?;
+        let slot = self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot)?;
         Some(state.streaks[slot].run_as_of(local_day(&state.timezone, now)))
     }
 
     /// The longest run ever of a streak field, in days (`None` if `field` is
     /// not a streak field).
     pub fn longest_streak(&self, state: &UserState, field: &str) -> Option<i64> {
-        let slot = self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot)?;
+        let slot = self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot)?;
         Some(state.streaks[slot].longest())
     }
 
@@ -497,16 +492,16 @@ impl Engine {
 
     /// `true` if `field` is a streak field (its value derives from active days).
     pub fn is_streak_field(&self, field: &str) -> bool {
-        self.field_ids.get(field).is_some_and(|&f| self.fields[f].streak_slot.is_some())
+        self.field_ids.get(field).is_some_and(|f| self.fields[f].streak_slot.is_some())
     }
 
     /// The number of an event type, for [`TypedEvent`]s.
     pub fn event_type_id(&self, event_type: &str) -> Option<EventTypeId> {
-        self.event_ids.get(event_type).copied()
+        self.event_ids.get(event_type).map(|i| EventTypeId(to_u32(i)))
     }
 
     pub(crate) fn slot(&self, key: &str) -> Option<usize> {
-        self.slots.get(key).copied()
+        self.slots.get(key)
     }
 
     pub(crate) fn slot_name(&self, slot: usize) -> &str {
@@ -529,7 +524,7 @@ impl Engine {
     /// # Errors
     /// [`StateError::UnknownField`] or [`StateError::DerivedField`].
     pub fn set_stat(&self, state: &mut UserState, field: &str, value: i64) -> Result<(), StateError> {
-        let &f = self.field_ids.get(field).ok_or_else(|| StateError::UnknownField(field.to_owned()))?;
+        let f = self.field_ids.get(field).ok_or_else(|| StateError::UnknownField(field.to_owned()))?;
         if self.fields[f].streak_slot.is_some() || self.fields[f].role == FieldRole::Longest {
             return Err(StateError::DerivedField(field.to_owned()));
         }
@@ -559,7 +554,7 @@ impl Engine {
         let mut state = self.new_state(time_zone(&snapshot.timezone)?);
         for (field, days) in &snapshot.streak_days {
             let runs = days.iter().map(|r| DayRun { first: r.0.day_number(), last: r.1.day_number() });
-            match self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot.map(|s| (f, s))) {
+            match self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot.map(|s| (f, s))) {
                 Some((f, slot)) => {
                     state.streaks[slot] = DayRuns::from_runs(runs);
                     state.values[f] = state.streaks[slot].latest_run();

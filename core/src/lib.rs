@@ -33,6 +33,7 @@ pub mod explain;
 mod json_reader;
 pub mod load;
 pub mod model;
+mod name_index;
 pub mod progress;
 pub mod public_view;
 pub mod scenario;

@@ -12,7 +12,9 @@ use crate::json_reader::{self, Object};
 use crate::model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity, is_valid_key};
 use crate::time::Instant as Timestamp;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+// Sorted maps rather than hash maps: small inputs, and the WebAssembly
+// build then links no hash table.
+use std::collections::BTreeMap;
 
 /// A catalog that passed validation, with any warnings worth showing.
 #[derive(Debug)]
@@ -174,9 +176,9 @@ fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> BTreeMap<String, Ve
 pub(crate) fn field_roles<'a>(
     events: &'a BTreeMap<String, Vec<Effect>>,
     diags: &mut Diagnostics,
-) -> HashMap<&'a str, FieldRole> {
-    let mut roles: HashMap<&str, FieldRole> = HashMap::new();
-    let mut first_use: HashMap<&str, String> = HashMap::new();
+) -> BTreeMap<&'a str, FieldRole> {
+    let mut roles: BTreeMap<&str, FieldRole> = BTreeMap::new();
+    let mut first_use: BTreeMap<&str, String> = BTreeMap::new();
     for (event_type, effects) in events {
         for (i, effect) in effects.iter().enumerate() {
             let path = format!("events.{event_type}[{i}]");
@@ -240,32 +242,32 @@ fn read_placeholders(top: &Object<'_>, diags: &mut Diagnostics) -> Vec<Placehold
 /// Reads every achievement; returns the valid ones with their JSON path
 /// prefix, and every key seen (valid definition or not), so a prerequisite
 /// naming a definition with its own error is not also reported unknown.
-fn read_achievements(top: &Object<'_>, diags: &mut Diagnostics) -> (Vec<(String, Definition)>, HashSet<String>) {
+fn read_achievements<'v>(
+    top: &Object<'v>,
+    diags: &mut Diagnostics,
+) -> (Vec<(String, Definition)>, BTreeMap<&'v str, usize>) {
     let mut out = Vec::new();
-    let mut all_keys = HashSet::new();
+    // Every key seen, with the index that first used it.
+    let mut all_keys: BTreeMap<&str, usize> = BTreeMap::new();
     let Some(value) = top.required("achievements", diags) else { return (out, all_keys) };
     let Value::Array(items) = value else {
         diags.error("achievements", format!("expected an array, got {}", json_reader::type_name(value)));
         return (out, all_keys);
     };
-    let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         // Name the item by its key in paths when the key is readable.
         let key = item.get("key").and_then(Value::as_str);
-        if let Some(k) = key {
-            all_keys.insert(k.to_owned());
-        }
+        let first = key.map(|k| *all_keys.entry(k).or_insert(i));
         let path = match key {
             Some(k) if !k.is_empty() => format!("achievements[{i}] ({k})"),
             _ => format!("achievements[{i}]"),
         };
         let Some(obj) = Object::new(item, path, ACHIEVEMENT_FIELDS, diags) else { continue };
-        if let Some(k) = key.filter(|k| !k.is_empty()) {
-            if let Some(first) = seen.get(k) {
-                diags.error(obj.at("key"), format!("duplicate key `{k}` (first used by achievements[{first}])"));
-            } else {
-                seen.insert(k.to_owned(), i);
-            }
+        if let (Some(k), Some(first)) = (key, first)
+            && !k.is_empty()
+            && first != i
+        {
+            diags.error(obj.at("key"), format!("duplicate key `{k}` (first used by achievements[{first}])"));
         }
         if let Some(def) = read_definition(&obj, diags) {
             out.push((obj.path.clone(), def));
@@ -401,13 +403,13 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
 /// Cross-reference checks that need the whole catalog.
 fn check_references(
     achievements: &[(String, Definition)],
-    all_keys: &HashSet<String>,
+    all_keys: &BTreeMap<&str, usize>,
     placeholders: &[Placeholder],
-    roles: &HashMap<&str, FieldRole>,
+    roles: &BTreeMap<&str, FieldRole>,
     points_field: Option<&str>,
     diags: &mut Diagnostics,
 ) {
-    let by_key: HashMap<&str, &Definition> = achievements.iter().map(|(_, d)| (d.key.as_str(), d)).collect();
+    let index = key_index(achievements);
     for (path, def) in achievements {
         let field_path = format!("{path}.tracking_field");
         let role = roles
@@ -426,14 +428,14 @@ fn check_references(
             let req_path = format!("{path}.requires_achievements[{i}]");
             if *required == def.key {
                 diags.error(req_path, "an achievement cannot require itself");
-            } else if let Some(other) = by_key.get(required.as_str()) {
-                if !other.is_active {
+            } else if let Some(&other) = index.get(required.as_str()) {
+                if !achievements[other].1.is_active {
                     diags.warning(
                         req_path,
                         format!("`{required}` is inactive, so only users who already earned it can unlock this"),
                     );
                 }
-            } else if !all_keys.contains(required) && !placeholders.iter().any(|p| p.id == *required) {
+            } else if !all_keys.contains_key(required.as_str()) && !placeholders.iter().any(|p| p.id == *required) {
                 diags.error(req_path, format!("unknown achievement `{required}`"));
             }
         }
@@ -463,6 +465,15 @@ fn check_criteria_fits(path: &str, def: &Definition, role: FieldRole, diags: &mu
     }
 }
 
+/// Position in `achievements` by key (keys are unique among valid ones).
+fn key_index(achievements: &[(String, Definition)]) -> BTreeMap<&str, usize> {
+    let mut index = BTreeMap::new();
+    for (i, (_, d)) in achievements.iter().enumerate() {
+        index.insert(d.key.as_str(), i);
+    }
+    index
+}
+
 /// Reports each prerequisite cycle once, at the achievement that closes it.
 fn report_cycles(achievements: &[(String, Definition)], diags: &mut Diagnostics) {
     #[derive(Clone, Copy, PartialEq)]
@@ -471,14 +482,14 @@ fn report_cycles(achievements: &[(String, Definition)], diags: &mut Diagnostics)
         InProgress,
         Done,
     }
-    let index: HashMap<&str, usize> = achievements.iter().enumerate().map(|(i, (_, d))| (d.key.as_str(), i)).collect();
+    let index = key_index(achievements);
     let mut marks = vec![Mark::Unvisited; achievements.len()];
     let mut stack: Vec<usize> = Vec::new();
 
     fn visit(
         i: usize,
         achievements: &[(String, Definition)],
-        index: &HashMap<&str, usize>,
+        index: &BTreeMap<&str, usize>,
         marks: &mut [Mark],
         stack: &mut Vec<usize>,
         diags: &mut Diagnostics,

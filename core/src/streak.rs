@@ -34,8 +34,13 @@ impl DayRuns {
     /// Builds from runs in any order, merging overlaps and neighbours and
     /// dropping inverted ranges (`first > last`).
     pub fn from_runs(runs: impl IntoIterator<Item = DayRun>) -> Self {
-        let mut sorted: Vec<DayRun> = runs.into_iter().filter(|r| r.first <= r.last).collect();
-        sorted.sort_by_key(|r| r.first);
+        // Stored runs come back in order, so an insertion sort is linear
+        // here, and it keeps a general sort's code out of the WebAssembly build.
+        let mut sorted: Vec<DayRun> = Vec::new();
+        for run in runs.into_iter().filter(|r| r.first <= r.last) {
+            let at = sorted.partition_point(|r| r.first <= run.first);
+            sorted.insert(at, run);
+        }
         let mut merged: Vec<DayRun> = Vec::with_capacity(sorted.len());
         for run in sorted {
             match merged.last_mut() {
@@ -153,6 +158,13 @@ mod tests {
     fn from_runs_normalises() {
         let r = DayRuns::from_runs([DayRun { first: 4, last: 6 }, DayRun { first: 1, last: 3 }]);
         assert_eq!(r.runs(), &[DayRun { first: 1, last: 6 }]);
+        assert_eq!(r.longest(), 6);
+
+        // Out of order, overlapping, equal starts, an inverted range dropped.
+        let runs = [(20, 22), (1, 2), (9, 9), (20, 25), (8, 10), (30, 29), (1, 1)];
+        let r = DayRuns::from_runs(runs.map(|(first, last)| DayRun { first, last }));
+        let expected = [(1, 2), (8, 10), (20, 25)].map(|(first, last)| DayRun { first, last });
+        assert_eq!(r.runs(), &expected);
         assert_eq!(r.longest(), 6);
     }
 }
