@@ -26,3 +26,7 @@ mod types;
 
 pub use engine::AchievementEngine;
 pub use validate::{categories, validate_catalog};
+
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
