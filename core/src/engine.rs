@@ -15,11 +15,11 @@
 use crate::event::{Event, EventError, EventTypeId, TypedEvent};
 use crate::load::{FieldRole, Loaded, field_roles, load_catalog};
 use crate::model::{Catalog, CriteriaType, Op};
+use crate::name_index::NameIndex;
 use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, UserState, time_zone};
 use crate::streak::{DayNumber, DayRun, DayRuns};
 use crate::time::{Instant as Timestamp, TimeZone};
 use crate::{Diagnostics, InvalidFile};
-use crate::name_index::NameIndex;
 
 /// A catalog compiled for fast, deterministic rule evaluation.
 #[derive(Clone, Debug)]
@@ -112,17 +112,18 @@ impl Engine {
         // Fields: every field an event writes, then the points field, in a
         // deterministic order (sorted by name: `names` is a sorted map).
         let mut names = roles;
+        let implied = || (FieldRole::Updated(Op::Add), String::new());
         if let Some(pf) = catalog.points_field.as_deref() {
-            names.entry(pf).or_insert(FieldRole::Updated(Op::Add));
+            names.entry(pf).or_insert_with(implied);
         }
         // Retired definitions (see `Catalog::with_retired`) may track a field
         // no event updates any more: it still holds the user's value.
         for def in &catalog.achievements {
-            names.entry(&def.tracking_field).or_insert(FieldRole::Updated(Op::Add));
+            names.entry(&def.tracking_field).or_insert_with(implied);
         }
         let mut fields = Vec::with_capacity(names.len());
         let mut streak_fields = Vec::new();
-        for (i, (name, role)) in names.iter().enumerate() {
+        for (i, (name, (role, _))) in names.iter().enumerate() {
             let streak_slot = (*role == FieldRole::Updated(Op::Streak)).then(|| {
                 streak_fields.push(i);
                 streak_fields.len() - 1

@@ -95,7 +95,7 @@ fn read_catalog(value: &Value, diags: &mut Diagnostics) -> Option<Catalog> {
     let events = read_events(&top, diags);
     let roles = field_roles(&events, diags);
     if let Some(pf) = &points_field {
-        match roles.get(pf.as_str()) {
+        match roles.get(pf.as_str()).map(|(role, _)| role) {
             Some(FieldRole::Updated(Op::Add)) | None => {}
             Some(role) => diags.error(
                 "points_field",
@@ -172,31 +172,30 @@ fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> BTreeMap<String, Ve
     events
 }
 
+/// Each field's single role, with the path that first gave it that role
+/// (for messages). One map, not two: the WebAssembly build pays for each
+/// kind of map it links.
+pub(crate) type FieldRoles<'a> = BTreeMap<&'a str, (FieldRole, String)>;
+
 /// Decides each field's single role, reporting fields used in two ways.
-pub(crate) fn field_roles<'a>(
-    events: &'a BTreeMap<String, Vec<Effect>>,
-    diags: &mut Diagnostics,
-) -> BTreeMap<&'a str, FieldRole> {
-    let mut roles: BTreeMap<&str, FieldRole> = BTreeMap::new();
-    let mut first_use: BTreeMap<&str, String> = BTreeMap::new();
+pub(crate) fn field_roles<'a>(events: &'a BTreeMap<String, Vec<Effect>>, diags: &mut Diagnostics) -> FieldRoles<'a> {
+    let mut roles = FieldRoles::new();
     for (event_type, effects) in events {
         for (i, effect) in effects.iter().enumerate() {
             let path = format!("events.{event_type}[{i}]");
             let mut claim =
                 |field: &'a str, role: FieldRole, path: String, diags: &mut Diagnostics| match roles.get(field) {
-                    Some(existing) if *existing != role => diags.error(
+                    Some((existing, first_use)) if *existing != role => diags.error(
                         path,
                         format!(
-                            "`{field}` is used as {} here but as {} at {}; a field has one role everywhere",
+                            "`{field}` is used as {} here but as {} at {first_use}; a field has one role everywhere",
                             role.describe(),
                             existing.describe(),
-                            first_use[field]
                         ),
                     ),
                     Some(_) => {}
                     None => {
-                        roles.insert(field, role);
-                        first_use.insert(field, path);
+                        roles.insert(field, (role, path));
                     }
                 };
             claim(&effect.field, FieldRole::Updated(effect.op), format!("{path}.op"), diags);
@@ -405,7 +404,7 @@ fn check_references(
     achievements: &[(String, Definition)],
     all_keys: &BTreeMap<&str, usize>,
     placeholders: &[Placeholder],
-    roles: &BTreeMap<&str, FieldRole>,
+    roles: &FieldRoles<'_>,
     points_field: Option<&str>,
     diags: &mut Diagnostics,
 ) {
@@ -414,7 +413,7 @@ fn check_references(
         let field_path = format!("{path}.tracking_field");
         let role = roles
             .get(def.tracking_field.as_str())
-            .copied()
+            .map(|(role, _)| *role)
             .or_else(|| (points_field == Some(def.tracking_field.as_str())).then_some(FieldRole::Updated(Op::Add)));
         match role {
             None => diags.error(

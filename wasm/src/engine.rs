@@ -12,7 +12,6 @@ use crate::convert::{self, ExplanationOut, ItemNumbers, ProgressOut, StateOut, S
 use crate::error::ApiError;
 use achievements_core::{Diagnostic, Engine, TimeZone, UserState, describe_criteria};
 use std::cell::{OnceCell, RefCell};
-use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 /// The rules of one catalog. Build it once per catalog; its rules never change.
@@ -27,8 +26,8 @@ pub struct AchievementEngine {
     /// to many calls (every render, every preview), and reading a large one
     /// costs more than the listing itself. Keyed by content, never identity.
     last_state: RefCell<Option<(String, UserState)>>,
-    /// Time zones handed in as tables (`addTimeZone`), by name.
-    zones: RefCell<BTreeMap<String, TimeZone>>,
+    /// Time zones handed in as tables (`addTimeZone`); a page has one or two.
+    zones: RefCell<Vec<TimeZone>>,
 }
 
 #[wasm_bindgen]
@@ -47,7 +46,7 @@ impl AchievementEngine {
             warnings,
             statics: OnceCell::new(),
             last_state: RefCell::new(None),
-            zones: RefCell::new(BTreeMap::new()),
+            zones: RefCell::new(Vec::new()),
         })
     }
 
@@ -175,7 +174,9 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "ZoneTable")] table: JsValue,
     ) -> Result<(), JsValue> {
         let zone = convert::zone(&table)?;
-        self.zones.borrow_mut().insert(zone.name().to_owned(), zone);
+        let mut zones = self.zones.borrow_mut();
+        zones.retain(|z| z.name() != zone.name());
+        zones.push(zone);
         // A remembered state may name this zone.
         self.last_state.borrow_mut().take();
         Ok(())

@@ -21,7 +21,6 @@ use achievements_core::{
 };
 use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -210,16 +209,12 @@ pub(crate) fn state_text(state: &JsValue) -> Result<Option<String>, ApiError> {
 /// A user state from its `StateSnapshot` JSON text, laid out for `engine`.
 /// Its time zone is one of `zones` (tables the caller handed in) or one the
 /// core knows without a database (UTC, fixed offsets).
-pub(crate) fn user_state(
-    engine: &Engine,
-    text: Option<&str>,
-    zones: &BTreeMap<String, TimeZone>,
-) -> Result<UserState, ApiError> {
+pub(crate) fn user_state(engine: &Engine, text: Option<&str>, zones: &[TimeZone]) -> Result<UserState, ApiError> {
     let mut snapshot = match text {
         None => StateSnapshot::default(),
         Some(text) => snapshot(&parse("state", text)?)?,
     };
-    let zone = zones.get(&snapshot.timezone);
+    let zone = zones.iter().find(|z| z.name() == snapshot.timezone);
     if zone.is_some() {
         snapshot.timezone.clear(); // restored in UTC, then given its zone
     }
@@ -302,8 +297,8 @@ fn cause(value: &Json<'_>, path: &str) -> Result<Cause, ApiError> {
 // ----- time zones ------------------------------------------------------------
 
 /// A time zone by name: a table handed in, or one the core knows.
-pub(crate) fn time_zone(name: &str, zones: &BTreeMap<String, TimeZone>) -> Result<TimeZone, ApiError> {
-    match zones.get(name) {
+pub(crate) fn time_zone(name: &str, zones: &[TimeZone]) -> Result<TimeZone, ApiError> {
+    match zones.iter().find(|z| z.name() == name) {
         Some(zone) => Ok(zone.clone()),
         None => achievements_core::time_zone(name).map_err(zone_error),
     }
