@@ -54,3 +54,17 @@ export function assembleItems(statics, numbers, earnedAt) {
   }
   return items;
 }
+
+/**
+ * An answer from the Rust side, written as JSON text (one crossing). When
+ * it holds integers beyond 2^53, they were written as `{"$bigint": "digits"}`
+ * and come back as bigints; other answers skip the reviver.
+ */
+export function fromJson(text, bigints) {
+  if (!bigints) return JSON.parse(text);
+  return JSON.parse(text, (_key, v) =>
+    v !== null && typeof v === "object" && typeof v.$bigint === "string" && Object.keys(v).length === 1
+      ? BigInt(v.$bigint)
+      : v,
+  );
+}

@@ -8,7 +8,7 @@
 //! converts its arguments (`convert`), calls the core once, and converts the
 //! answer back: no rule is decided here.
 
-use crate::convert::{self, ExplanationOut, ItemNumbers, ProgressOut, StateOut, StepOut};
+use crate::convert::{self, ItemNumbers};
 use crate::error::ApiError;
 use achievements_core::{Diagnostic, Engine, TimeZone, UserState, describe_criteria};
 use std::cell::{OnceCell, RefCell};
@@ -95,7 +95,7 @@ impl AchievementEngine {
         let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let progress = self.engine.progress(&state, key, now).ok_or_else(|| unknown(key))?;
-        Ok(convert::to_js(&ProgressOut::from(progress)))
+        Ok(convert::progress_to_js(&progress))
     }
 
     /// What `event` would unlock, cascades included, without changing
@@ -110,7 +110,7 @@ impl AchievementEngine {
         let state = self.state(&state)?;
         let event = convert::event(&event)?;
         let unlocked = self.engine.preview(&state, &event.as_event()).map_err(ApiError::from)?;
-        Ok(convert::to_js(&convert::unlocks(unlocked)))
+        Ok(convert::unlocks_to_js(&unlocked))
     }
 
     /// Applies `event`: the new state and what it unlocked, in the order it
@@ -125,7 +125,7 @@ impl AchievementEngine {
         let mut state = self.state(&state)?;
         let event = convert::event(&event)?;
         let unlocked = self.engine.apply(&mut state, &event.as_event()).map_err(ApiError::from)?;
-        Ok(self.step(&state, unlocked))
+        Ok(self.step(&state, &unlocked))
     }
 
     /// Retroactive award at `at` (the plan's
@@ -140,7 +140,7 @@ impl AchievementEngine {
         let mut state = self.state(&state)?;
         let at = convert::instant("at", &at)?;
         let unlocked = self.engine.evaluate(&mut state, at);
-        Ok(self.step(&state, unlocked))
+        Ok(self.step(&state, &unlocked))
     }
 
     /// Why achievement `key` is locked, or how it was unlocked, at `now`.
@@ -154,7 +154,7 @@ impl AchievementEngine {
         let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let explanation = self.engine.explain(&state, key, now).ok_or_else(|| unknown(key))?;
-        Ok(convert::to_js(&ExplanationOut::from(explanation)))
+        Ok(convert::explanation_to_js(&explanation))
     }
 
     /// The unlock condition of `key` in words ("project count ≥ 5").
@@ -188,7 +188,7 @@ impl AchievementEngine {
     #[wasm_bindgen(js_name = newState, unchecked_return_type = "StateSnapshot")]
     pub fn new_state(&self, timezone: Option<String>) -> Result<JsValue, JsValue> {
         let tz = convert::time_zone(timezone.as_deref().unwrap_or("UTC"), &self.zones.borrow())?;
-        Ok(convert::to_js(&StateOut(self.engine.snapshot(&self.engine.new_state(tz)))))
+        Ok(convert::state_to_js(&self.engine.snapshot(&self.engine.new_state(tz))))
     }
 
     /// The state as the engine reads it: checked (time zone, dates) and
@@ -200,7 +200,7 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
     ) -> Result<JsValue, JsValue> {
         let state = self.state(&state)?;
-        Ok(convert::to_js(&StateOut(self.engine.snapshot(&state))))
+        Ok(convert::state_to_js(&self.engine.snapshot(&state)))
     }
 
     /// The event types of the catalog, sorted.
@@ -237,8 +237,8 @@ impl AchievementEngine {
         Ok(state)
     }
 
-    fn step(&self, state: &UserState, unlocked: Vec<achievements_core::Unlock>) -> JsValue {
-        convert::to_js(&StepOut { state: StateOut(self.engine.snapshot(state)), unlocked: convert::unlocks(unlocked) })
+    fn step(&self, state: &UserState, unlocked: &[achievements_core::Unlock]) -> JsValue {
+        convert::step_to_js(&self.engine.snapshot(state), unlocked)
     }
 }
 

@@ -1,7 +1,7 @@
 //! What needs no engine: catalog validation and the category list.
 
-use crate::convert::{self, CategoryOut, ValidationOut};
-use achievements_core::{Category, Loaded, load_catalog};
+use crate::convert;
+use achievements_core::{Loaded, load_catalog};
 use wasm_bindgen::prelude::*;
 
 /// Validates a catalog (JSON text or an object) without throwing for an
@@ -13,14 +13,13 @@ pub fn validate_catalog(
 ) -> Result<JsValue, JsValue> {
     let text = convert::catalog_text(&catalog)?;
     Ok(match load_catalog(&text) {
-        Ok(Loaded { warnings, .. }) => convert::to_js(&ValidationOut::new(&[], &warnings)),
-        Err(invalid) => convert::to_js(&ValidationOut::new(&invalid.errors, &invalid.warnings)),
+        Ok(Loaded { warnings, .. }) => convert::validation_to_js(&[], &warnings),
+        Err(invalid) => convert::validation_to_js(&invalid.errors, &invalid.warnings),
     })
 }
 
 /// Every category, in display order, with its title.
 #[wasm_bindgen(unchecked_return_type = "CategoryInfo[]")]
 pub fn categories() -> JsValue {
-    let all: Vec<CategoryOut> = Category::ALL.iter().copied().map(CategoryOut::from).collect();
-    convert::to_js(&all)
+    convert::categories_to_js()
 }

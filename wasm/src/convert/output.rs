@@ -1,0 +1,472 @@
+//! Answers out: core values → JS objects, as JSON text parsed by `fromJson`
+//! in `js/interop.js`.
+//!
+//! Each answer is written by hand into one string that crosses the boundary
+//! once, so the module links no serializer: serde-wasm-bindgen and the
+//! derived `Serialize` code cost 8.7 KB of the 60 KB gzipped budget
+//! (measured), while this writer costs about 2. Bigints, which JSON lacks,
+//! are written as `{"$bigint":"digits"}`, and only answers that hold one are
+//! revived (see [`Out::finish`]).
+//!
+//! The shapes are those the TypeScript types in `types.rs` promise; the Node
+//! and browser tests read every one of them.
+
+use super::MAX_SAFE;
+use achievements_core::explain::PrerequisiteStatus;
+use achievements_core::{
+    Blocker, Catalog, Category, Definition, Diagnostic, EarnedRecord, Explanation, Instant, Placeholder, Progress,
+    StateSnapshot, Unlock,
+};
+use std::fmt::Write;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(module = "/js/interop.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = fromJson)]
+    fn from_json(text: &str, bigints: bool) -> JsValue;
+}
+
+/// A JSON text being written. Separators are decided from the last byte
+/// written, so callers only say what comes next.
+#[derive(Debug, Default)]
+pub(crate) struct Out {
+    text: String,
+    bigints: bool,
+}
+
+impl Out {
+    pub(crate) fn new() -> Self {
+        Out::default()
+    }
+
+    /// The written value as a JS value.
+    pub(crate) fn finish(self) -> JsValue {
+        from_json(&self.text, self.bigints)
+    }
+
+    /// A comma unless this value opens its container or follows a key.
+    fn separate(&mut self) {
+        if !matches!(self.text.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
+            self.text.push(',');
+        }
+    }
+
+    pub(crate) fn open_object(&mut self) -> &mut Self {
+        self.separate();
+        self.text.push('{');
+        self
+    }
+
+    pub(crate) fn close_object(&mut self) -> &mut Self {
+        self.text.push('}');
+        self
+    }
+
+    pub(crate) fn open_array(&mut self) -> &mut Self {
+        self.separate();
+        self.text.push('[');
+        self
+    }
+
+    pub(crate) fn close_array(&mut self) -> &mut Self {
+        self.text.push(']');
+        self
+    }
+
+    /// The name of the next field (escaped: a state's keys are data).
+    pub(crate) fn key(&mut self, name: &str) -> &mut Self {
+        self.string(name);
+        self.text.push(':');
+        self
+    }
+
+    pub(crate) fn string(&mut self, value: &str) -> &mut Self {
+        self.separate();
+        self.text.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => self.text.push_str("\\\""),
+                '\\' => self.text.push_str("\\\\"),
+                '\n' => self.text.push_str("\\n"),
+                '\r' => self.text.push_str("\\r"),
+                '\t' => self.text.push_str("\\t"),
+                c if c < ' ' => {
+                    let _ = write!(self.text, "\\u{:04x}", u32::from(c));
+                }
+                c => self.text.push(c),
+            }
+        }
+        self.text.push('"');
+        self
+    }
+
+    pub(crate) fn bool(&mut self, value: bool) -> &mut Self {
+        self.separate();
+        self.text.push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    /// A 64-bit integer, exactly: a number when it is a safe integer, else a
+    /// bigint (the core allows all of `i64`).
+    pub(crate) fn int(&mut self, value: i64) -> &mut Self {
+        self.separate();
+        if (-MAX_SAFE..=MAX_SAFE).contains(&value) {
+            let _ = write!(self.text, "{value}");
+        } else {
+            self.bigints = true;
+            let _ = write!(self.text, "{{\"$bigint\":\"{value}\"}}");
+        }
+        self
+    }
+
+    /// An integer for the plan's `number` fields: exact up to 2^53, the
+    /// nearest double beyond (JSON.parse rounds the digits).
+    pub(crate) fn number(&mut self, value: i64) -> &mut Self {
+        self.separate();
+        let _ = write!(self.text, "{value}");
+        self
+    }
+
+    pub(crate) fn instant(&mut self, value: Instant) -> &mut Self {
+        self.separate();
+        let _ = write!(self.text, "\"{value}\"");
+        self
+    }
+
+    /// `"name": value` for a string field.
+    fn field(&mut self, name: &str, value: &str) -> &mut Self {
+        self.key(name).string(value)
+    }
+}
+
+// ----- the answers -------------------------------------------------------------
+
+/// The catalog-only parts of the plan's `Achievement` items (section 6),
+/// camelCase: definitions in catalog order, then secret placeholders.
+/// `assembleItems` in `js/interop.js` adds the per-user parts.
+pub(crate) fn static_items(catalog: &Catalog) -> JsValue {
+    let mut out = Out::new();
+    out.open_array();
+    for def in &catalog.achievements {
+        static_item(&mut out, def);
+    }
+    for placeholder in &catalog.secret_placeholders {
+        placeholder_item(&mut out, placeholder);
+    }
+    out.close_array();
+    out.finish()
+}
+
+fn static_item(out: &mut Out, def: &Definition) {
+    out.open_object()
+        .field("key", &def.key)
+        .field("name", &def.name)
+        .field("description", &def.description)
+        .field("icon", &def.icon)
+        .field("colorFrom", &def.color_from)
+        .field("colorTo", &def.color_to)
+        .field("category", def.category.as_str())
+        .key("points")
+        .number(def.points)
+        .key("isSecret")
+        .bool(def.is_secret)
+        .field("rarity", def.rarity.as_str())
+        .close_object();
+}
+
+/// A secret the client may not see (from a public catalog): its id as
+/// key, its category, and nothing else.
+fn placeholder_item(out: &mut Out, placeholder: &Placeholder) {
+    out.open_object().field("key", &placeholder.id);
+    for empty in ["name", "description", "icon", "colorFrom", "colorTo"] {
+        out.field(empty, "");
+    }
+    out.field("category", placeholder.category.as_str()).key("points").number(0).key("isSecret").bool(true);
+    out.close_object();
+}
+
+/// `{current, target, percent, earned}`.
+fn progress(out: &mut Out, p: &Progress) {
+    out.open_object()
+        .key("current")
+        .int(p.current)
+        .key("target")
+        .int(p.target)
+        .key("percent")
+        .number(i64::from(p.percent))
+        .key("earned")
+        .bool(p.earned)
+        .close_object();
+}
+
+pub(crate) fn progress_to_js(p: &Progress) -> JsValue {
+    let mut out = Out::new();
+    progress(&mut out, p);
+    out.finish()
+}
+
+/// `{earnedAt, progressAtUnlock, cause}` (camelCase), or the wire's
+/// snake_case `{earned_at, progress_at_unlock, cause}`.
+fn earned(out: &mut Out, r: &EarnedRecord, camel: bool) {
+    let [at, progress] = if camel { ["earnedAt", "progressAtUnlock"] } else { ["earned_at", "progress_at_unlock"] };
+    out.key(at).instant(r.earned_at).key(progress).int(r.progress_at_unlock).field("cause", r.cause.as_str());
+}
+
+/// `Unlock[]`: `{key, earnedAt, progressAtUnlock, cause}` each.
+fn unlocks(out: &mut Out, unlocks: &[Unlock]) {
+    out.open_array();
+    for u in unlocks {
+        out.open_object().field("key", &u.key);
+        earned(out, &u.record, true);
+        out.close_object();
+    }
+    out.close_array();
+}
+
+pub(crate) fn unlocks_to_js(list: &[Unlock]) -> JsValue {
+    let mut out = Out::new();
+    unlocks(&mut out, list);
+    out.finish()
+}
+
+/// The core's `StateSnapshot` wire shape (snake_case, like the server's
+/// JSON), with exact 64-bit integers.
+fn state(out: &mut Out, s: &StateSnapshot) {
+    out.open_object().field("timezone", if s.timezone.is_empty() { "UTC" } else { &s.timezone });
+    out.key("stats").open_object();
+    for (field, value) in &s.stats {
+        out.key(field).int(*value);
+    }
+    out.close_object().key("streak_days").open_object();
+    for (field, ranges) in &s.streak_days {
+        out.key(field).open_array();
+        for range in ranges {
+            out.open_array().string(&range.0.to_string()).string(&range.1.to_string()).close_array();
+        }
+        out.close_array();
+    }
+    out.close_object().key("earned").open_object();
+    for (key, record) in &s.earned {
+        out.key(key).open_object();
+        earned(out, record, false);
+        out.close_object();
+    }
+    out.close_object().close_object();
+}
+
+pub(crate) fn state_to_js(s: &StateSnapshot) -> JsValue {
+    let mut out = Out::new();
+    state(&mut out, s);
+    out.finish()
+}
+
+/// What `apply` and `evaluate` return: `{state, unlocked}`.
+pub(crate) fn step_to_js(s: &StateSnapshot, unlocked: &[Unlock]) -> JsValue {
+    let mut out = Out::new();
+    out.open_object().key("state");
+    state(&mut out, s);
+    out.key("unlocked");
+    unlocks(&mut out, unlocked);
+    out.close_object();
+    out.finish()
+}
+
+fn diagnostics(out: &mut Out, list: &[Diagnostic]) {
+    out.open_array();
+    for d in list {
+        out.open_object().field("path", &d.path).field("message", &d.message).close_object();
+    }
+    out.close_array();
+}
+
+/// `Diagnostic[]`: `{path, message}` each.
+pub(crate) fn diagnostics_to_js(list: &[Diagnostic]) -> JsValue {
+    let mut out = Out::new();
+    diagnostics(&mut out, list);
+    out.finish()
+}
+
+/// What `validateCatalog` returns: `{valid, errors, warnings}`.
+pub(crate) fn validation_to_js(errors: &[Diagnostic], warnings: &[Diagnostic]) -> JsValue {
+    let mut out = Out::new();
+    out.open_object().key("valid").bool(errors.is_empty()).key("errors");
+    diagnostics(&mut out, errors);
+    out.key("warnings");
+    diagnostics(&mut out, warnings);
+    out.close_object();
+    out.finish()
+}
+
+/// `CategoryInfo[]`: `{id, title}` in display order.
+pub(crate) fn categories_to_js() -> JsValue {
+    let mut out = Out::new();
+    out.open_array();
+    for c in Category::ALL {
+        out.open_object().field("id", c.as_str()).field("title", c.title()).close_object();
+    }
+    out.close_array();
+    out.finish()
+}
+
+/// The core's `Explanation`, camelCase, with each blocker's sentence and
+/// the whole text as the CLI prints it.
+pub(crate) fn explanation_to_js(e: &Explanation) -> JsValue {
+    let mut out = Out::new();
+    out.open_object()
+        .field("key", &e.key)
+        .field("name", &e.name)
+        .field("criteria", &e.criteria)
+        .field("trackingField", &e.tracking_field)
+        .key("value")
+        .int(e.value)
+        .key("target")
+        .int(e.target)
+        .key("active")
+        .bool(e.active);
+    if let Some(from) = e.available_from {
+        out.key("availableFrom").instant(from);
+    }
+    if let Some(until) = e.available_until {
+        out.key("availableUntil").instant(until);
+    }
+    out.key("prerequisites").open_array();
+    for PrerequisiteStatus { key, earned } in &e.prerequisites {
+        out.open_object().field("key", key).key("earned").bool(*earned).close_object();
+    }
+    out.close_array();
+    if let Some(record) = &e.earned {
+        out.key("earned").open_object();
+        earned(&mut out, record, true);
+        out.close_object();
+    }
+    out.key("blockers").open_array();
+    for b in &e.blockers {
+        blocker(&mut out, b);
+    }
+    out.close_array().key("progress");
+    progress(&mut out, &e.progress);
+    out.field("text", &e.to_string()).close_object();
+    out.finish()
+}
+
+/// `{kind, …, message}`, `kind` in snake_case.
+fn blocker(out: &mut Out, b: &Blocker) {
+    out.open_object();
+    match b {
+        Blocker::Inactive => {
+            out.field("kind", "inactive");
+        }
+        Blocker::NotYetAvailable { from } => {
+            out.field("kind", "not_yet_available").key("from").instant(*from);
+        }
+        Blocker::NoLongerAvailable { until } => {
+            out.field("kind", "no_longer_available").key("until").instant(*until);
+        }
+        Blocker::MissingPrerequisites { keys } => {
+            out.field("kind", "missing_prerequisites").key("keys").open_array();
+            for key in keys {
+                out.string(key);
+            }
+            out.close_array();
+        }
+        Blocker::BelowTarget { value, target } => {
+            out.field("kind", "below_target").key("value").int(*value).key("target").int(*target);
+        }
+    }
+    out.field("message", &b.to_string()).close_object();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(write: impl FnOnce(&mut Out)) -> (String, bool) {
+        let mut out = Out::new();
+        write(&mut out);
+        (out.text, out.bigints)
+    }
+
+    #[test]
+    fn separators_follow_from_what_was_written() {
+        let (json, _) = text(|out| {
+            out.open_object().key("a").open_array().int(1).int(2).open_object().close_object().close_array();
+            out.key("b").bool(false).key("c\"").string("x").close_object();
+        });
+        assert_eq!(json, r#"{"a":[1,2,{}],"b":false,"c\"":"x"}"#);
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        let (json, _) = text(|out| {
+            out.string("a\"b\\c\nd\u{1}é✓");
+        });
+        assert_eq!(json, "\"a\\\"b\\\\c\\nd\\u0001é✓\"");
+        let value: Result<String, _> = serde_json::from_str(&json);
+        assert_eq!(value.ok().as_deref(), Some("a\"b\\c\nd\u{1}é✓"));
+    }
+
+    #[test]
+    fn int64_is_a_number_in_the_safe_range_and_a_bigint_beyond() {
+        assert_eq!(
+            text(|out| {
+                out.int(MAX_SAFE);
+            }),
+            ("9007199254740991".to_owned(), false)
+        );
+        assert_eq!(
+            text(|out| {
+                out.int(-MAX_SAFE);
+            }),
+            ("-9007199254740991".to_owned(), false)
+        );
+        assert_eq!(
+            text(|out| {
+                out.int(i64::MAX);
+            }),
+            (r#"{"$bigint":"9223372036854775807"}"#.to_owned(), true)
+        );
+        assert_eq!(
+            text(|out| {
+                out.number(i64::MAX);
+            }),
+            ("9223372036854775807".to_owned(), false)
+        );
+    }
+
+    /// The static item fields plus those `js/interop.js` adds are exactly the
+    /// plan's `Achievement` interface.
+    #[test]
+    fn static_items_and_js_parts_are_the_plan_fields() {
+        let engine = achievements_core::Engine::from_json(achievements_core::SHIPPED_CATALOG_JSON).map(|(e, _)| e);
+        let Ok(engine) = engine else { panic!("shipped catalog loads") };
+        let (json, _) = text(|out| static_item(out, &engine.catalog().achievements[0]));
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let mut keys: Vec<&str> = value.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        let js = include_str!("../../js/interop.js");
+        for added in ["isEarned", "earnedAt", "progress", "progressValue", "targetValue"] {
+            assert!(js.contains(&format!("item.{added} =")) || js.contains(&format!("{added}: ")), "{added}");
+            keys.push(added);
+        }
+        keys.sort_unstable();
+        let mut plan = [
+            "key",
+            "name",
+            "description",
+            "icon",
+            "colorFrom",
+            "colorTo",
+            "category",
+            "points",
+            "isEarned",
+            "earnedAt",
+            "progress",
+            "progressValue",
+            "targetValue",
+            "isSecret",
+            "rarity",
+        ];
+        plan.sort_unstable();
+        assert_eq!(keys, plan);
+    }
+}
