@@ -30,6 +30,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod event;
 pub mod explain;
+pub mod json;
 mod json_reader;
 pub mod load;
 pub mod model;
