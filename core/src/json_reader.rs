@@ -1,65 +1,59 @@
-//! A small reader over `serde_json::Value` that records every problem with its
-//! JSON path instead of stopping at the first, as serde's derive would.
+//! A small reader over the [`crate::json`] tree that records every problem
+//! with its JSON path instead of stopping at the first, as serde's derive
+//! would.
 //!
 //! Catalog and scenario authors fix files faster when they see all the
 //! problems at once, each with where it is.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use serde_json::{Map, Value};
+use crate::json::{self, Json};
+use std::borrow::Cow;
 
 /// Parses JSON text, mapping a syntax error to `line L, column C: …`.
-pub(crate) fn parse(text: &str) -> Result<Value, Diagnostic> {
-    serde_json::from_str(text).map_err(|e| Diagnostic {
-        path: format!("line {}, column {}", e.line(), e.column()),
-        message: format!("invalid JSON: {}", strip_location(&e.to_string())),
+pub(crate) fn parse(text: &str) -> Result<Json<'_>, Diagnostic> {
+    json::parse(text).map_err(|e| Diagnostic {
+        path: format!("line {}, column {}", e.line, e.column),
+        message: format!("invalid JSON: {}", e.message),
     })
 }
 
-/// serde_json appends " at line L column C"; the path already says it.
-fn strip_location(message: &str) -> &str {
-    message.find(" at line ").map_or(message, |i| &message[..i])
-}
+/// The fields of an object, in document order.
+pub(crate) type Fields<'v> = [(Cow<'v, str>, Json<'v>)];
 
 /// The JSON type of a value in words, for "expected X, got Y" messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Value::Number(_) => "a number with a fraction",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+pub(crate) fn type_name(value: &Json<'_>) -> &'static str {
+    value.type_name()
 }
 
 /// A JSON object being read at `path`. Reading a field marks it known;
 /// [`Object::new`] reports fields outside the allowed list up front.
 pub(crate) struct Object<'v> {
     pub(crate) path: String,
-    map: &'v Map<String, Value>,
+    fields: &'v Fields<'v>,
 }
 
 impl<'v> Object<'v> {
-    /// Reads `value` as an object allowing only `allowed` fields. Returns
-    /// `None` (after recording the error) when it is not an object.
+    /// Reads `value` as an object allowing only `allowed` fields, each once.
+    /// Returns `None` (after recording the error) when it is not an object.
     pub(crate) fn new(
-        value: &'v Value,
+        value: &'v Json<'v>,
         path: impl Into<String>,
         allowed: &[&str],
         diags: &mut Diagnostics,
     ) -> Option<Self> {
         let path = path.into();
-        let Value::Object(map) = value else {
+        let Json::Object(fields) = value else {
             diags.error(path, format!("expected an object, got {}", type_name(value)));
             return None;
         };
-        for name in map.keys() {
-            if !allowed.contains(&name.as_str()) {
+        for (i, (name, _)) in fields.iter().enumerate() {
+            if !allowed.contains(&name.as_ref()) {
                 diags.error(join(&path, name), unknown_field_message(name, allowed));
+            } else if fields.iter().take(i).any(|(earlier, _)| earlier == name) {
+                diags.error(join(&path, name), format!("duplicate field `{name}`"));
             }
         }
-        Some(Object { path, map })
+        Some(Object { path, fields })
     }
 
     /// The path of a field of this object.
@@ -68,16 +62,18 @@ impl<'v> Object<'v> {
     }
 
     pub(crate) fn has(&self, field: &str) -> bool {
-        self.map.contains_key(field)
+        self.raw(field).is_some()
     }
 
-    pub(crate) fn raw(&self, field: &str) -> Option<&'v Value> {
-        self.map.get(field)
+    /// A field as written (the last one of that name; duplicates are
+    /// reported by [`Object::new`]).
+    pub(crate) fn raw(&self, field: &str) -> Option<&'v Json<'v>> {
+        self.fields.iter().rev().find(|(name, _)| name == field).map(|(_, value)| value)
     }
 
     /// A required field; records "missing required field" when absent.
-    pub(crate) fn required(&self, field: &str, diags: &mut Diagnostics) -> Option<&'v Value> {
-        let value = self.map.get(field);
+    pub(crate) fn required(&self, field: &str, diags: &mut Diagnostics) -> Option<&'v Json<'v>> {
+        let value = self.raw(field);
         if value.is_none() {
             diags.error(self.at(field), "missing required field");
         }
@@ -103,7 +99,7 @@ impl<'v> Object<'v> {
     pub(crate) fn opt_bool(&self, field: &str, diags: &mut Diagnostics) -> Option<bool> {
         let v = self.present(field)?;
         match v {
-            Value::Bool(b) => Some(*b),
+            Json::Bool(b) => Some(*b),
             other => {
                 diags.error(self.at(field), format!("expected true or false, got {}", type_name(other)));
                 None
@@ -114,7 +110,7 @@ impl<'v> Object<'v> {
     /// An optional array of strings; `None` when absent or wrongly typed.
     pub(crate) fn opt_string_list(&self, field: &str, diags: &mut Diagnostics) -> Option<Vec<&'v str>> {
         let v = self.present(field)?;
-        let Value::Array(items) = v else {
+        let Json::Array(items) = v else {
             diags.error(self.at(field), format!("expected an array of strings, got {}", type_name(v)));
             return None;
         };
@@ -122,7 +118,7 @@ impl<'v> Object<'v> {
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) => out.push(s.as_str()),
+                Json::String(s) => out.push(s.as_ref()),
                 other => {
                     ok = false;
                     diags.error(
@@ -138,14 +134,17 @@ impl<'v> Object<'v> {
     /// An optional object of string → integer (`{"project_count": 3}`).
     pub(crate) fn opt_int_map(&self, field: &str, diags: &mut Diagnostics) -> Option<Vec<(&'v str, i64)>> {
         let v = self.present(field)?;
-        let Value::Object(map) = v else {
+        let Json::Object(fields) = v else {
             diags.error(self.at(field), format!("expected an object, got {}", type_name(v)));
             return None;
         };
-        let mut out = Vec::with_capacity(map.len());
-        for (name, value) in map {
-            if let Some(n) = as_int(&join(&self.at(field), name), value, diags) {
-                out.push((name.as_str(), n));
+        let mut out: Vec<(&str, i64)> = Vec::with_capacity(fields.len());
+        for (name, value) in fields {
+            let path = join(&self.at(field), name);
+            if out.iter().any(|(earlier, _)| earlier == name) {
+                diags.error(path, format!("duplicate field `{name}`"));
+            } else if let Some(n) = as_int(&path, value, diags) {
+                out.push((name, n));
             }
         }
         Some(out)
@@ -153,13 +152,13 @@ impl<'v> Object<'v> {
 
     /// A present, non-null field. `null` reads as absent for optional fields,
     /// so exported catalogs with `"available_from": null` load.
-    fn present(&self, field: &str) -> Option<&'v Value> {
-        self.map.get(field).filter(|v| !v.is_null())
+    fn present(&self, field: &str) -> Option<&'v Json<'v>> {
+        self.raw(field).filter(|v| !v.is_null())
     }
 
-    fn as_string(&self, field: &str, v: &'v Value, diags: &mut Diagnostics) -> Option<&'v str> {
+    fn as_string(&self, field: &str, v: &'v Json<'v>, diags: &mut Diagnostics) -> Option<&'v str> {
         match v {
-            Value::String(s) => Some(s.as_str()),
+            Json::String(s) => Some(s),
             other => {
                 diags.error(self.at(field), format!("expected a string, got {}", type_name(other)));
                 None
@@ -169,12 +168,15 @@ impl<'v> Object<'v> {
 }
 
 /// Reads an integer that fits in i64.
-pub(crate) fn as_int(path: &str, v: &Value, diags: &mut Diagnostics) -> Option<i64> {
+pub(crate) fn as_int(path: &str, v: &Json<'_>, diags: &mut Diagnostics) -> Option<i64> {
     match v.as_i64() {
         Some(n) => Some(n),
         None => {
             let message = match v {
-                Value::Number(n) if n.is_u64() => format!("{n} is too large (the maximum is {})", i64::MAX),
+                Json::Number(n) if n.is_integer() && n.text().starts_with('-') => {
+                    format!("{} is too small (the minimum is {})", n.text(), i64::MIN)
+                }
+                Json::Number(n) if n.is_integer() => format!("{} is too large (the maximum is {})", n.text(), i64::MAX),
                 other => format!("expected an integer, got {}", type_name(other)),
             };
             diags.error(path, message);

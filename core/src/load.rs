@@ -8,10 +8,10 @@
 //! event updates, criteria types that do not fit the field, prerequisites).
 
 use crate::diagnostic::{Diagnostics, InvalidFile};
+use crate::json::Json;
 use crate::json_reader::{self, Object};
 use crate::model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity, is_valid_key};
 use crate::time::Instant as Timestamp;
-use serde_json::Value;
 // Sorted maps rather than hash maps: small inputs, and the WebAssembly
 // build then links no hash table.
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ impl FieldRole {
     }
 }
 
-fn read_catalog(value: &Value, diags: &mut Diagnostics) -> Option<Catalog> {
+fn read_catalog(value: &Json<'_>, diags: &mut Diagnostics) -> Option<Catalog> {
     let top = Object::new(value, "", TOP_FIELDS, diags)?;
 
     let version = top.int("version", diags);
@@ -120,19 +120,23 @@ fn read_catalog(value: &Value, diags: &mut Diagnostics) -> Option<Catalog> {
 fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> BTreeMap<String, Vec<Effect>> {
     let mut events = BTreeMap::new();
     let Some(value) = top.required("events", diags) else { return events };
-    let Value::Object(map) = value else {
+    let Json::Object(fields) = value else {
         diags.error(
             "events",
             format!("expected an object of event type → effects, got {}", json_reader::type_name(value)),
         );
         return events;
     };
-    for (event_type, effects_value) in map {
+    for (i, (event_type, effects_value)) in fields.iter().enumerate() {
         let path = format!("events.{event_type}");
         if !is_valid_key(event_type) {
             diags.error(&path, "event type names must be non-empty lowercase letters, digits and `_`");
         }
-        let Value::Array(items) = effects_value else {
+        if fields.iter().take(i).any(|(earlier, _)| earlier == event_type) {
+            diags.error(&path, format!("duplicate event type `{event_type}`"));
+            continue;
+        }
+        let Json::Array(items) = effects_value else {
             diags.error(&path, format!("expected an array of effects, got {}", json_reader::type_name(effects_value)));
             continue;
         };
@@ -167,7 +171,7 @@ fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> BTreeMap<String, Ve
                 effects.push(Effect { field: field.to_owned(), op, longest_field: longest_field.map(str::to_owned) });
             }
         }
-        events.insert(event_type.clone(), effects);
+        events.insert(event_type.to_string(), effects);
     }
     events
 }
@@ -210,7 +214,7 @@ pub(crate) fn field_roles<'a>(events: &'a BTreeMap<String, Vec<Effect>>, diags: 
 fn read_placeholders(top: &Object<'_>, diags: &mut Diagnostics) -> Vec<Placeholder> {
     let mut out = Vec::new();
     let Some(value) = top.raw("secret_placeholders").filter(|v| !v.is_null()) else { return out };
-    let Value::Array(items) = value else {
+    let Json::Array(items) = value else {
         diags.error("secret_placeholders", format!("expected an array, got {}", json_reader::type_name(value)));
         return out;
     };
@@ -249,13 +253,13 @@ fn read_achievements<'v>(
     // Every key seen, with the index that first used it.
     let mut all_keys: BTreeMap<&str, usize> = BTreeMap::new();
     let Some(value) = top.required("achievements", diags) else { return (out, all_keys) };
-    let Value::Array(items) = value else {
+    let Json::Array(items) = value else {
         diags.error("achievements", format!("expected an array, got {}", json_reader::type_name(value)));
         return (out, all_keys);
     };
     for (i, item) in items.iter().enumerate() {
         // Name the item by its key in paths when the key is readable.
-        let key = item.get("key").and_then(Value::as_str);
+        let key = item.get("key").and_then(Json::as_str);
         let first = key.map(|k| *all_keys.entry(k).or_insert(i));
         let path = match key {
             Some(k) if !k.is_empty() => format!("achievements[{i}] ({k})"),

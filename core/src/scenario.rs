@@ -7,11 +7,11 @@
 use crate::diagnostic::{Diagnostics, InvalidFile};
 use crate::engine::Engine;
 use crate::event::Event;
+use crate::json::Json;
 use crate::json_reader::{self, Object};
 use crate::load::parse_instant;
 use crate::state::{Cause, EarnedRecord, time_zone};
 use crate::time::Instant as Timestamp;
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// A parsed scenario.
@@ -79,7 +79,7 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, InvalidFile> {
     }
 }
 
-fn read_scenario(value: &Value, diags: &mut Diagnostics) -> Option<Scenario> {
+fn read_scenario(value: &Json<'_>, diags: &mut Diagnostics) -> Option<Scenario> {
     let top = Object::new(value, "", SCENARIO_FIELDS, diags)?;
     let name = top.opt_string("name", diags).map(str::to_owned);
     let catalog = top.opt_string("catalog", diags).map(str::to_owned);
@@ -98,7 +98,7 @@ fn read_scenario(value: &Value, diags: &mut Diagnostics) -> Option<Scenario> {
 
     let mut steps = Vec::new();
     match top.required("steps", diags) {
-        Some(Value::Array(items)) => {
+        Some(Json::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 let path = format!("steps[{i}] (step {})", i + 1);
                 if let Some(obj) = Object::new(item, path, STEP_FIELDS, diags) {
@@ -159,8 +159,8 @@ fn read_expect(obj: &Object<'_>, diags: &mut Diagnostics) -> Expect {
     let mut progress = Vec::new();
     if let Some(value) = obj.raw("progress") {
         match value {
-            Value::Object(map) => {
-                for (key, item) in map {
+            Json::Object(fields) => {
+                for (key, item) in fields {
                     let Some(p) = Object::new(item, format!("expect.progress.{key}"), PROGRESS_FIELDS, diags) else {
                         continue;
                     };
@@ -170,7 +170,7 @@ fn read_expect(obj: &Object<'_>, diags: &mut Diagnostics) -> Expect {
                         percent: p.opt_int("percent", diags),
                         earned: p.opt_bool("earned", diags),
                     };
-                    progress.push((key.clone(), expected));
+                    progress.push((key.to_string(), expected));
                 }
             }
             other => {

@@ -3,25 +3,23 @@
 //! An argument object crosses the boundary once, as JSON text written by
 //! `toJson` in `js/interop.js` (bigints as `{"$bigint": "digits"}`); that is
 //! several times faster than reading a state with hundreds of earned badges
-//! field by field. serde_json parses the text into [`Json`], a small tree
-//! that borrows its strings from the text and keeps objects as lists (a
-//! state's hundreds of earned records cost one allocation each), which is
-//! then read by hand, like the core reads its files: unknown fields are
-//! refused and every message names its path (`state.stats.project_count:
-//! expected an integer, got a string`). Typed serde deserialization is a
-//! little faster but links serde's type-error messages, float formatting
-//! included: 24 KB gzipped more. (`serde_json::Value` is as small but 1.5×
-//! slower: its objects are B-trees of owned strings.)
+//! field by field. The core's own JSON parser (`achievements_core::json`,
+//! the one that reads catalogs) turns the text into a tree that borrows its
+//! strings and keeps objects as lists, which is then read by hand, like the
+//! core reads its files: unknown fields are refused and every message names
+//! its path (`state.stats.project_count: expected an integer, got a
+//! string`). No serde deserializer is linked: typed deserialization would
+//! bring serde's type-error messages and float formatting (24 KB gzipped
+//! more, measured).
 
 use super::MAX_SAFE;
 use crate::error::ApiError;
+use achievements_core::json::{self, Json};
 use achievements_core::state::DateRange;
 use achievements_core::{
     Cause, Date, EarnedRecord, Engine, Instant, StateError, StateSnapshot, TimeZone, UserState, ZoneTable,
 };
-use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
-use std::fmt;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -41,91 +39,18 @@ fn json_text(what: &str, value: &JsValue) -> Result<String, ApiError> {
 
 /// JSON text made by `toJson` → a value (a syntax error cannot happen).
 fn parse<'t>(what: &str, text: &'t str) -> Result<Json<'t>, ApiError> {
-    serde_json::from_str(text).map_err(|_| ApiError::input(what, "cannot be read as JSON"))
+    json::parse(text).map_err(|_| ApiError::input(what, "cannot be read as JSON"))
 }
 
-/// A JSON value borrowing its text; objects are lists of fields.
-#[derive(Debug)]
-enum Json<'a> {
-    Null,
-    Bool,
-    Int(i64),
-    /// An integer above `i64::MAX`.
-    BigUint,
-    Float,
-    Str(Cow<'a, str>),
-    Arr(Vec<Json<'a>>),
-    Obj(Fields<'a>),
-}
-
+/// An object's fields, in order.
 type Fields<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
-
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
-    }
-}
-
-/// Builds [`Json`]; overrides every `visit_*` so that none of serde's
-/// type-error messages (and their float formatting) are linked.
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JSON")
-    }
-    fn visit_unit<E: Error>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
-    fn visit_bool<E: Error>(self, _: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool)
-    }
-    fn visit_i64<E: Error>(self, v: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Int(v))
-    }
-    fn visit_u64<E: Error>(self, v: u64) -> Result<Json<'de>, E> {
-        Ok(i64::try_from(v).map_or(Json::BigUint, Json::Int))
-    }
-    fn visit_f64<E: Error>(self, _: f64) -> Result<Json<'de>, E> {
-        Ok(Json::Float)
-    }
-    fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: Error>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: Error>(self, v: String) -> Result<Json<'de>, E> {
-        Ok(Json::Str(Cow::Owned(v)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Json::Arr(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(key) = map.next_key::<Json<'de>>()? {
-            let Json::Str(key) = key else { return Err(A::Error::custom("object keys are strings")) };
-            fields.push((key, map.next_value()?));
-        }
-        Ok(Json::Obj(fields))
-    }
-}
 
 // ----- reading values, with paths --------------------------------------------
 
 fn type_name(value: &Json<'_>) -> &'static str {
     match value {
-        Json::Null => "null",
-        Json::Bool => "a boolean",
-        Json::Int(_) | Json::BigUint | Json::Float => "a number",
-        Json::Str(_) => "a string",
-        Json::Arr(_) => "an array",
-        Json::Obj(_) => "an object",
+        Json::Number(_) => "a number",
+        other => other.type_name(),
     }
 }
 
@@ -141,7 +66,7 @@ fn object<'v, 'a>(value: &'v Json<'a>, path: &str, allowed: &[&str]) -> Result<&
 /// An object whose keys are data (fields, achievement keys), not a schema.
 fn any_object<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<&'v Fields<'a>, ApiError> {
     match value {
-        Json::Obj(fields) => Ok(fields),
+        Json::Object(fields) => Ok(fields),
         other => Err(ApiError::input(path, format!("expected an object, got {}", type_name(other)))),
     }
 }
@@ -157,7 +82,7 @@ fn required<'v, 'a>(fields: &'v Fields<'a>, path: &str, field: &str) -> Result<&
 
 fn string<'v>(value: &'v Json<'_>, path: &str) -> Result<&'v str, ApiError> {
     match value {
-        Json::Str(s) => Ok(s),
+        Json::String(s) => Ok(s),
         other => Err(ApiError::input(path, format!("expected a string, got {}", type_name(other)))),
     }
 }
@@ -166,11 +91,13 @@ fn string<'v>(value: &'v Json<'_>, path: &str) -> Result<&'v str, ApiError> {
 /// beyond 2^53 may already have been rounded, so it is refused.
 fn int(value: &Json<'_>, path: &str) -> Result<i64, ApiError> {
     match value {
-        Json::Int(v) if (-MAX_SAFE..=MAX_SAFE).contains(v) => Ok(*v),
-        Json::Int(_) | Json::BigUint => Err(ApiError::input(path, "beyond 2^53 as a number; pass it as a bigint")),
-        Json::Float => Err(ApiError::input(path, "expected an integer, got a number with a fraction")),
-        Json::Obj(fields) => match fields.as_slice() {
-            [(tag, Json::Str(digits))] if tag == "$bigint" => {
+        Json::Number(n) => match n.as_i64() {
+            Some(v) if (-MAX_SAFE..=MAX_SAFE).contains(&v) => Ok(v),
+            _ if n.is_integer() => Err(ApiError::input(path, "beyond 2^53 as a number; pass it as a bigint")),
+            _ => Err(ApiError::input(path, "expected an integer, got a number with a fraction")),
+        },
+        Json::Object(fields) => match fields.as_slice() {
+            [(tag, Json::String(digits))] if tag == "$bigint" => {
                 digits.parse().map_err(|_| ApiError::input(path, format!("bigint {digits} does not fit in 64 bits")))
             }
             _ => Err(ApiError::input(path, "expected an integer, got an object")),
@@ -181,7 +108,7 @@ fn int(value: &Json<'_>, path: &str) -> Result<i64, ApiError> {
 
 fn array<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<&'v [Json<'a>], ApiError> {
     match value {
-        Json::Arr(items) => Ok(items),
+        Json::Array(items) => Ok(items),
         other => Err(ApiError::input(path, format!("expected an array, got {}", type_name(other)))),
     }
 }
