@@ -114,12 +114,12 @@ impl Engine {
         let mut names = roles;
         let implied = || (FieldRole::Updated(Op::Add), String::new());
         if let Some(pf) = catalog.points_field.as_deref() {
-            names.entry(pf).or_insert_with(implied);
+            names.get_or_insert_with(pf, implied);
         }
         // Retired definitions (see `Catalog::with_retired`) may track a field
         // no event updates any more: it still holds the user's value.
         for def in &catalog.achievements {
-            names.entry(&def.tracking_field).or_insert_with(implied);
+            names.get_or_insert_with(&def.tracking_field, implied);
         }
         let mut fields = Vec::with_capacity(names.len());
         let mut streak_fields = Vec::new();

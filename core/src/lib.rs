@@ -6,9 +6,12 @@
 //!
 //! # Layout
 //! - [`model`]: the catalog's vocabulary ([`Definition`], [`Category`], …).
+//! - [`json`]: the core's JSON parser (a borrowed tree, located syntax errors).
 //! - [`load`]: JSON text → validated [`Catalog`], with located errors.
 //! - [`engine`]: [`Engine`], the compiled catalog: apply, preview, evaluate.
 //! - [`state`]: [`UserState`] and its portable [`StateSnapshot`].
+//! - [`sorted_map`]: [`SortedMap`], the map of name-keyed data (small code
+//!   in WebAssembly, unlike a `BTreeMap` per type).
 //! - [`streak`]: active days as runs, the basis of streaks.
 //! - [`time`]: instants, dates and time zones (the IANA database with the
 //!   `tzdb` feature, on by default).
@@ -38,6 +41,7 @@ mod name_index;
 pub mod progress;
 pub mod public_view;
 pub mod scenario;
+pub mod sorted_map;
 pub mod state;
 pub mod streak;
 pub mod time;
@@ -50,6 +54,7 @@ pub use load::{Loaded, load_catalog, parse_instant};
 pub use model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity};
 pub use progress::Progress;
 pub use public_view::PublicView;
+pub use sorted_map::SortedMap;
 pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState};
 pub use time::{Date, Instant, TimeZone, ZoneTable, time_zone};
 

@@ -14,7 +14,7 @@ use crate::model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Plac
 use crate::time::Instant as Timestamp;
 // Sorted maps rather than hash maps: small inputs, and the WebAssembly
 // build then links no hash table.
-use std::collections::BTreeMap;
+use crate::sorted_map::SortedMap;
 
 /// A catalog that passed validation, with any warnings worth showing.
 #[derive(Debug)]
@@ -117,8 +117,8 @@ fn read_catalog(value: &Json<'_>, diags: &mut Diagnostics) -> Option<Catalog> {
     })
 }
 
-fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> BTreeMap<String, Vec<Effect>> {
-    let mut events = BTreeMap::new();
+fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> SortedMap<String, Vec<Effect>> {
+    let mut events = SortedMap::new();
     let Some(value) = top.required("events", diags) else { return events };
     let Json::Object(fields) = value else {
         diags.error(
@@ -179,10 +179,10 @@ fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> BTreeMap<String, Ve
 /// Each field's single role, with the path that first gave it that role
 /// (for messages). One map, not two: the WebAssembly build pays for each
 /// kind of map it links.
-pub(crate) type FieldRoles<'a> = BTreeMap<&'a str, (FieldRole, String)>;
+pub(crate) type FieldRoles<'a> = SortedMap<&'a str, (FieldRole, String)>;
 
 /// Decides each field's single role, reporting fields used in two ways.
-pub(crate) fn field_roles<'a>(events: &'a BTreeMap<String, Vec<Effect>>, diags: &mut Diagnostics) -> FieldRoles<'a> {
+pub(crate) fn field_roles<'a>(events: &'a SortedMap<String, Vec<Effect>>, diags: &mut Diagnostics) -> FieldRoles<'a> {
     let mut roles = FieldRoles::new();
     for (event_type, effects) in events {
         for (i, effect) in effects.iter().enumerate() {
@@ -248,10 +248,10 @@ fn read_placeholders(top: &Object<'_>, diags: &mut Diagnostics) -> Vec<Placehold
 fn read_achievements<'v>(
     top: &Object<'v>,
     diags: &mut Diagnostics,
-) -> (Vec<(String, Definition)>, BTreeMap<&'v str, usize>) {
+) -> (Vec<(String, Definition)>, SortedMap<&'v str, usize>) {
     let mut out = Vec::new();
     // Every key seen, with the index that first used it.
-    let mut all_keys: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut all_keys: SortedMap<&str, usize> = SortedMap::new();
     let Some(value) = top.required("achievements", diags) else { return (out, all_keys) };
     let Json::Array(items) = value else {
         diags.error("achievements", format!("expected an array, got {}", json_reader::type_name(value)));
@@ -260,7 +260,7 @@ fn read_achievements<'v>(
     for (i, item) in items.iter().enumerate() {
         // Name the item by its key in paths when the key is readable.
         let key = item.get("key").and_then(Json::as_str);
-        let first = key.map(|k| *all_keys.entry(k).or_insert(i));
+        let first = key.map(|k| *all_keys.get_or_insert_with(k, || i));
         let path = match key {
             Some(k) if !k.is_empty() => format!("achievements[{i}] ({k})"),
             _ => format!("achievements[{i}]"),
@@ -406,7 +406,7 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
 /// Cross-reference checks that need the whole catalog.
 fn check_references(
     achievements: &[(String, Definition)],
-    all_keys: &BTreeMap<&str, usize>,
+    all_keys: &SortedMap<&str, usize>,
     placeholders: &[Placeholder],
     roles: &FieldRoles<'_>,
     points_field: Option<&str>,
@@ -469,8 +469,8 @@ fn check_criteria_fits(path: &str, def: &Definition, role: FieldRole, diags: &mu
 }
 
 /// Position in `achievements` by key (keys are unique among valid ones).
-fn key_index(achievements: &[(String, Definition)]) -> BTreeMap<&str, usize> {
-    let mut index = BTreeMap::new();
+fn key_index(achievements: &[(String, Definition)]) -> SortedMap<&str, usize> {
+    let mut index = SortedMap::new();
     for (i, (_, d)) in achievements.iter().enumerate() {
         index.insert(d.key.as_str(), i);
     }
@@ -492,7 +492,7 @@ fn report_cycles(achievements: &[(String, Definition)], diags: &mut Diagnostics)
     fn visit(
         i: usize,
         achievements: &[(String, Definition)],
-        index: &BTreeMap<&str, usize>,
+        index: &SortedMap<&str, usize>,
         marks: &mut [Mark],
         stack: &mut Vec<usize>,
         diags: &mut Diagnostics,

@@ -4,9 +4,9 @@
 //! These are plain data. Loading them from JSON (with located errors) lives in
 //! [`crate::load`]; what they mean at run time lives in [`crate::engine`].
 
+use crate::sorted_map::SortedMap;
 use crate::time::Instant as Timestamp;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Generates a closed string enum with its wire names, a parser and `Display`.
 macro_rules! wire_enum {
@@ -181,7 +181,7 @@ pub struct Catalog {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub points_field: Option<String>,
     /// Event type → its effects, in order.
-    pub events: BTreeMap<String, Vec<Effect>>,
+    pub events: SortedMap<String, Vec<Effect>>,
     /// Every definition, in catalog order (ties in unlock order follow it).
     pub achievements: Vec<Definition>,
     /// Placeholders standing in for secret definitions (client views only).

@@ -6,7 +6,7 @@
 //! lookup costs a handful of string comparisons, and the WebAssembly build
 //! links no hash table, hasher or random seed for it.
 
-use std::collections::BTreeMap;
+use crate::sorted_map::SortedMap;
 
 /// An immutable map from names to numbers, sorted by name.
 #[derive(Clone, Debug, Default)]
@@ -18,7 +18,7 @@ impl NameIndex {
     /// Builds the index; when a name comes twice, the last number wins.
     pub(crate) fn new<'a>(entries: impl IntoIterator<Item = (&'a str, usize)>) -> Self {
         // Inserted one by one: `collect` would link a stable sort as well.
-        let mut sorted = BTreeMap::new();
+        let mut sorted = SortedMap::new();
         for (name, n) in entries {
             sorted.insert(name, n);
         }

@@ -7,10 +7,10 @@
 //! storage and the wire; anything in a snapshot that the engine's catalog does
 //! not know is kept aside and written back unchanged.
 
+use crate::sorted_map::SortedMap;
 use crate::streak::{DayRun, DayRuns};
 use crate::time::{Date, Instant as Timestamp, TimeZone};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Why an achievement unlocked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,13 +97,13 @@ pub struct StateSnapshot {
     /// Counter values by tracking field. Streak fields are derived from
     /// `streak_days` and are written for reading only.
     #[serde(default)]
-    pub stats: BTreeMap<String, i64>,
+    pub stats: SortedMap<String, i64>,
     /// Active local days of each streak field, as inclusive date ranges.
     #[serde(default)]
-    pub streak_days: BTreeMap<String, Vec<DateRange>>,
+    pub streak_days: SortedMap<String, Vec<DateRange>>,
     /// Earned achievements by key.
     #[serde(default)]
-    pub earned: BTreeMap<String, EarnedRecord>,
+    pub earned: SortedMap<String, EarnedRecord>,
 }
 
 /// Inclusive range of consecutive local dates, `["2026-03-01", "2026-03-07"]`.

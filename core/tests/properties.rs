@@ -59,7 +59,7 @@ fn run(zone: &str, events: &[Ev]) -> (UserState, Vec<String>) {
 
 fn counters_and_earned(state: &UserState) -> (BTreeMap<String, i64>, BTreeSet<String>, StateSnapshot) {
     let snap = engine().snapshot(state);
-    (snap.stats.clone(), snap.earned.keys().cloned().collect(), snap)
+    (snap.stats.clone().into_iter().collect(), snap.earned.keys().cloned().collect(), snap)
 }
 
 proptest! {
