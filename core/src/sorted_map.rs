@@ -106,6 +106,11 @@ impl<K: Ord, V> SortedMap<K, V> {
     /// Inserts or replaces; returns the value replaced. Appending in key
     /// order costs no move.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        // Stored maps arrive in key order: one comparison per entry then.
+        if self.entries.last().is_none_or(|(last, _)| *last < key) {
+            self.entries.push((key, value));
+            return None;
+        }
         match self.position(&key) {
             Ok(i) => self.entries.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
             Err(i) => {
