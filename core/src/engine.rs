@@ -552,7 +552,14 @@ impl Engine {
     /// # Errors
     /// [`StateError::UnknownTimeZone`].
     pub fn state_from_snapshot(&self, snapshot: &StateSnapshot) -> Result<UserState, StateError> {
-        let mut state = self.new_state(time_zone(&snapshot.timezone)?);
+        Ok(self.state_from_snapshot_in(snapshot, time_zone(&snapshot.timezone)?))
+    }
+
+    /// [`Engine::state_from_snapshot`] in a time zone the caller already has
+    /// (one the snapshot names but the core cannot look up itself, such as
+    /// a [`crate::ZoneTable`] handed to the WebAssembly module).
+    pub fn state_from_snapshot_in(&self, snapshot: &StateSnapshot, timezone: TimeZone) -> UserState {
+        let mut state = self.new_state(timezone);
         for (field, days) in &snapshot.streak_days {
             let runs = days.iter().map(|r| DayRun { first: r.0.day_number(), last: r.1.day_number() });
             match self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot.map(|s| (f, s))) {
@@ -590,7 +597,7 @@ impl Engine {
                 }
             }
         }
-        Ok(state)
+        state
     }
 
     /// The portable form of a state (everything, including what the catalog

@@ -310,3 +310,25 @@ fn changing_time_zone_keeps_recorded_days() {
     e.apply(&mut s, &ev("visit", None, "2026-03-01T16:00:00Z")).unwrap();
     assert_eq!(e.stat(&s, "streak"), 2);
 }
+
+#[test]
+fn a_snapshot_in_a_zone_the_core_cannot_look_up_is_restored_in_the_zone_given() {
+    let engine = engine();
+    // A zone known only as a table (as the browser module receives it):
+    // UTC+14 all year, under a name no database has.
+    let table =
+        achievements_core::ZoneTable { name: "Pacific/Somewhere".to_owned(), offset: 14 * 3600, transitions: vec![] };
+    let zone = achievements_core::TimeZone::from_table(table).unwrap();
+    let mut state = engine.new_state(zone.clone());
+    // 10:00 UTC on three consecutive days is three local days at UTC+14 too.
+    for day in 1..=3 {
+        let at: Timestamp = format!("2026-03-0{day}T10:00:00Z").parse().unwrap();
+        engine.apply(&mut state, &Event { event_type: "visit", value: None, at }).unwrap();
+    }
+    let snapshot = engine.snapshot(&state);
+    assert_eq!(snapshot.timezone, "Pacific/Somewhere");
+    assert!(matches!(engine.state_from_snapshot(&snapshot), Err(StateError::UnknownTimeZone(_))));
+    let restored = engine.state_from_snapshot_in(&snapshot, zone);
+    assert_eq!(engine.snapshot(&restored), snapshot);
+    assert_eq!(engine.longest_streak(&restored, "streak"), Some(3));
+}

@@ -137,19 +137,14 @@ pub(crate) fn state_text(state: &JsValue) -> Result<Option<String>, ApiError> {
 /// Its time zone is one of `zones` (tables the caller handed in) or one the
 /// core knows without a database (UTC, fixed offsets).
 pub(crate) fn user_state(engine: &Engine, text: Option<&str>, zones: &[TimeZone]) -> Result<UserState, ApiError> {
-    let mut snapshot = match text {
+    let snapshot = match text {
         None => StateSnapshot::default(),
         Some(text) => snapshot(&parse("state", text)?)?,
     };
-    let zone = zones.iter().find(|z| z.name() == snapshot.timezone);
-    if zone.is_some() {
-        snapshot.timezone.clear(); // restored in UTC, then given its zone
+    match zones.iter().find(|z| z.name() == snapshot.timezone) {
+        Some(zone) => Ok(engine.state_from_snapshot_in(&snapshot, zone.clone())),
+        None => engine.state_from_snapshot(&snapshot).map_err(zone_error),
     }
-    let mut state = engine.state_from_snapshot(&snapshot).map_err(zone_error)?;
-    if let Some(zone) = zone {
-        state.set_timezone(zone.clone());
-    }
-    Ok(state)
 }
 
 /// The core's `StateSnapshot` from its wire shape; every part optional.
