@@ -15,7 +15,7 @@
 use crate::event::{Event, EventError, EventTypeId, TypedEvent};
 use crate::load::{FieldRole, Loaded, field_roles, load_catalog};
 use crate::model::{Catalog, CriteriaType, Op};
-use crate::name_index::NameIndex;
+use crate::sorted_map::SortedMap;
 use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, UserState, time_zone};
 use crate::streak::{DayNumber, DayRun, DayRuns};
 use crate::time::{Instant as Timestamp, TimeZone};
@@ -26,9 +26,11 @@ use crate::{Diagnostics, InvalidFile};
 pub struct Engine {
     catalog: Catalog,
     fields: Vec<FieldSpec>,
-    field_ids: NameIndex,
+    /// Field name → index into `fields` (sorted vectors, as every name
+    /// lookup here: see `SortedMap`).
+    field_ids: SortedMap<String, usize>,
     /// Event type name → index into `events`.
-    event_ids: NameIndex,
+    event_ids: SortedMap<String, usize>,
     events: Vec<CompiledEvent>,
     streak_fields: Vec<usize>,
     /// One per definition, same index as `catalog.achievements`.
@@ -40,7 +42,7 @@ pub struct Engine {
     /// Per achievement slot: the candidates that require it.
     dependents: Vec<Vec<usize>>,
     /// Achievement slot by key or placeholder id.
-    slots: NameIndex,
+    slots: SortedMap<String, usize>,
     /// Flattened prerequisite slots; each rule owns a range.
     prereqs: Vec<usize>,
     points_field: Option<usize>,
@@ -130,11 +132,11 @@ impl Engine {
             });
             fields.push(FieldSpec { name: (*name).to_owned(), role: *role, streak_slot });
         }
-        let field_ids = NameIndex::new(fields.iter().enumerate().map(|(i, f)| (f.name.as_str(), i)));
+        let field_ids: SortedMap<String, usize> = fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
         // Every field named by the catalog is in `fields` (built above).
-        let id = |name: &str| field_ids.get(name).unwrap_or_default();
+        let id = |name: &str| field_ids.get(name).copied().unwrap_or_default();
 
-        let event_ids = NameIndex::new(catalog.events.keys().enumerate().map(|(i, name)| (name.as_str(), i)));
+        let event_ids: SortedMap<String, usize> = catalog.events.keys().cloned().zip(0..).collect();
         let mut events = Vec::new();
         for effects in catalog.events.values() {
             let mut compiled = Vec::with_capacity(effects.len());
@@ -156,9 +158,9 @@ impl Engine {
             events.push(CompiledEvent { effects: compiled, touched, checks: Vec::new() });
         }
 
-        let keys = catalog.achievements.iter().map(|def| def.key.as_str());
-        let ids = catalog.secret_placeholders.iter().map(|p| p.id.as_str());
-        let slots = NameIndex::new(keys.chain(ids).enumerate().map(|(i, name)| (name, i)));
+        let keys = catalog.achievements.iter().map(|def| def.key.clone());
+        let ids = catalog.secret_placeholders.iter().map(|p| p.id.clone());
+        let slots: SortedMap<String, usize> = keys.chain(ids).zip(0..).collect();
 
         let mut prereqs = Vec::new();
         let mut rules = Vec::with_capacity(catalog.achievements.len());
@@ -166,8 +168,8 @@ impl Engine {
             let start = prereqs.len();
             // An unknown prerequisite (only possible in a retired definition)
             // can never be earned: it blocks the rule for good.
-            let impossible = def.requires_achievements.iter().any(|k| !slots.contains(k));
-            prereqs.extend(def.requires_achievements.iter().filter_map(|k| slots.get(k)));
+            let impossible = def.requires_achievements.iter().any(|k| !slots.contains_key(k.as_str()));
+            prereqs.extend(def.requires_achievements.iter().filter_map(|k| slots.get(k.as_str()).copied()));
             let field = id(&def.tracking_field);
             rules.push(Rule {
                 field,
@@ -459,7 +461,7 @@ impl Engine {
     /// The earned record of an achievement (by key or placeholder id).
     pub fn earned(&self, state: &UserState, key: &str) -> Option<EarnedRecord> {
         match self.slots.get(key) {
-            Some(slot) => state.earned[slot],
+            Some(&slot) => state.earned[slot],
             None => state.foreign.earned.get(key).copied(),
         }
     }
@@ -467,7 +469,7 @@ impl Engine {
     /// The value of a tracking field (0 if never touched or unknown).
     pub fn stat(&self, state: &UserState, field: &str) -> i64 {
         match self.field_ids.get(field) {
-            Some(f) => state.values[f],
+            Some(&f) => state.values[f],
             None => state.foreign.stats.get(field).copied().unwrap_or(0),
         }
     }
@@ -475,14 +477,14 @@ impl Engine {
     /// The current run of a streak field as of `now` in the user's time zone
     /// (0 once a whole local day has passed with no activity).
     pub fn streak_as_of(&self, state: &UserState, field: &str, now: Timestamp) -> Option<i64> {
-        let slot = self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot)?;
+        let slot = self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot)?;
         Some(state.streaks[slot].run_as_of(local_day(&state.timezone, now)))
     }
 
     /// The longest run ever of a streak field, in days (`None` if `field` is
     /// not a streak field).
     pub fn longest_streak(&self, state: &UserState, field: &str) -> Option<i64> {
-        let slot = self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot)?;
+        let slot = self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot)?;
         Some(state.streaks[slot].longest())
     }
 
@@ -493,16 +495,16 @@ impl Engine {
 
     /// `true` if `field` is a streak field (its value derives from active days).
     pub fn is_streak_field(&self, field: &str) -> bool {
-        self.field_ids.get(field).is_some_and(|f| self.fields[f].streak_slot.is_some())
+        self.field_ids.get(field).is_some_and(|&f| self.fields[f].streak_slot.is_some())
     }
 
     /// The number of an event type, for [`TypedEvent`]s.
     pub fn event_type_id(&self, event_type: &str) -> Option<EventTypeId> {
-        self.event_ids.get(event_type).map(|i| EventTypeId(to_u32(i)))
+        self.event_ids.get(event_type).map(|&i| EventTypeId(to_u32(i)))
     }
 
     pub(crate) fn slot(&self, key: &str) -> Option<usize> {
-        self.slots.get(key)
+        self.slots.get(key).copied()
     }
 
     pub(crate) fn slot_name(&self, slot: usize) -> &str {
@@ -525,7 +527,7 @@ impl Engine {
     /// # Errors
     /// [`StateError::UnknownField`] or [`StateError::DerivedField`].
     pub fn set_stat(&self, state: &mut UserState, field: &str, value: i64) -> Result<(), StateError> {
-        let f = self.field_ids.get(field).ok_or_else(|| StateError::UnknownField(field.to_owned()))?;
+        let &f = self.field_ids.get(field).ok_or_else(|| StateError::UnknownField(field.to_owned()))?;
         if self.fields[f].streak_slot.is_some() || self.fields[f].role == FieldRole::Longest {
             return Err(StateError::DerivedField(field.to_owned()));
         }
@@ -562,7 +564,7 @@ impl Engine {
         let mut state = self.new_state(timezone);
         for (field, days) in &snapshot.streak_days {
             let runs = days.iter().map(|r| DayRun { first: r.0.day_number(), last: r.1.day_number() });
-            match self.field_ids.get(field).and_then(|f| self.fields[f].streak_slot.map(|s| (f, s))) {
+            match self.field_ids.get(field).and_then(|&f| self.fields[f].streak_slot.map(|s| (f, s))) {
                 Some((f, slot)) => {
                     state.streaks[slot] = DayRuns::from_runs(runs);
                     state.values[f] = state.streaks[slot].latest_run();

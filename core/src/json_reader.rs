@@ -20,16 +20,18 @@ pub(crate) fn parse(text: &str) -> Result<Json<'_>, Diagnostic> {
 /// The fields of an object, in document order.
 pub(crate) type Fields<'v> = [(Cow<'v, str>, Json<'v>)];
 
-/// The JSON type of a value in words, for "expected X, got Y" messages.
-pub(crate) fn type_name(value: &Json<'_>) -> &'static str {
-    value.type_name()
+/// Whether field `i` repeats the name of an earlier one. JSON allows a name
+/// twice and a reader would silently keep one; the readers here say so.
+pub(crate) fn repeats_earlier(fields: &Fields<'_>, i: usize) -> bool {
+    let name = fields.get(i).map(|(name, _)| name);
+    fields.iter().take(i).any(|(earlier, _)| Some(earlier) == name)
 }
 
 /// A JSON object being read at `path`. Reading a field marks it known;
 /// [`Object::new`] reports fields outside the allowed list up front.
 pub(crate) struct Object<'v> {
     pub(crate) path: String,
-    fields: &'v Fields<'v>,
+    value: &'v Json<'v>,
 }
 
 impl<'v> Object<'v> {
@@ -43,17 +45,17 @@ impl<'v> Object<'v> {
     ) -> Option<Self> {
         let path = path.into();
         let Json::Object(fields) = value else {
-            diags.error(path, format!("expected an object, got {}", type_name(value)));
+            diags.error(path, format!("expected an object, got {}", value.type_name()));
             return None;
         };
         for (i, (name, _)) in fields.iter().enumerate() {
             if !allowed.contains(&name.as_ref()) {
                 diags.error(join(&path, name), unknown_field_message(name, allowed));
-            } else if fields.iter().take(i).any(|(earlier, _)| earlier == name) {
+            } else if repeats_earlier(fields, i) {
                 diags.error(join(&path, name), format!("duplicate field `{name}`"));
             }
         }
-        Some(Object { path, fields })
+        Some(Object { path, value })
     }
 
     /// The path of a field of this object.
@@ -68,7 +70,7 @@ impl<'v> Object<'v> {
     /// A field as written (the last one of that name; duplicates are
     /// reported by [`Object::new`]).
     pub(crate) fn raw(&self, field: &str) -> Option<&'v Json<'v>> {
-        self.fields.iter().rev().find(|(name, _)| name == field).map(|(_, value)| value)
+        self.value.get(field)
     }
 
     /// A required field; records "missing required field" when absent.
@@ -101,7 +103,7 @@ impl<'v> Object<'v> {
         match v {
             Json::Bool(b) => Some(*b),
             other => {
-                diags.error(self.at(field), format!("expected true or false, got {}", type_name(other)));
+                diags.error(self.at(field), format!("expected true or false, got {}", other.type_name()));
                 None
             }
         }
@@ -111,7 +113,7 @@ impl<'v> Object<'v> {
     pub(crate) fn opt_string_list(&self, field: &str, diags: &mut Diagnostics) -> Option<Vec<&'v str>> {
         let v = self.present(field)?;
         let Json::Array(items) = v else {
-            diags.error(self.at(field), format!("expected an array of strings, got {}", type_name(v)));
+            diags.error(self.at(field), format!("expected an array of strings, got {}", v.type_name()));
             return None;
         };
         let mut out = Vec::with_capacity(items.len());
@@ -123,7 +125,7 @@ impl<'v> Object<'v> {
                     ok = false;
                     diags.error(
                         format!("{}[{i}]", self.at(field)),
-                        format!("expected a string, got {}", type_name(other)),
+                        format!("expected a string, got {}", other.type_name()),
                     );
                 }
             }
@@ -135,13 +137,13 @@ impl<'v> Object<'v> {
     pub(crate) fn opt_int_map(&self, field: &str, diags: &mut Diagnostics) -> Option<Vec<(&'v str, i64)>> {
         let v = self.present(field)?;
         let Json::Object(fields) = v else {
-            diags.error(self.at(field), format!("expected an object, got {}", type_name(v)));
+            diags.error(self.at(field), format!("expected an object, got {}", v.type_name()));
             return None;
         };
         let mut out: Vec<(&str, i64)> = Vec::with_capacity(fields.len());
-        for (name, value) in fields {
+        for (i, (name, value)) in fields.iter().enumerate() {
             let path = join(&self.at(field), name);
-            if out.iter().any(|(earlier, _)| earlier == name) {
+            if repeats_earlier(fields, i) {
                 diags.error(path, format!("duplicate field `{name}`"));
             } else if let Some(n) = as_int(&path, value, diags) {
                 out.push((name, n));
@@ -160,7 +162,7 @@ impl<'v> Object<'v> {
         match v {
             Json::String(s) => Some(s),
             other => {
-                diags.error(self.at(field), format!("expected a string, got {}", type_name(other)));
+                diags.error(self.at(field), format!("expected a string, got {}", other.type_name()));
                 None
             }
         }
@@ -177,7 +179,7 @@ pub(crate) fn as_int(path: &str, v: &Json<'_>, diags: &mut Diagnostics) -> Optio
                     format!("{} is too small (the minimum is {})", n.text(), i64::MIN)
                 }
                 Json::Number(n) if n.is_integer() => format!("{} is too large (the maximum is {})", n.text(), i64::MAX),
-                other => format!("expected an integer, got {}", type_name(other)),
+                other => format!("expected an integer, got {}", other.type_name()),
             };
             diags.error(path, message);
             None

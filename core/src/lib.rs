@@ -37,7 +37,6 @@ pub mod json;
 mod json_reader;
 pub mod load;
 pub mod model;
-mod name_index;
 pub mod progress;
 pub mod public_view;
 pub mod scenario;

@@ -121,10 +121,7 @@ fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> SortedMap<String, V
     let mut events = SortedMap::new();
     let Some(value) = top.required("events", diags) else { return events };
     let Json::Object(fields) = value else {
-        diags.error(
-            "events",
-            format!("expected an object of event type → effects, got {}", json_reader::type_name(value)),
-        );
+        diags.error("events", format!("expected an object of event type → effects, got {}", value.type_name()));
         return events;
     };
     for (i, (event_type, effects_value)) in fields.iter().enumerate() {
@@ -132,12 +129,12 @@ fn read_events(top: &Object<'_>, diags: &mut Diagnostics) -> SortedMap<String, V
         if !is_valid_key(event_type) {
             diags.error(&path, "event type names must be non-empty lowercase letters, digits and `_`");
         }
-        if fields.iter().take(i).any(|(earlier, _)| earlier == event_type) {
+        if json_reader::repeats_earlier(fields, i) {
             diags.error(&path, format!("duplicate event type `{event_type}`"));
             continue;
         }
         let Json::Array(items) = effects_value else {
-            diags.error(&path, format!("expected an array of effects, got {}", json_reader::type_name(effects_value)));
+            diags.error(&path, format!("expected an array of effects, got {}", effects_value.type_name()));
             continue;
         };
         if items.is_empty() {
@@ -215,7 +212,7 @@ fn read_placeholders(top: &Object<'_>, diags: &mut Diagnostics) -> Vec<Placehold
     let mut out = Vec::new();
     let Some(value) = top.raw("secret_placeholders").filter(|v| !v.is_null()) else { return out };
     let Json::Array(items) = value else {
-        diags.error("secret_placeholders", format!("expected an array, got {}", json_reader::type_name(value)));
+        diags.error("secret_placeholders", format!("expected an array, got {}", value.type_name()));
         return out;
     };
     for (i, item) in items.iter().enumerate() {
@@ -254,7 +251,7 @@ fn read_achievements<'v>(
     let mut all_keys: SortedMap<&str, usize> = SortedMap::new();
     let Some(value) = top.required("achievements", diags) else { return (out, all_keys) };
     let Json::Array(items) = value else {
-        diags.error("achievements", format!("expected an array, got {}", json_reader::type_name(value)));
+        diags.error("achievements", format!("expected an array, got {}", value.type_name()));
         return (out, all_keys);
     };
     for (i, item) in items.iter().enumerate() {

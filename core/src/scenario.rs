@@ -106,7 +106,7 @@ fn read_scenario(value: &Json<'_>, diags: &mut Diagnostics) -> Option<Scenario> 
                 }
             }
         }
-        Some(other) => diags.error("steps", format!("expected an array, got {}", json_reader::type_name(other))),
+        Some(other) => diags.error("steps", format!("expected an array, got {}", other.type_name())),
         None => {}
     }
     let expect = match top.raw("expect") {
@@ -173,9 +173,7 @@ fn read_expect(obj: &Object<'_>, diags: &mut Diagnostics) -> Expect {
                     progress.push((key.to_string(), expected));
                 }
             }
-            other => {
-                diags.error("expect.progress", format!("expected an object, got {}", json_reader::type_name(other)))
-            }
+            other => diags.error("expect.progress", format!("expected an object, got {}", other.type_name())),
         }
     }
     Expect { now, earned, stats, progress }
