@@ -17,6 +17,7 @@
 //!   `tzdb` feature, on by default).
 //! - [`progress`], [`explain`]: reading a state for people.
 //! - [`public_view`]: the catalog a client may see (secrets masked).
+//! - [`recalculate`]: a state rebuilt from its event log (`recalculate`).
 //! - [`scenario`]: the offline rule-test format and its runner.
 //!
 //! ```
@@ -39,6 +40,7 @@ pub mod load;
 pub mod model;
 pub mod progress;
 pub mod public_view;
+pub mod recalculate;
 pub mod scenario;
 pub mod sorted_map;
 pub mod state;
@@ -53,6 +55,7 @@ pub use load::{Loaded, load_catalog, parse_instant};
 pub use model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity};
 pub use progress::Progress;
 pub use public_view::PublicView;
+pub use recalculate::{Difference, Recalculation};
 pub use sorted_map::SortedMap;
 pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState};
 pub use time::{Date, Instant, TimeZone, ZoneTable, time_zone};

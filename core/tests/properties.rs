@@ -3,7 +3,9 @@
 //! availability windows, so order independence is expected to hold).
 
 use achievements_core::Instant as Timestamp;
-use achievements_core::{Blocker, Engine, Event, SHIPPED_CATALOG_JSON, StateSnapshot, UserState, time_zone};
+use achievements_core::{
+    Blocker, Cause, EarnedRecord, Engine, Event, SHIPPED_CATALOG_JSON, StateSnapshot, UserState, time_zone,
+};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -222,4 +224,181 @@ fn seed_bytes(seed: u64) -> [u8; 32] {
         chunk.copy_from_slice(&seed.wrapping_mul(i as u64 + 1).to_le_bytes());
     }
     bytes
+}
+
+// ----- recalculation over random catalogs ----------------------------------
+
+/// Every kind of field a catalog can have: `add` counters (one written by two
+/// event types), a `max` and a `set` gauge, a streak with its longest run, and
+/// `points`, which one event adds to and which is the points field or not.
+const RANDOM_EVENTS: &str = r#"{
+    "made": [{"field": "made", "op": "add"}],
+    "made_and_helped": [{"field": "made", "op": "add"}, {"field": "helped", "op": "add"}],
+    "helped": [{"field": "helped", "op": "add"}],
+    "rated": [{"field": "best", "op": "max"}],
+    "levelled": [{"field": "level", "op": "set"}],
+    "visited": [{"field": "visits", "op": "add"}, {"field": "streak", "op": "streak", "longest_field": "longest"}],
+    "bonus": [{"field": "points", "op": "add"}]
+}"#;
+/// Event types of [`RANDOM_EVENTS`], with `gone`, which no catalog has (a
+/// type an older catalog had: refused, live and in a replay alike).
+const RANDOM_TYPES: &[&str] = &["made", "made_and_helped", "helped", "rated", "levelled", "visited", "bonus", "gone"];
+/// Fields and the criteria types that fit each (`streak` needs a streak
+/// field; count, cumulative and first_time need an `add` field).
+const RANDOM_FIELDS: &[(&str, &[&str])] = &[
+    ("made", &["count", "cumulative", "threshold", "first_time"]),
+    ("helped", &["count", "threshold"]),
+    ("best", &["threshold"]),
+    ("level", &["threshold"]),
+    ("visits", &["count", "first_time"]),
+    ("streak", &["streak", "threshold"]),
+    ("longest", &["threshold"]),
+    ("points", &["cumulative", "threshold"]),
+];
+/// Events and windows fall in these two months.
+const RANDOM_BASE: &str = "2026-11-15T00:00:00Z";
+const RANDOM_MINUTES: i64 = 60 * 24 * 60;
+
+fn random_instant(minutes: i64) -> Timestamp {
+    let base: Timestamp = RANDOM_BASE.parse().expect("valid instant");
+    base.checked_add_seconds(minutes * 60).expect("in range")
+}
+
+/// One random definition: (field, criteria, target, points, active, window, prerequisite picks, secret).
+type RawDefinition = (usize, usize, i64, i64, bool, Option<(i64, i64)>, Vec<usize>, bool);
+
+fn raw_definition() -> impl Strategy<Value = RawDefinition> {
+    (
+        0..RANDOM_FIELDS.len(),
+        0..4usize,
+        1i64..15,
+        0i64..60,
+        prop::bool::weighted(0.8),
+        prop::option::weighted(0.25, (0..RANDOM_MINUTES, 0..RANDOM_MINUTES)),
+        prop::collection::vec(0..64usize, 0..3),
+        prop::bool::weighted(0.2),
+    )
+}
+
+/// A valid catalog as JSON text: random achievements over [`RANDOM_EVENTS`]
+/// (prerequisites only on earlier ones, so never a cycle), with or without
+/// a points field.
+fn random_catalog() -> impl Strategy<Value = String> {
+    (prop::collection::vec(raw_definition(), 1..12), any::<bool>()).prop_map(|(raw, with_points)| {
+        let mut achievements = Vec::new();
+        for (i, (field, criteria, target, points, active, window, picks, secret)) in raw.into_iter().enumerate() {
+            let (field, fits) = RANDOM_FIELDS[field];
+            let criteria = fits[criteria % fits.len()];
+            let target = match criteria {
+                "first_time" => 1,
+                "streak" => target % 5 + 1,
+                _ => target,
+            };
+            let mut requires: Vec<String> =
+                if i == 0 { Vec::new() } else { picks.iter().map(|p| format!("a{}", p % i)).collect() };
+            requires.sort();
+            requires.dedup();
+            let mut definition = serde_json::json!({
+                "key": format!("a{i}"), "name": format!("A{i}"), "description": "random",
+                "icon": "faStar", "color_from": "blue-500", "color_to": "blue-600",
+                "category": "milestones", "points": points, "criteria_type": criteria,
+                "criteria_value": target, "tracking_field": field, "requires_achievements": requires,
+                "is_secret": secret, "rarity": "common", "order": i, "is_active": active,
+            });
+            if let Some((a, b)) = window {
+                definition["available_from"] = random_instant(a.min(b)).to_string().into();
+                definition["available_until"] = random_instant(a.max(b) + 1).to_string().into();
+            }
+            achievements.push(definition);
+        }
+        let mut catalog = serde_json::json!({
+            "version": 1,
+            "events": serde_json::from_str::<serde_json::Value>(RANDOM_EVENTS).expect("valid JSON"),
+            "achievements": achievements,
+        });
+        if with_points {
+            catalog["points_field"] = "points".into();
+        }
+        catalog.to_string()
+    })
+}
+
+/// A random event log for [`RANDOM_EVENTS`] (`gone` included); `set` and
+/// `max` events mostly carry a value, so a few are refused for lacking one.
+fn random_log() -> impl Strategy<Value = Vec<(&'static str, Option<i64>, Timestamp)>> {
+    prop::collection::vec((0..RANDOM_TYPES.len(), prop::option::weighted(0.9, 0i64..12), 0..RANDOM_MINUTES), 0..80)
+        .prop_map(|raw| {
+            raw.into_iter().map(|(t, value, minutes)| (RANDOM_TYPES[t], value, random_instant(minutes))).collect()
+        })
+}
+
+fn as_events<'a>(log: &'a [(&'static str, Option<i64>, Timestamp)]) -> impl Iterator<Item = Event<'static>> + 'a {
+    log.iter().map(|&(event_type, value, at)| Event { event_type, value, at })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A state built by applying the events is what recalculating it gives:
+    /// no difference, the same snapshot, the same refusals.
+    #[test]
+    fn recalculating_an_untouched_state_reports_no_differences(
+        catalog in random_catalog(),
+        log in random_log(),
+        zone in 0..ZONES.len(),
+    ) {
+        let (e, _) = Engine::from_json(&catalog).expect("generated catalogs are valid");
+        let mut state = e.new_state(time_zone(ZONES[zone]).expect("known zone"));
+        let refused = as_events(&log).filter(|event| e.apply(&mut state, event).is_err()).count();
+        let r = e.recalculate(&state, as_events(&log));
+        prop_assert!(r.differences.is_empty(), "{:?}", r.differences);
+        prop_assert_eq!(e.snapshot(&r.state), e.snapshot(&state));
+        prop_assert_eq!(r.refused, refused);
+    }
+
+    /// From any stored state (counters tampered with, badges earned that the
+    /// log does not explain, badges the log explains missing): the points
+    /// field is the points events added plus those of every earned badge,
+    /// once each; the earned set is the stored one; and a second
+    /// recalculation finds nothing more to fix.
+    #[test]
+    fn recalculating_twice_equals_recalculating_once(
+        catalog in random_catalog(),
+        log in random_log(),
+        tampered_counters in prop::collection::vec((0..RANDOM_FIELDS.len(), 0i64..500), 0..4),
+        earned_mask in any::<u64>(),
+    ) {
+        let (e, _) = Engine::from_json(&catalog).expect("generated catalogs are valid");
+        let mut live = e.new_state(time_zone("Europe/Berlin").expect("known zone"));
+        for event in as_events(&log) {
+            let _ = e.apply(&mut live, &event);
+        }
+        let mut stored = e.snapshot(&live);
+        for (field, value) in tampered_counters {
+            stored.stats.insert(RANDOM_FIELDS[field].0.to_owned(), value);
+        }
+        // Flip each badge's earned state where the mask says so.
+        let record = EarnedRecord { earned_at: random_instant(0), progress_at_unlock: 1, cause: Cause::Evaluation };
+        for (i, def) in e.catalog().achievements.iter().enumerate() {
+            if earned_mask >> (i % 64) & 1 == 1 && stored.earned.remove(&def.key).is_none() {
+                stored.earned.insert(def.key.clone(), record);
+            }
+        }
+        let stored = e.state_from_snapshot(&stored).expect("valid snapshot");
+
+        let once = e.recalculate(&stored, as_events(&log));
+        let twice = e.recalculate(&once.state, as_events(&log));
+        prop_assert!(twice.differences.is_empty(), "{:?}", twice.differences);
+        prop_assert_eq!(e.snapshot(&twice.state), e.snapshot(&once.state));
+
+        let earned = e.snapshot(&stored).earned;
+        prop_assert_eq!(&e.snapshot(&once.state).earned, &earned, "the stored earned set stands");
+        if e.catalog().points_field.is_some() {
+            let from_events: i64 =
+                log.iter().filter(|(t, _, _)| *t == "bonus").map(|(_, value, _)| value.unwrap_or(1)).sum();
+            let from_badges: i64 =
+                earned.keys().map(|k| e.catalog().definition(k).expect("a key of this catalog").points).sum();
+            prop_assert_eq!(e.stat(&once.state, "points"), from_events + from_badges);
+        }
+    }
 }
