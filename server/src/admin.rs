@@ -4,7 +4,7 @@
 //! script can take it with `tail -n 1`.
 
 use crate::catalog_file::{CatalogError, CatalogSource};
-use crate::store::catalog::{CatalogChanges, sync};
+use crate::store::catalog::{CatalogChanges, Synced, sync};
 use crate::store::users::{TokenFor, add_token, create_user, is_valid_name, user_by_name};
 use crate::store::{self, StoreError};
 use achievements_core::Instant;
@@ -104,11 +104,28 @@ pub fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), A
 /// # Errors
 /// An invalid catalog (nothing is stored) or a database error.
 pub fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Result<(), AdminError> {
+    load_catalog_into(db, source, now)?;
+    Ok(())
+}
+
+/// What `load-achievements` does and prints, for every command given
+/// `--catalog FILE`: validates the catalog (nothing is opened or stored if it
+/// is invalid), opens the database (created and migrated if needed), upserts
+/// the catalog in one transaction, and prints its warnings, one line per
+/// change ([`change_lines`]) and the `loaded …` summary. Returns the open
+/// connection and what the upsert made of the catalog.
+///
+/// # Errors
+/// An invalid catalog or a database error.
+pub fn load_catalog_into(db: &Path, source: &CatalogSource, now: Instant) -> Result<(Connection, Synced), AdminError> {
     let loaded = source.load()?;
     for warning in &loaded.warnings {
         println!("warning: {warning}");
     }
-    let synced = in_write_transaction(db, |tx| sync(tx, &loaded.catalog, now))?;
+    let mut conn = store::open(db)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let synced = sync(&tx, &loaded.catalog, now)?;
+    tx.commit()?;
     for line in change_lines(&synced.changes) {
         println!("{line}");
     }
@@ -120,7 +137,7 @@ pub fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Res
         loaded.catalog.events.len(),
         change_summary(&synced.changes)
     );
-    Ok(())
+    Ok((conn, synced))
 }
 
 /// One line per key that changed: `added KEY`, `changed KEY`,

@@ -46,23 +46,23 @@ pub enum Command {
         #[command(flatten)]
         common: OpsArgs,
     },
-    /// A table of every achievement for a user: earned or locked, progress, blockers.
+    /// A table of every achievement for a user: earned or locked, progress, blockers (reads only).
     Check {
         #[arg(long, value_name = "NAME")]
         user: String,
         #[command(flatten)]
-        common: OpsArgs,
+        db: ReadDbArg,
     },
-    /// Why a user has or has not an achievement: the core's explanation and the audit record.
+    /// Why a user has or has not an achievement: the core's explanation and the audit record (reads only).
     Debug {
         #[arg(long, value_name = "NAME")]
         user: String,
         #[arg(long, value_name = "KEY")]
         achievement: String,
         #[command(flatten)]
-        common: OpsArgs,
+        db: ReadDbArg,
     },
-    /// The success metrics: share of users with a badge, averages, most and least earned, unlocks per day.
+    /// The success metrics: share of users with a badge, averages, most and least earned, unlocks per day (reads only).
     Stats {
         /// First day of the unlocks-per-day range (YYYY-MM-DD, UTC) [default: 29 days before --until].
         #[arg(long, value_name = "DATE")]
@@ -71,7 +71,7 @@ pub enum Command {
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
         #[command(flatten)]
-        db: DbArg,
+        db: ReadDbArg,
     },
     /// Import events from a JSON Lines file (one `POST events/` event per line).
     ImportEvents {
@@ -82,14 +82,18 @@ pub enum Command {
     },
 }
 
-/// The database and the catalog (as `serve` takes them).
+/// The database and, optionally, a catalog to load into it first: the
+/// commands that write user state.
 #[derive(Debug, Args)]
 pub struct OpsArgs {
-    /// Catalog file, upserted first as `serve` does [default: the shipped catalog].
+    /// Catalog file to validate and upsert first, exactly as `load-achievements --catalog FILE`
+    /// (same lines printed) [default: none; the catalog stored in the database is used].
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
-    #[command(flatten)]
-    pub db: DbArg,
+    /// SQLite database file; it must exist and hold a catalog, unless --catalog is given
+    /// (then it is created and migrated if missing).
+    #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
+    pub db: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +115,14 @@ pub enum RulesCommand {
 #[derive(Debug, Args)]
 pub struct DbArg {
     /// SQLite database file; created and migrated if missing.
+    #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
+    pub db: PathBuf,
+}
+
+/// The database a command only reads.
+#[derive(Debug, Args)]
+pub struct ReadDbArg {
+    /// SQLite database file; it must exist. Opened read-only: never created, migrated or changed.
     #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
     pub db: PathBuf,
 }
@@ -218,32 +230,33 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::AwardRetroactive { user, common } => {
-            let source = CatalogSource::from_arg(common.catalog);
-            ops::award_retroactive(&common.db.db, &source, user.as_deref(), Clock::system().now())?;
+            let catalog = common.catalog.as_deref();
+            ops::award_retroactive(&common.db, catalog, user.as_deref(), Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Recalculate { user, common } => {
-            ops::recalculate(&common.db.db, &CatalogSource::from_arg(common.catalog), &user, Clock::system().now())?;
+            ops::recalculate(&common.db, common.catalog.as_deref(), &user, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { user, common } => {
-            ops::check(&common.db.db, &CatalogSource::from_arg(common.catalog), &user, Clock::system().now())?;
+        Command::Check { user, db } => {
+            ops::check(&db.db, &user, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Debug { user, achievement, common } => {
-            let source = CatalogSource::from_arg(common.catalog);
-            ops::debug(&common.db.db, &source, &user, &achievement, Clock::system().now())?;
+        Command::Debug { user, achievement, db } => {
+            ops::debug(&db.db, &user, &achievement, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { from, until, db } => {
             let (from, until) = crate::stats::range(from.as_deref(), until.as_deref(), Clock::system().now())
                 .map_err(anyhow::Error::msg)?;
-            let conn = crate::store::open(&db.db)?;
-            ops::print_all(&crate::stats::render(&crate::stats::compute(&conn, from, until)?));
+            let mut conn = crate::store::open_read_only(&db.db)?;
+            let tx = conn.transaction()?;
+            let stats = crate::stats::compute(&tx, from, until)?;
+            ops::print_all(&crate::stats::render(&stats));
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportEvents { file, common } => {
-            ops::import_events(&common.db.db, &CatalogSource::from_arg(common.catalog), &file, Clock::system().now())?;
+            ops::import_events(&common.db, common.catalog.as_deref(), &file, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {

@@ -1,26 +1,33 @@
-//! The operators' commands over a user's rule state: `award-retroactive`,
-//! `recalculate`, `check`, `debug` and `import-events`. Each reads the
-//! catalog as `serve` does (upserted into the database first, so retired
-//! definitions stay known), and every unlock goes through the same store
+//! The operators' commands over users' rule state. `award-retroactive`,
+//! `recalculate` and `import-events` write; `check` and `debug` only read
+//! (as does `stats`, in [`crate::stats`]).
+//!
+//! All of them run the catalog stored in the database, the one the server
+//! runs ([`crate::store::catalog::stored`]), never a default: upserting the
+//! shipped catalog whenever none was named once retired a custom catalog's
+//! badges. The writing commands upsert a catalog only when given
+//! `--catalog FILE`, exactly as `load-achievements --catalog FILE` does and
+//! printing the same lines ([`admin::load_catalog_into`]); the reading ones
+//! open the database read-only ([`store::open_read_only`]) and never create,
+//! migrate or change it. Without a stored catalog every one of them stops
+//! with [`NoCatalogLoaded`]. Every unlock goes through the same store
 //! functions as the HTTP routes: the core decides, the store records
 //! (earned rows, audit rows, notifications) in one transaction.
 //!
-//! These commands write user states from another process than the server:
-//! a running server's read cache trusts a state for
+//! The writing commands change user states from another process than the
+//! server: a running server's read cache trusts a state for
 //! [`crate::cache::STATE_TTL`], so their changes show within that time.
 
-use crate::admin::change_summary;
+use crate::admin;
 use crate::catalog_file::CatalogSource;
 use crate::intake::{Rejection, parse_body};
 use crate::store::intake::{NewEvent, Outcome, apply_events, evaluate_state, evaluate_user};
 use crate::store::users::{User, all_users, user_by_name};
-use crate::store::{self, StoreError, catalog::sync, state};
-use achievements_core::state::DateRange;
-use achievements_core::{Engine, Event, Instant, StateSnapshot};
+use crate::store::{self, StoreError, state};
+use achievements_core::{Engine, Event, Instant};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -29,18 +36,41 @@ const USERS_PER_TRANSACTION: usize = 500;
 /// Events per transaction for `import-events`.
 pub const IMPORT_BATCH: usize = 1000;
 
-/// Opens the database and upserts the catalog into it; returns the engine
-/// over the effective catalog (the file's plus retired definitions).
-fn open_with_catalog(db: &Path, source: &CatalogSource, now: Instant) -> anyhow::Result<(Connection, Engine)> {
-    let loaded = source.load()?;
-    let mut conn = store::open(db)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let synced = sync(&tx, &loaded.catalog, now)?;
-    tx.commit()?;
-    if !synced.changes.is_empty() {
-        println!("upserted {}: {}", source.name(), change_summary(&synced.changes));
+/// The database has no catalog: nothing says which rules to run.
+#[derive(Debug, thiserror::Error)]
+#[error("no catalog loaded: run achievements load-achievements first")]
+pub struct NoCatalogLoaded;
+
+/// The engine over the stored catalog (retired definitions included).
+fn stored_engine(conn: &Connection) -> anyhow::Result<Engine> {
+    let catalog = store::catalog::stored(conn)?.ok_or(NoCatalogLoaded)?;
+    Ok(Engine::new(catalog))
+}
+
+/// Runs `f` on a read-only connection, in one read transaction (one
+/// consistent view of the catalog, the user and their state).
+fn read<T>(db: &Path, f: impl FnOnce(&Connection, &Engine) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let mut conn = store::open_read_only(db)?;
+    let tx = conn.transaction()?;
+    let engine = stored_engine(&tx)?;
+    f(&tx, &engine)
+}
+
+/// Opens the database for a writing command: with `--catalog FILE`, as
+/// `load-achievements --catalog FILE` (same checks, same lines); without,
+/// an existing database and the catalog stored in it.
+fn open_to_write(db: &Path, catalog: Option<&Path>, now: Instant) -> anyhow::Result<(Connection, Engine)> {
+    match catalog {
+        Some(file) => {
+            let (conn, synced) = admin::load_catalog_into(db, &CatalogSource::File(file.to_owned()), now)?;
+            Ok((conn, Engine::new(synced.catalog)))
+        }
+        None => {
+            let conn = store::open_existing(db)?;
+            let engine = stored_engine(&conn)?;
+            Ok((conn, engine))
+        }
     }
-    Ok((conn, Engine::new(synced.catalog)))
 }
 
 fn user_named(conn: &Connection, name: &str) -> anyhow::Result<User> {
@@ -70,9 +100,9 @@ fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> anyho
 /// records what unlocks, as backfill. Running it again unlocks nothing more.
 ///
 /// # Errors
-/// An unknown user, an invalid catalog, a database error.
-pub fn award_retroactive(db: &Path, source: &CatalogSource, user: Option<&str>, now: Instant) -> anyhow::Result<()> {
-    let (mut conn, engine) = open_with_catalog(db, source, now)?;
+/// An unknown user, no catalog, an invalid catalog file, a database error.
+pub fn award_retroactive(db: &Path, catalog: Option<&Path>, user: Option<&str>, now: Instant) -> anyhow::Result<()> {
+    let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let users = match user {
         Some(name) => vec![user_named(&conn, name)?],
         None => all_users(&conn)?,
@@ -112,37 +142,36 @@ pub fn award_retroactive(db: &Path, source: &CatalogSource, user: Option<&str>, 
 }
 
 /// `recalculate --user NAME`: rebuilds the user's counters and streak days
-/// by replaying their event log through the core in order of `at`, reports
-/// what differed from the stored state, stores the rebuilt state (earned
-/// badges are kept, never revoked) and evaluates it.
+/// from their event log in order of `at` (the core's
+/// [`Engine::recalculate`]: earned badges are kept, never revoked, and the
+/// points field holds the points events added plus those of every earned
+/// badge, once each), reports what differed from the stored state, stores
+/// the rebuilt state and evaluates it (what now qualifies unlocks, and is
+/// credited, once). One transaction.
 ///
 /// # Errors
-/// An unknown user, an invalid catalog, a database error.
-pub fn recalculate(db: &Path, source: &CatalogSource, name: &str, now: Instant) -> anyhow::Result<()> {
-    let (mut conn, engine) = open_with_catalog(db, source, now)?;
+/// An unknown user, no catalog, an invalid catalog file, a database error.
+pub fn recalculate(db: &Path, catalog: Option<&Path>, name: &str, now: Instant) -> anyhow::Result<()> {
+    let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let (differences, replayed, refused, unlocked) = in_transaction(&mut conn, |tx| {
         let user = user_named(tx, name)?;
         let stored = state::load(tx, &engine, &user)?;
-        let before = engine.snapshot(&stored.state);
         let events = user_events(tx, user.id)?;
         let bar = progress(events.len() as u64, "events");
-        let mut fresh = engine.new_state(stored.state.timezone().clone());
-        let mut refused = 0;
-        for (event_type, value, at) in &events {
-            if engine.apply(&mut fresh, &Event { event_type, value: *value, at: *at }).is_err() {
-                refused += 1;
-            }
+        let replay = events.iter().map(|(event_type, value, at)| {
             bar.inc(1);
-        }
+            Event { event_type, value: *value, at: *at }
+        });
+        let rebuilt = engine.recalculate(&stored.state, replay);
         bar.finish_and_clear();
-        let mut rebuilt = engine.snapshot(&fresh);
-        // Earned is forever: the stored records stand.
-        rebuilt.earned = before.earned.clone();
-        let differences = differences(&before, &rebuilt);
-        let state = engine.state_from_snapshot(&rebuilt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let version = state::save(tx, &engine, user.id, &state, now)?;
-        let evaluated = evaluate_state(tx, &engine, user.id, version, state, now)?;
-        Ok((differences, events.len(), refused, evaluated.unlocked))
+        // Nothing differs: the stored state stands as it is (no new version).
+        let version = if rebuilt.differences.is_empty() {
+            stored.version
+        } else {
+            state::save(tx, &engine, user.id, &rebuilt.state, now)?
+        };
+        let evaluated = evaluate_state(tx, &engine, user.id, version, rebuilt.state, now)?;
+        Ok((rebuilt.differences, events.len(), rebuilt.refused, evaluated.unlocked))
     })?;
     println!(
         "replayed {replayed} event(s) of {name}{}",
@@ -151,8 +180,8 @@ pub fn recalculate(db: &Path, source: &CatalogSource, name: &str, now: Instant) 
     if differences.is_empty() {
         println!("no differences: the stored counters and streak days match the event log");
     } else {
-        for line in &differences {
-            println!("fixed {line}");
+        for difference in &differences {
+            println!("fixed {difference}");
         }
     }
     let keys: Vec<&str> = unlocked.iter().map(|u| u.key.as_str()).collect();
@@ -180,47 +209,22 @@ fn user_events(conn: &Connection, user_id: i64) -> anyhow::Result<Vec<StoredEven
     Ok(events)
 }
 
-/// `FIELD: stored A, rebuilt B` for every counter and streak that differs.
-fn differences(before: &StateSnapshot, after: &StateSnapshot) -> Vec<String> {
-    let mut lines = Vec::new();
-    let fields: BTreeSet<&String> = before.stats.keys().chain(after.stats.keys()).collect();
-    for field in fields {
-        let (a, b) = (before.stats.get(field).copied().unwrap_or(0), after.stats.get(field).copied().unwrap_or(0));
-        if a != b {
-            lines.push(format!("{field}: stored {a}, rebuilt {b}"));
-        }
-    }
-    let fields: BTreeSet<&String> = before.streak_days.keys().chain(after.streak_days.keys()).collect();
-    let empty = Vec::new();
-    for field in fields {
-        let a = before.streak_days.get(field).unwrap_or(&empty);
-        let b = after.streak_days.get(field).unwrap_or(&empty);
-        if a != b {
-            lines.push(format!("{field} days: stored {}, rebuilt {}", runs(a), runs(b)));
-        }
-    }
-    lines
-}
-
-fn runs(runs: &[DateRange]) -> String {
-    if runs.is_empty() {
-        return "none".to_owned();
-    }
-    runs.iter()
-        .map(|r| if r.0 == r.1 { r.0.to_string() } else { format!("{}..{}", r.0, r.1) })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// `check --user NAME`: every achievement — earned (when) or locked, the
 /// progress, and what blocks it, from the core's explanations.
 ///
+/// Reads only.
+///
 /// # Errors
-/// An unknown user, an invalid catalog, a database error.
-pub fn check(db: &Path, source: &CatalogSource, name: &str, now: Instant) -> anyhow::Result<()> {
-    let (conn, engine) = open_with_catalog(db, source, now)?;
-    let user = user_named(&conn, name)?;
-    let state = state::load(&conn, &engine, &user)?.state;
+/// No database, no catalog, an unknown user, a database error.
+pub fn check(db: &Path, name: &str, now: Instant) -> anyhow::Result<()> {
+    let text = read(db, |conn, engine| check_table(conn, engine, name, now))?;
+    print_all(&text);
+    Ok(())
+}
+
+fn check_table(conn: &Connection, engine: &Engine, name: &str, now: Instant) -> anyhow::Result<String> {
+    let user = user_named(conn, name)?;
+    let state = state::load(conn, engine, &user)?.state;
     let mut rows =
         vec![["ACHIEVEMENT".to_owned(), "STATUS".to_owned(), "PROGRESS".to_owned(), "BLOCKED BY".to_owned()]];
     let mut earned = 0;
@@ -261,8 +265,7 @@ pub fn check(db: &Path, source: &CatalogSource, name: &str, now: Instant) -> any
         text.push('\n');
     }
     text.push_str(&format!("{name}: {earned} of {} achievement(s) earned\n", rows.len() - 1));
-    print_all(&text);
-    Ok(())
+    Ok(text)
 }
 
 /// Prints `text`; a closed pipe (`| head`) ends the output quietly.
@@ -275,12 +278,17 @@ pub fn print_all(text: &str) {
 /// `debug --user NAME --achievement KEY`: the core's explanation, and the
 /// unlock's audit record.
 ///
+/// Reads only.
+///
 /// # Errors
-/// An unknown user or key, an invalid catalog, a database error.
-pub fn debug(db: &Path, source: &CatalogSource, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
-    let (conn, engine) = open_with_catalog(db, source, now)?;
-    let user = user_named(&conn, name)?;
-    let state = state::load(&conn, &engine, &user)?.state;
+/// No database, no catalog, an unknown user or key, a database error.
+pub fn debug(db: &Path, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
+    read(db, |conn, engine| debug_report(conn, engine, name, key, now))
+}
+
+fn debug_report(conn: &Connection, engine: &Engine, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
+    let user = user_named(conn, name)?;
+    let state = state::load(conn, engine, &user)?.state;
     let Some(explanation) = engine.explain(&state, key, now) else { bail!("no achievement with the key `{key}`") };
     println!("{explanation}");
     let audit = conn
@@ -328,11 +336,11 @@ pub struct ImportReport {
 /// transaction; idempotent by id; unlocks marked backfill.
 ///
 /// # Errors
-/// An unreadable file, an invalid catalog, a database error. Bad lines are
-/// not errors: they are reported as rejected.
-pub fn import_events(db: &Path, source: &CatalogSource, file: &Path, now: Instant) -> anyhow::Result<ImportReport> {
+/// An unreadable file, no catalog, an invalid catalog file, a database
+/// error. Bad lines are not errors: they are reported as rejected.
+pub fn import_events(db: &Path, catalog: Option<&Path>, file: &Path, now: Instant) -> anyhow::Result<ImportReport> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (mut conn, engine) = open_with_catalog(db, source, now)?;
+    let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
     let bar = progress(lines.len() as u64, "lines");

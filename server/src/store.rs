@@ -40,6 +40,16 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the database schema is version {found}, newer than this build knows ({known}): upgrade `achievements`")]
     SchemaTooNew { found: u32, known: u32 },
+    #[error(
+        "the database schema is version {found}, older than this build's ({known}), and this command only reads: \
+         `achievements load-achievements` (or starting `achievements serve`) migrates it"
+    )]
+    SchemaTooOld { found: u32, known: u32 },
+    #[error(
+        "no database at {0} (this command does not create one): check --db or ACHIEVEMENTS_DB, or create it \
+         with achievements load-achievements"
+    )]
+    NoDatabase(String),
     #[error("a user named `{0}` already exists")]
     UserExists(String),
     #[error("no user named `{0}`")]
@@ -73,6 +83,45 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     migrations::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// [`open`] for a database that must already exist: a command with nothing
+/// to store in a new database fails rather than create an empty file.
+///
+/// # Errors
+/// [`StoreError::NoDatabase`], or as [`open`].
+pub fn open_existing(path: &Path) -> Result<Connection, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::NoDatabase(path.display().to_string()));
+    }
+    open(path)
+}
+
+/// Opens an existing database for commands that only read (`check`,
+/// `debug`, `stats`). It never creates the file (SQLite is not asked to),
+/// never migrates (an older schema is an error that says what migrates it)
+/// and never writes: the connection is read-only, so SQLite cannot even
+/// checkpoint the WAL into the database file. Every table stays byte for
+/// byte as it was (`server/tests/read_only.rs` compares them).
+///
+/// # Errors
+/// [`StoreError::NoDatabase`], [`StoreError::SchemaTooOld`],
+/// [`StoreError::SchemaTooNew`], or the file cannot be opened.
+pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::NoDatabase(path.display().to_string()));
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    configure(&conn)?;
+    let found = migrations::version(&conn)?;
+    let known = migrations::LATEST;
+    if found > known {
+        return Err(StoreError::SchemaTooNew { found, known });
+    }
+    if found < known {
+        return Err(StoreError::SchemaTooOld { found, known });
+    }
     Ok(conn)
 }
 

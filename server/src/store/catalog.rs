@@ -1,5 +1,7 @@
 //! The `achievements` table: every definition ever loaded, and the upsert
-//! that brings it in line with a catalog file.
+//! that brings it in line with a catalog file; the `catalog` table: that
+//! file, whole, so the commands that run without one ([`stored`]) use the
+//! catalog the server runs.
 //!
 //! A definition removed from the file is kept, retired and inactive, so a
 //! badge someone earned keeps its name and the engine still knows it
@@ -7,8 +9,8 @@
 
 use super::{StoreError, ts};
 use achievements_core::Instant;
-use achievements_core::{Catalog, Category, CriteriaType, Definition, Rarity};
-use rusqlite::{Connection, params};
+use achievements_core::{Catalog, Category, CriteriaType, Definition, Rarity, load_catalog};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -203,17 +205,61 @@ pub fn sync(conn: &Connection, file: &Catalog, now: Instant) -> Result<Synced, S
             changes.removed.push(key.clone());
         }
         retire.execute(params![key, to_i64(file.achievements.len() + offset), now])?;
-        let stored: StoredDefinition = serde_json::from_str(&row.definition)
-            .map_err(|e| StoreError::Corrupt(format!("definition `{key}`: {e}")))?;
-        retired.push(Definition::try_from(stored)?);
+        retired.push(from_json(&key, &row.definition)?);
     }
     changes.retired = retired.len();
+    save_document(conn, file, &now)?;
     Ok(Synced { catalog: file.clone().with_retired(retired), changes })
+}
+
+/// Stores the file's catalog whole (its event table and points field are in
+/// no other table); the row changes only when the catalog does.
+fn save_document(conn: &Connection, file: &Catalog, now: &str) -> Result<(), StoreError> {
+    let document =
+        serde_json::to_string(file).map_err(|e| StoreError::Corrupt(format!("the catalog does not serialize: {e}")))?;
+    conn.execute(
+        "INSERT INTO catalog (id, document, loaded_at) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET document = excluded.document, loaded_at = excluded.loaded_at
+         WHERE document <> excluded.document",
+        params![document, now],
+    )?;
+    Ok(())
+}
+
+/// The catalog the server runs, as the last [`sync`] left it: the file's
+/// catalog plus every retired definition, inactive (what [`Synced::catalog`]
+/// was). `None` when no catalog was ever upserted (or only by a build older
+/// than the `catalog` table: `serve` or `load-achievements` stores it).
+/// Reads only.
+///
+/// # Errors
+/// SQLite errors; [`StoreError::Corrupt`] for a stored catalog or definition
+/// that does not load.
+pub fn stored(conn: &Connection) -> Result<Option<Catalog>, StoreError> {
+    let document: Option<String> =
+        conn.query_row("SELECT document FROM catalog WHERE id = 1", [], |r| r.get(0)).optional()?;
+    let Some(document) = document else { return Ok(None) };
+    let file = load_catalog(&document)
+        .map_err(|invalid| StoreError::Corrupt(format!("the stored catalog: {}", invalid.report().trim_end())))?
+        .catalog;
+    let mut stmt = conn.prepare("SELECT key, definition FROM achievements WHERE retired = 1 ORDER BY position")?;
+    let mut retired = Vec::new();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (key, json) = row?;
+        retired.push(from_json(&key, &json)?);
+    }
+    Ok(Some(file.with_retired(retired)))
 }
 
 fn to_json(def: &Definition) -> Result<String, StoreError> {
     serde_json::to_string(&StoredDefinition::from(def))
         .map_err(|e| StoreError::Corrupt(format!("definition `{}` does not serialize: {e}", def.key)))
+}
+
+fn from_json(key: &str, json: &str) -> Result<Definition, StoreError> {
+    let stored: StoredDefinition =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("definition `{key}`: {e}")))?;
+    Definition::try_from(stored)
 }
 
 fn to_i64(n: usize) -> i64 {
@@ -269,5 +315,18 @@ mod tests {
         let again = sync(&conn, &shipped(), now()).expect("sync");
         assert_eq!(again.changes.reactivated.len(), 2, "{:?}", again.changes);
         assert_eq!(again.catalog, shipped());
+    }
+
+    #[test]
+    fn the_stored_catalog_is_the_one_the_last_sync_returned() {
+        let conn = db();
+        assert_eq!(stored(&conn).expect("read"), None, "nothing loaded yet");
+        let winter = load_catalog(include_str!("../../../fixtures/catalogs/winter-event.json")).expect("valid").catalog;
+        for file in [shipped(), winter, shipped()] {
+            let synced = sync(&conn, &file, now()).expect("sync");
+            assert_eq!(stored(&conn).expect("read"), Some(synced.catalog));
+        }
+        let retired = stored(&conn).expect("read").expect("stored").achievements.iter().filter(|d| !d.is_active).count();
+        assert!(retired > 0, "the winter definitions are kept, retired");
     }
 }

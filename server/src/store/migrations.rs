@@ -10,7 +10,7 @@ use super::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS, V3_CATALOG];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -119,6 +119,18 @@ CREATE TABLE notifications (
     created_at       TEXT NOT NULL
 ) STRICT;
 CREATE INDEX notifications_by_user ON notifications (user_id, id);
+";
+
+const V3_CATALOG: &str = r"
+-- The catalog file last upserted (by `serve` or `load-achievements`), in the
+-- core's JSON form: event table, points field, definitions. With the retired
+-- rows of `achievements` it is the catalog the server runs, and the one the
+-- operators' commands read. One row, written only when the file changes.
+CREATE TABLE catalog (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    document   TEXT NOT NULL,
+    loaded_at  TEXT NOT NULL
+) STRICT;
 ";
 
 /// The schema version of an open database.
