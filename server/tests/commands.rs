@@ -20,6 +20,7 @@ fn run(db: &Path, args: &[&str]) -> String {
 fn setup() -> (TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ops.db");
+    run(&db, &["load-achievements"]);
     run(&db, &["users", "add", "ann"]);
     run(&db, &["users", "add", "bob"]);
     (dir, db)

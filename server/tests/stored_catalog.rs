@@ -95,7 +95,8 @@ fn winter_database() -> (TempDir, PathBuf) {
         .chain([r#"{"id": "l1", "user": "bob", "type": "level_changed", "value": 6, "at": "2026-03-02T10:00:00Z"}"#.to_owned()])
         .collect();
     std::fs::write(&events, lines.join("\n")).unwrap();
-    let imported = ok(dir.path(), &db, &["import-events", events.to_str().unwrap()]);
+    // (`--catalog` again changes nothing: the same catalog is loaded.)
+    let imported = ok(dir.path(), &db, &["import-events", events.to_str().unwrap(), "--catalog", WINTER]);
     assert!(imported.contains("applied 21, duplicate 0, rejected 0"), "{imported}");
     (dir, db)
 }
