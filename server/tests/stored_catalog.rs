@@ -64,7 +64,10 @@ fn dump(db: &Path) -> Dump {
             let columns = stmt.column_count();
             let mut rows: Vec<String> = stmt
                 .query_map([], |r| {
-                    Ok((0..columns).map(|i| format!("{:?}", r.get::<_, Value>(i).unwrap())).collect::<Vec<_>>().join("|"))
+                    Ok((0..columns)
+                        .map(|i| format!("{:?}", r.get::<_, Value>(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
                 })
                 .unwrap()
                 .map(Result::unwrap)
@@ -91,8 +94,14 @@ fn winter_database() -> (TempDir, PathBuf) {
     ok(dir.path(), &db, &["users", "add", "bob"]);
     let events = dir.path().join("events.jsonl");
     let lines: Vec<String> = (0..20)
-        .map(|n| format!(r#"{{"id": "s{n}", "user": "alice", "type": "snowball_thrown", "at": "2026-03-0{}T10:00:00Z"}}"#, n % 8 + 1))
-        .chain([r#"{"id": "l1", "user": "bob", "type": "level_changed", "value": 6, "at": "2026-03-02T10:00:00Z"}"#.to_owned()])
+        .map(|n| {
+            format!(
+                r#"{{"id": "s{n}", "user": "alice", "type": "snowball_thrown", "at": "2026-03-0{}T10:00:00Z"}}"#,
+                n % 8 + 1
+            )
+        })
+        .chain([r#"{"id": "l1", "user": "bob", "type": "level_changed", "value": 6, "at": "2026-03-02T10:00:00Z"}"#
+            .to_owned()])
         .collect();
     std::fs::write(&events, lines.join("\n")).unwrap();
     // (`--catalog` again changes nothing: the same catalog is loaded.)
@@ -222,4 +231,25 @@ fn a_catalog_given_to_a_writing_command_prints_the_lines_of_load_achievements() 
         let table = ok(subject.path(), relative, &["check", "--user", "alice"]);
         assert!(table.lines().any(|l| l.starts_with("first_project ")), "{table}");
     }
+}
+
+/// A database of an older build (before the `catalog` table): a read does
+/// not migrate it and says what does; `load-achievements` migrates it and
+/// stores the catalog, and reads work from then on.
+#[test]
+fn a_read_does_not_migrate_an_older_database() {
+    let (dir, db) = winter_database();
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE catalog; PRAGMA user_version = 2;").unwrap();
+    drop(conn);
+    let before = dump(&db);
+    let out = run(dir.path(), &db, &["check", "--user", "alice"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("schema is version 2, older than this build's"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`achievements load-achievements`"), "{}", stderr(&out));
+    assert_eq!(dump(&db), before);
+
+    ok(dir.path(), &db, &["load-achievements", "--catalog", WINTER]);
+    let table = ok(dir.path(), &db, &["check", "--user", "alice"]);
+    assert!(table.contains("alice: 2 of 4 achievement(s) earned"), "{table}");
 }

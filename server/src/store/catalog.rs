@@ -326,7 +326,8 @@ mod tests {
             let synced = sync(&conn, &file, now()).expect("sync");
             assert_eq!(stored(&conn).expect("read"), Some(synced.catalog));
         }
-        let retired = stored(&conn).expect("read").expect("stored").achievements.iter().filter(|d| !d.is_active).count();
+        let retired =
+            stored(&conn).expect("read").expect("stored").achievements.iter().filter(|d| !d.is_active).count();
         assert!(retired > 0, "the winter definitions are kept, retired");
     }
 }
