@@ -78,9 +78,9 @@ impl Engine {
     /// in `stored`'s time zone, so a refused event is refused exactly as it
     /// was live; the points its unlocks credited are then taken back out, and
     /// the points of every badge `stored` has earned are credited instead,
-    /// once each. Earned records, and what the catalog does not know
-    /// (counters and streak days of fields no event of this catalog writes,
-    /// badges of other catalogs), are kept from `stored` unchanged.
+    /// once each. Earned records, and what the log cannot rebuild (counters
+    /// and streak days of fields no event of this catalog writes, badges of
+    /// other catalogs), are kept from `stored` unchanged.
     ///
     /// Recalculating a state built by applying the same events changes
     /// nothing, and recalculating twice gives what recalculating once did
@@ -104,12 +104,14 @@ impl Engine {
         let replayed = self.snapshot(&replay);
         let mut rebuilt = StateSnapshot { timezone: before.timezone.clone(), ..StateSnapshot::default() };
         // What this catalog's events write comes from the replay; the rest
-        // (fields it does not know) stays as stored.
+        // stays as stored: fields it does not know, and fields only retired
+        // definitions track (no event writes them any more, so the log
+        // cannot say what they should be; earlier catalogs' events did).
         for (field, &value) in &replayed.stats {
             rebuilt.stats.insert(field.clone(), value);
         }
         for (field, &value) in &before.stats {
-            if !self.field_names().any(|known| known == field) {
+            if !self.written_by_events(field) {
                 rebuilt.stats.insert(field.clone(), value);
             }
         }
@@ -131,6 +133,16 @@ impl Engine {
         let state = self.state_from_snapshot_in(&rebuilt, stored.timezone().clone());
         let differences = differences(&before, &self.snapshot(&state));
         Recalculation { state, differences, refused }
+    }
+
+    /// `true` if an event of this catalog writes `field` (a streak's
+    /// longest field included).
+    fn written_by_events(&self, field: &str) -> bool {
+        self.catalog()
+            .events
+            .values()
+            .flatten()
+            .any(|effect| effect.field == field || effect.longest_field.as_deref() == Some(field))
     }
 
     /// The points a badge credits (0 for a key the catalog does not have,
