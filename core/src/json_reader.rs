@@ -7,7 +7,6 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::json::{self, Json};
-use std::borrow::Cow;
 
 /// Parses JSON text, mapping a syntax error to `line L, column C: …`.
 pub(crate) fn parse(text: &str) -> Result<Json<'_>, Diagnostic> {
@@ -16,9 +15,6 @@ pub(crate) fn parse(text: &str) -> Result<Json<'_>, Diagnostic> {
         message: format!("invalid JSON: {}", e.message),
     })
 }
-
-/// The fields of an object, in document order.
-pub(crate) type Fields<'v> = [(Cow<'v, str>, Json<'v>)];
 
 /// Whether field `i` repeats the name of an earlier one (the readers here
 /// say so rather than keep one silently).

@@ -7,7 +7,8 @@
 //!   and scenario tools), [`admin`] (users, tokens, catalog loading) and
 //!   [`ops`] (award-retroactive, recalculate, check, debug, import-events).
 //! - [`serve`]: start-up, graceful shutdown; [`demo`]: the `--demo` user.
-//! - [`app`]: shared state and the router; [`routes`]: the handlers.
+//! - [`app`]: shared state and the router; [`routes`]: the handlers;
+//!   [`www`]: the web page's folder (`--www`), served without leaking the disk.
 //! - [`auth`]: bearer tokens to callers, and whose data they may see;
 //!   [`cache`]: tokens and states kept in memory for the read path.
 //! - [`views`]: achievement JSON and the secrecy rule; [`json`]: responses
@@ -46,3 +47,4 @@ pub mod stats;
 pub mod store;
 pub mod token;
 pub mod views;
+pub mod www;

@@ -10,6 +10,7 @@ use crate::demo::{DEMO_USER, DemoReport, ensure_demo_user};
 use crate::served_catalog::ServedCatalog;
 use crate::store::catalog::sync;
 use crate::store::{Db, StoreError};
+use crate::www::{WwwError, WwwRoot, check_database_outside};
 use axum::Router;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
@@ -35,6 +36,8 @@ pub enum ServeError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Www(#[from] WwwError),
     #[error("cannot listen on {addr}: {source} (is another server using it? try --bind 127.0.0.1:0)")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -63,6 +66,9 @@ impl Server {
         for warning in &loaded.warnings {
             tracing::warn!(catalog = %options.catalog.name(), "{warning}");
         }
+        if let Some(www) = &options.www {
+            check_database_outside(&options.db, www)?;
+        }
         let db_path = options.db.clone();
         let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
             .await
@@ -86,14 +92,17 @@ impl Server {
         let addr = listener.local_addr().map_err(ServeError::Io)?;
 
         let demo = if options.demo { Some(ensure_demo_user(&state).await?) } else { None };
-        let www = options.www.filter(|dir| {
-            let usable = dir.join("index.html").is_file();
-            if !usable {
-                tracing::warn!(dir = %dir.display(), "no index.html in the --www folder: serving the API only");
+        let www = match &options.www {
+            Some(dir) => {
+                let root = WwwRoot::open(dir)?;
+                if root.is_none() {
+                    tracing::warn!(dir = %dir.display(), "no index.html in the --www folder: serving the API only");
+                }
+                root
             }
-            usable
-        });
-        Ok(Server { listener, addr, app: router(state.clone(), www.as_deref()), state, db, demo })
+            None => None,
+        };
+        Ok(Server { listener, addr, app: router(state.clone(), www), state, db, demo })
     }
 
     /// The address the server listens on (the real port when bound to 0).
