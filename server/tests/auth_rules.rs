@@ -30,13 +30,8 @@ async fn documented_routes(server: &TestServer) -> Vec<(String, String, Value)> 
 async fn a_bad_credential_is_401_on_every_route() {
     let server = TestServer::start().await;
     server.add_user("ann", "UTC", false);
-    let bad_headers = [
-        "Foo",
-        "Bearer ach_not_a_token_the_server_issued",
-        "Bearer",
-        "Basic YW5uOnB3",
-        "Bearer two words",
-    ];
+    let bad_headers =
+        ["Foo", "Bearer ach_not_a_token_the_server_issued", "Bearer", "Basic YW5uOnB3", "Bearer two words"];
     let mut routes = documented_routes(&server).await;
     routes.push(("get".to_owned(), "/api/v1/no-such-route/".to_owned(), json!({"401": {}})));
     for (method, url, responses) in &routes {

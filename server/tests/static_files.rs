@@ -99,8 +99,7 @@ async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
 
 /// `serve --db DB --www WWW` fails with exit status 1 and says why.
 fn refused_start(db: &Path, www: &Path) -> String {
-    let out =
-        binary().args(["serve", "--bind", "127.0.0.1:0", "--db"]).arg(db).arg("--www").arg(www).output().unwrap();
+    let out = binary().args(["serve", "--bind", "127.0.0.1:0", "--db"]).arg(db).arg("--www").arg(www).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "serve must refuse {} in {}", db.display(), www.display());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("is inside the --www folder"), "{stderr}");
