@@ -6,6 +6,7 @@ use crate::admin::{change_lines, change_summary};
 use crate::app::{AppState, router};
 use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::clock::Clock;
+use crate::connections::{self, ConnectionTimeouts};
 use crate::demo::{DEMO_USER, DemoReport, ensure_demo_user};
 use crate::served_catalog::ServedCatalog;
 use crate::store::catalog::sync;
@@ -53,6 +54,7 @@ pub struct Server {
     state: AppState,
     db: Db,
     demo: Option<DemoReport>,
+    timeouts: ConnectionTimeouts,
 }
 
 impl Server {
@@ -102,12 +104,28 @@ impl Server {
             }
             None => None,
         };
-        Ok(Server { listener, addr, app: router(state.clone(), www), state, db, demo })
+        Ok(Server {
+            listener,
+            addr,
+            app: router(state.clone(), www),
+            state,
+            db,
+            demo,
+            timeouts: ConnectionTimeouts::default(),
+        })
     }
 
     /// The address the server listens on (the real port when bound to 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Other connection time limits than the production ones (10 s for a
+    /// request head, 75 s idle), for tests that cannot wait that long.
+    #[must_use]
+    pub fn with_connection_timeouts(mut self, timeouts: ConnectionTimeouts) -> Self {
+        self.timeouts = timeouts;
+        self
     }
 
     /// What `--demo` set up, if asked.
@@ -128,11 +146,11 @@ impl Server {
             shutdown.await;
             state.close_streams();
         };
-        let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
+        connections::serve(self.listener, self.app, self.timeouts, shutdown).await;
         let db = self.db;
         // Joining the writer thread blocks; every write has been answered.
         let _ = tokio::task::spawn_blocking(move || db.close()).await;
-        served.map_err(ServeError::Io)
+        Ok(())
     }
 }
 
