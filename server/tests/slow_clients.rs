@@ -16,7 +16,7 @@ use achievements_server::serve::{ServeOptions, Server};
 use common::spawn_serve;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
 
@@ -24,7 +24,7 @@ const HEAD: &str = "GET /api/v1/no-such-route/ HTTP/1.1\r\nHost: test\r\n";
 
 /// Waits for the server to close `stream`; returns how long that took from
 /// `since` (`None`: still open after `limit`). Anything sent is discarded.
-async fn closed_after(stream: &mut TcpStream, since: Instant, limit: Duration) -> Option<Duration> {
+async fn closed_after(stream: &mut (impl AsyncRead + Unpin), since: Instant, limit: Duration) -> Option<Duration> {
     let mut sink = [0u8; 1024];
     let deadline = since + limit;
     loop {
@@ -76,20 +76,20 @@ async fn a_request_head_not_finished_within_10_seconds_is_closed() {
     let mut half = TcpStream::connect(addr).await.unwrap();
     half.write_all(HEAD.as_bytes()).await.unwrap();
     let mut silent = TcpStream::connect(addr).await.unwrap();
-    let mut dribbling = TcpStream::connect(addr).await.unwrap();
+    let (mut dribbling, mut dribble) = TcpStream::connect(addr).await.unwrap().into_split();
     let dribbler = tokio::spawn(async move {
         for byte in HEAD.bytes().cycle().take(30) {
-            if dribbling.write_all(&[byte]).await.is_err() {
+            if dribble.write_all(&[byte]).await.is_err() {
                 break;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        closed_after(&mut dribbling, start, Duration::from_secs(15)).await
     });
     let limit = Duration::from_secs(15);
     let half = closed_after(&mut half, start, limit).await;
     let silent = closed_after(&mut silent, start, limit).await;
-    let dribbling = dribbler.await.unwrap();
+    let dribbling = closed_after(&mut dribbling, start, limit).await;
+    dribbler.abort();
     child.kill().unwrap();
     child.wait().unwrap();
     for (what, after) in [("half a head", half), ("no byte", silent), ("a byte a second", dribbling)] {
