@@ -11,8 +11,11 @@ mod common;
 use common::{Setup, TestServer, binary};
 use reqwest::StatusCode;
 use std::fs;
+use std::io::Read;
 use std::os::unix::fs::symlink;
 use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 const INDEX: &str = "<h1>badges</h1>";
 
@@ -97,11 +100,33 @@ async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
     answer
 }
 
-/// `serve --db DB --www WWW` fails with exit status 1 and says why.
+/// `serve --db DB --www WWW` fails with exit status 1 and says why (a
+/// server that starts instead is killed and the test fails).
 fn refused_start(db: &Path, www: &Path) -> String {
-    let out = binary().args(["serve", "--bind", "127.0.0.1:0", "--db"]).arg(db).arg("--www").arg(www).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "serve must refuse {} in {}", db.display(), www.display());
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let mut child = binary()
+        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .arg("--www")
+        .arg(www)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("serve started with {} in {}", db.display(), www.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "serve must refuse {} in {}: {stderr}", db.display(), www.display());
     assert!(stderr.contains("is inside the --www folder"), "{stderr}");
     stderr
 }
