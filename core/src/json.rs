@@ -102,6 +102,77 @@ impl<'a> Json<'a> {
     }
 }
 
+/// Whether field `i` of an object's fields repeats the name of an earlier
+/// one. JSON allows a name twice and a reader would silently keep one; the
+/// catalog readers and the server's request bodies refuse it instead, with
+/// this one check.
+pub fn repeats_earlier(fields: &[(Cow<'_, str>, Json<'_>)], i: usize) -> bool {
+    let name = fields.get(i).map(|(name, _)| name);
+    fields.iter().take(i).any(|(earlier, _)| Some(earlier) == name)
+}
+
+/// One step of a path into a document: an object's field or an array's index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<'t> {
+    Field(&'t str),
+    Index(usize),
+}
+
+/// Where a value is in a document, from the top; shown as `events[2].id`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Path<'t>(pub Vec<Step<'t>>);
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, step) in self.0.iter().enumerate() {
+            match step {
+                Step::Field(name) if n == 0 => f.write_str(name)?,
+                Step::Field(name) => write!(f, ".{name}")?,
+                Step::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Json<'a> {
+    /// The first field, in document order and at any depth, whose name an
+    /// earlier field of the same object already has: its path, ending with
+    /// that name (`events[2].id`). `None` when every object names each field
+    /// once.
+    pub fn first_repeated_field(&self) -> Option<Path<'_>> {
+        let mut path = Vec::new();
+        self.find_repeat(&mut path).then_some(Path(path))
+    }
+
+    /// Depth-first search that leaves `path` at the repeat it found.
+    fn find_repeat<'s>(&'s self, path: &mut Vec<Step<'s>>) -> bool {
+        match self {
+            Json::Object(fields) => {
+                for (i, (name, value)) in fields.iter().enumerate() {
+                    path.push(Step::Field(name));
+                    if repeats_earlier(fields, i) || value.find_repeat(path) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                false
+            }
+            Json::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    if item.find_repeat(path) {
+                        return true;
+                    }
+                    path.pop();
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A syntax error: where (1-based line and column, as serde_json counts them)
 /// and what.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,6 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::json::{self, Json};
-use std::borrow::Cow;
 
 /// Parses JSON text, mapping a syntax error to `line L, column C: …`.
 pub(crate) fn parse(text: &str) -> Result<Json<'_>, Diagnostic> {
@@ -17,15 +16,9 @@ pub(crate) fn parse(text: &str) -> Result<Json<'_>, Diagnostic> {
     })
 }
 
-/// The fields of an object, in document order.
-pub(crate) type Fields<'v> = [(Cow<'v, str>, Json<'v>)];
-
-/// Whether field `i` repeats the name of an earlier one. JSON allows a name
-/// twice and a reader would silently keep one; the readers here say so.
-pub(crate) fn repeats_earlier(fields: &Fields<'_>, i: usize) -> bool {
-    let name = fields.get(i).map(|(name, _)| name);
-    fields.iter().take(i).any(|(earlier, _)| Some(earlier) == name)
-}
+/// Whether field `i` repeats the name of an earlier one (the readers here
+/// say so rather than keep one silently).
+pub(crate) use crate::json::repeats_earlier;
 
 /// A JSON object being read at `path`. Reading a field marks it known;
 /// [`Object::new`] reports fields outside the allowed list up front.

@@ -481,3 +481,16 @@ proptest! {
         agree(&text[..at]).map_err(TestCaseError::fail)?;
     }
 }
+
+#[test]
+fn the_first_repeated_field_is_found_at_any_depth() {
+    let repeat = |text: &str| parse(text).expect("valid JSON").first_repeated_field().map(|p| p.to_string());
+    assert_eq!(repeat(r#"{"id": "a", "user": "u", "id": "b"}"#).as_deref(), Some("id"));
+    assert_eq!(repeat(r#"{"events": [{"id": 1}, {"v": {"x": 1, "x": 2}}]}"#).as_deref(), Some("events[1].v.x"));
+    assert_eq!(repeat(r#"[[{"a": 1}], [{"b": {"c": [{"d": 1, "d": 1}]}}]]"#).as_deref(), Some("[1][0].b.c[0].d"));
+    // Document order: the repeat written first wins, even if shallower ones follow.
+    assert_eq!(repeat(r#"{"a": {"b": 1, "b": 2}, "a": 3}"#).as_deref(), Some("a.b"));
+    // The same name in different objects is no repeat.
+    assert_eq!(repeat(r#"{"a": {"id": 1}, "b": {"id": 1}, "c": [{"id": 1}, {"id": 2}]}"#), None);
+    assert_eq!(repeat(r#""id""#), None);
+}

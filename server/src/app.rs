@@ -2,20 +2,19 @@
 
 use crate::cache::Caches;
 use crate::clock::Clock;
-use crate::routes::{MAX_BODY_BYTES, achievements, catalog, compat, events, fallback, me, notifications, stats};
+use crate::routes::{self, MAX_BODY_BYTES, achievements, catalog, compat, events, fallback, me, notifications, stats};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Db;
 use crate::store::intake::SavedState;
 use crate::store::notifications::Notification;
 use crate::views::NotificationJson;
+use crate::www::{self, WwwRoot};
 use achievements_core::Instant;
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
-use std::path::Path;
+use axum::{Router, middleware};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 /// How many pushed notifications a slow stream may fall behind before it
@@ -123,9 +122,10 @@ impl AppState {
     }
 }
 
-/// The API under `/api/v1/`, and the web page in `www` at `/` (any path that
-/// is not a file gets `index.html`, for client-side routing).
-pub fn router(state: AppState, www: Option<&Path>) -> Router {
+/// The API under `/api/v1/`, and the web page in `www` at `/` (see
+/// [`crate::www`]: hidden names and symlinks out of the folder are 404s; any
+/// other path that is not a file gets `index.html`, for client-side routing).
+pub fn router(state: AppState, www: Option<WwwRoot>) -> Router {
     let api = Router::new()
         .route("/api/v1/achievements/", get(achievements::list))
         .route("/api/v1/achievements/earned/", get(achievements::earned))
@@ -145,13 +145,11 @@ pub fn router(state: AppState, www: Option<&Path>) -> Router {
         .route("/api", any(fallback::api_not_found))
         .route("/api/{*rest}", any(fallback::api_not_found))
         .method_not_allowed_fallback(fallback::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), routes::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     let app = match www {
-        Some(dir) => {
-            let index = ServeFile::new(dir.join("index.html"));
-            api.fallback_service(ServeDir::new(dir).fallback(index))
-        }
+        Some(root) => api.fallback_service(any(www::serve).with_state(Arc::new(root))),
         None => api.fallback(fallback::not_found),
     };
     app.layer(TraceLayer::new_for_http())

@@ -8,30 +8,49 @@
 use crate::api_error::ApiError;
 use crate::store::users::{TokenOwner, User};
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-/// The bearer token of a request, if any; checked by
-/// [`crate::routes::load_caller`].
+/// The credentials of a request, as its handler receives them.
 #[derive(Clone, Debug)]
 pub enum Credentials {
+    /// No `Authorization` header.
     Anonymous,
+    /// A token not yet checked (the stream's `?token=`, or a router without
+    /// the [`crate::routes::authenticate`] middleware); checked by
+    /// [`crate::routes::load_caller`].
     Bearer(String),
+    /// The caller the [`crate::routes::authenticate`] middleware found for
+    /// the request's header.
+    Checked(Caller),
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Credentials {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else { return Ok(Credentials::Anonymous) };
-        let malformed = ApiError::AuthenticationFailed("Invalid Authorization header: expected `Bearer TOKEN`.");
-        let text = value.to_str().map_err(|_| malformed)?;
-        match text.trim().split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && is_token_text(token.trim()) => {
-                Ok(Credentials::Bearer(token.trim().to_owned()))
-            }
-            _ => Err(ApiError::AuthenticationFailed("Invalid Authorization header: expected `Bearer TOKEN`.")),
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(Credentials::Checked(caller.clone()));
         }
+        Ok(bearer_token(&parts.headers)?.map_or(Credentials::Anonymous, Credentials::Bearer))
+    }
+}
+
+/// The token of the `Authorization` header: `None` without the header.
+///
+/// # Errors
+/// 401 `authentication_failed` for a header that is not `Bearer TOKEN`:
+/// a credential that is present is either valid or refused, never ignored.
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
+    let malformed = || ApiError::AuthenticationFailed("Invalid Authorization header: expected `Bearer TOKEN`.");
+    let text = value.to_str().map_err(|_| malformed())?;
+    match text.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && is_token_text(token.trim()) => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(malformed()),
     }
 }
 

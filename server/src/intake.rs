@@ -8,9 +8,10 @@
 use crate::api_error::ApiError;
 use crate::store::intake::{NewEvent, Outcome};
 use achievements_core::Instant;
+use achievements_core::json::{self, Json, Path, Step, repeats_earlier};
 use achievements_core::{EventError, parse_instant};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The most events one request may carry.
 pub const MAX_EVENTS: usize = 1000;
@@ -41,6 +42,8 @@ pub enum Rejection {
     FutureAt { at: Instant, now: Instant },
     #[error("unknown field `{0}`: an event has only id, user, type, value and at")]
     UnknownField(String),
+    #[error("repeated field `{0}`: an event names each field once")]
+    RepeatedField(String),
     #[error("no user named `{0}`")]
     UnknownUser(String),
     #[error(transparent)]
@@ -59,6 +62,7 @@ impl Rejection {
             Rejection::BadAt => "invalid_at",
             Rejection::FutureAt { .. } => "future_at",
             Rejection::UnknownField(_) => "unknown_field",
+            Rejection::RepeatedField(_) => "repeated_field",
             Rejection::UnknownUser(_) => "unknown_user",
             Rejection::Refused(e) => e.code(),
         }
@@ -72,66 +76,103 @@ pub type Checked = Result<NewEvent, (Option<String>, Rejection)>;
 /// Parses a request body: one event object, or `{"events": [...]}`.
 ///
 /// # Errors
-/// 400 for text that is not JSON, 422 for JSON of the wrong shape, 413 for
-/// more than [`MAX_EVENTS`] events. Problems with one event are not errors:
-/// they come back as that event's [`Rejection`].
+/// 400 for text that is not JSON, 422 for JSON of the wrong shape (a
+/// repeated field name in the batch object included), 413 for more than
+/// [`MAX_EVENTS`] events. Problems with one event are not errors: they come
+/// back as that event's [`Rejection`] (a field name repeated in an event
+/// included), and the other events still apply.
 pub fn parse_body(body: &[u8], now: Instant) -> Result<Vec<Checked>, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::Parse(format!("JSON parse error: {e}")))?;
-    let Value::Object(mut top) = value else {
+    let top = parse_json(body)?;
+    let Json::Object(fields) = &top else {
         return Err(ApiError::Invalid(
             "Expected one event object or {\"events\": [...]}, got another JSON value.".to_owned(),
         ));
     };
-    if !top.contains_key("events") {
-        return Ok(vec![check_event(Value::Object(top), now)]);
+    if !fields.iter().any(|(name, _)| name == "events") {
+        return Ok(vec![check_event(&top, now)]);
     }
-    if top.len() > 1 {
+    if let Some(i) = (0..fields.len()).find(|&i| repeats_earlier(fields, i)) {
+        let name = fields.get(i).map_or("", |(name, _)| name.as_ref());
+        return Err(repeated_in_body(&Path(vec![Step::Field(name)])));
+    }
+    if fields.len() > 1 {
         return Err(ApiError::Invalid("A batch body has only the `events` field.".to_owned()));
     }
-    let Some(Value::Array(events)) = top.remove("events") else {
+    let Some(Json::Array(events)) = top.get("events") else {
         return Err(ApiError::Invalid("`events` must be an array of event objects.".to_owned()));
     };
     if events.len() > MAX_EVENTS {
         return Err(ApiError::TooManyEvents { count: events.len(), limit: MAX_EVENTS });
     }
-    Ok(events.into_iter().map(|event| check_event(event, now)).collect())
+    Ok(events.iter().map(|event| check_event(event, now)).collect())
 }
 
-fn check_event(value: Value, now: Instant) -> Checked {
-    let Value::Object(mut obj) = value else { return Err((None, Rejection::NotAnObject)) };
-    let id = match obj.remove("id") {
-        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_ID_LEN => id,
-        _ => return Err((None, Rejection::BadId)),
+/// A request body as the core's JSON tree, which keeps every field as
+/// written (so repeated names can be found), with serde_json's syntax
+/// messages.
+///
+/// # Errors
+/// 400 `parse_error` for a body that is not UTF-8 JSON.
+pub fn parse_json(body: &[u8]) -> Result<Json<'_>, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::Parse(format!("JSON parse error: the body is not UTF-8 (at byte {})", e.valid_up_to()))
+    })?;
+    json::parse(text).map_err(|e| ApiError::Parse(format!("JSON parse error: {e}")))
+}
+
+/// The 422 for a request body with a repeated field name, naming it.
+pub fn repeated_in_body(path: &Path<'_>) -> ApiError {
+    ApiError::Invalid(format!("Repeated field `{path}` in the request body: a JSON object must name each field once."))
+}
+
+fn check_event(value: &Json<'_>, now: Instant) -> Checked {
+    let Json::Object(fields) = value else { return Err((None, Rejection::NotAnObject)) };
+    // The event's id, when it has exactly one usable one: a rejection
+    // names the event by it.
+    let id = match value.get("id") {
+        Some(Json::String(id))
+            if !id.is_empty()
+                && id.chars().count() <= MAX_ID_LEN
+                && fields.iter().filter(|(name, _)| name == "id").count() == 1 =>
+        {
+            Some(id.to_string())
+        }
+        _ => None,
     };
-    match check_fields(obj, now) {
+    if let Some(path) = value.first_repeated_field() {
+        return Err((id, Rejection::RepeatedField(path.to_string())));
+    }
+    let Some(id) = id else { return Err((None, Rejection::BadId)) };
+    match check_fields(value, fields, now) {
         Ok((user, event_type, value, at)) => Ok(NewEvent { id, user, event_type, value, at }),
         Err(rejection) => Err((Some(id), rejection)),
     }
 }
 
 fn check_fields(
-    mut obj: Map<String, Value>,
+    event: &Json<'_>,
+    fields: &[(Cow<'_, str>, Json<'_>)],
     now: Instant,
 ) -> Result<(String, String, Option<i64>, Instant), Rejection> {
-    if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(Rejection::UnknownField(unknown.clone()));
+    if let Some((unknown, _)) = fields.iter().find(|(k, _)| !FIELDS.contains(&k.as_ref())) {
+        return Err(Rejection::UnknownField(unknown.to_string()));
     }
-    let user = match obj.remove("user") {
-        Some(Value::String(user)) if !user.is_empty() => user,
+    let user = match event.get("user") {
+        Some(Json::String(user)) if !user.is_empty() => user.to_string(),
         _ => return Err(Rejection::BadUser),
     };
-    let event_type = match obj.remove("type") {
-        Some(Value::String(t)) if !t.is_empty() => t,
+    let event_type = match event.get("type") {
+        Some(Json::String(t)) if !t.is_empty() => t.to_string(),
         _ => return Err(Rejection::BadType),
     };
-    let value = match obj.remove("value") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(n.as_i64().ok_or(Rejection::BadValue)?),
+    let value = match event.get("value") {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) => Some(n.as_i64().ok_or(Rejection::BadValue)?),
         Some(_) => return Err(Rejection::BadValue),
     };
-    let at = match obj.remove("at") {
-        None | Some(Value::Null) => now,
-        Some(Value::String(text)) => parse_instant(&text).map_err(|_| Rejection::BadAt)?,
+    let at = match event.get("at") {
+        None | Some(Json::Null) => now,
+        Some(Json::String(text)) => parse_instant(text).map_err(|_| Rejection::BadAt)?,
         Some(_) => return Err(Rejection::BadAt),
     };
     if now.checked_add_seconds(MAX_CLOCK_SKEW_SECONDS).is_some_and(|limit| at > limit) {
@@ -170,7 +211,7 @@ impl EventResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn now() -> Instant {
         "2026-03-01T12:00:00Z".parse().expect("timestamp")
@@ -227,6 +268,52 @@ mod tests {
             }
             assert_eq!(rejection(event.clone()), expected, "{event}");
         }
+    }
+
+    /// The rejections of a raw body's events, as (id, code, detail).
+    fn rejections(body: &str) -> Vec<(Option<String>, &'static str, String)> {
+        let all = parse_body(body.as_bytes(), now()).expect("a body");
+        all.into_iter().filter_map(Result::err).map(|(id, r)| (id, r.code(), r.to_string())).collect()
+    }
+
+    #[test]
+    fn a_repeated_field_rejects_the_event_and_names_the_field() {
+        let repeated = |id: Option<&str>, field: &str| {
+            (
+                id.map(str::to_owned),
+                "repeated_field",
+                format!("repeated field `{field}`: an event names each field once"),
+            )
+        };
+        assert_eq!(rejections(r#"{"id": "a", "user": "u", "type": "t", "id": "b"}"#), [repeated(None, "id")]);
+        assert_eq!(rejections(r#"{"id": "a", "user": "u", "type": "t", "user": "v"}"#), [repeated(Some("a"), "user")]);
+        assert_eq!(
+            rejections(r#"{"id": "a", "user": "u", "type": "t", "value": {"n": 1, "n": 2}}"#),
+            [repeated(Some("a"), "value.n")]
+        );
+        // In a batch only the event with the repeat is rejected.
+        let batch = r#"{"events": [{"id": "a", "user": "u", "type": "t"},
+                                   {"id": "b", "user": "u", "type": "t", "type": "x"},
+                                   {"id": "c", "user": "u", "type": "t"}]}"#;
+        assert_eq!(rejections(batch), [repeated(Some("b"), "type")]);
+        assert_eq!(parse_body(batch.as_bytes(), now()).expect("a body").iter().filter(|e| e.is_ok()).count(), 2);
+    }
+
+    #[test]
+    fn a_repeated_field_of_the_batch_object_is_a_422_naming_it() {
+        let detail = |body: &str| {
+            let e = parse_body(body.as_bytes(), now()).expect_err("an error");
+            (e.status().as_u16(), e.to_string())
+        };
+        let (status, message) = detail(r#"{"events": [], "events": [{"id": "a", "user": "u", "type": "t"}]}"#);
+        assert_eq!(status, 422);
+        assert_eq!(message, "Repeated field `events` in the request body: a JSON object must name each field once.");
+        assert!(detail(r#"{"events": [], "x": 1, "x": 2}"#).1.contains("`x`"));
+        let not_utf8 = parse_body(b"{\"id\": \"\xff\"}", now()).expect_err("not UTF-8");
+        assert_eq!(
+            (not_utf8.status().as_u16(), not_utf8.to_string()),
+            (400, "JSON parse error: the body is not UTF-8 (at byte 8)".to_owned())
+        );
     }
 
     #[test]

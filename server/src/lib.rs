@@ -6,8 +6,11 @@
 //! - [`cli`]: the command line and its dispatch; [`rules`] (offline catalog
 //!   and scenario tools), [`admin`] (users, tokens, catalog loading) and
 //!   [`ops`] (award-retroactive, recalculate, check, debug, import-events).
-//! - [`serve`]: start-up, graceful shutdown; [`demo`]: the `--demo` user.
-//! - [`app`]: shared state and the router; [`routes`]: the handlers.
+//! - [`serve`]: start-up, graceful shutdown; [`connections`]: the accept
+//!   loop and the time limits on slow or idle clients; [`demo`]: the
+//!   `--demo` user.
+//! - [`app`]: shared state and the router; [`routes`]: the handlers;
+//!   [`www`]: the web page's folder (`--www`), served without leaking the disk.
 //! - [`auth`]: bearer tokens to callers, and whose data they may see;
 //!   [`cache`]: tokens and states kept in memory for the read path.
 //! - [`views`]: achievement JSON and the secrecy rule; [`json`]: responses
@@ -33,6 +36,7 @@ pub mod cache;
 pub mod catalog_file;
 pub mod cli;
 pub mod clock;
+pub mod connections;
 pub mod demo;
 pub mod intake;
 pub mod json;
@@ -46,3 +50,4 @@ pub mod stats;
 pub mod store;
 pub mod token;
 pub mod views;
+pub mod www;

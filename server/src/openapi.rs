@@ -248,11 +248,11 @@ fn earned() {}
 
 #[utoipa::path(get, path = "/api/v1/achievements/{key}/", tag = "achievements",
     params(("key" = String, Path)),
-    responses((status = 200, body = AchievementItem), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AchievementItem), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn detail() {}
 
 #[utoipa::path(get, path = "/api/v1/achievements/categories/", tag = "achievements",
-    responses((status = 200, body = CategoryList)))]
+    responses((status = 200, body = CategoryList), (status = 401, body = ErrorBody)))]
 fn categories() {}
 
 #[utoipa::path(post, path = "/api/v1/achievements/check/", tag = "achievements",
@@ -260,7 +260,8 @@ fn categories() {}
 fn check() {}
 
 #[utoipa::path(get, path = "/api/v1/achievements/catalog/", tag = "achievements",
-    responses((status = 200, body = PublicCatalog), (status = 304, description = "If-None-Match matched")))]
+    responses((status = 200, body = PublicCatalog), (status = 304, description = "If-None-Match matched"),
+              (status = 401, body = ErrorBody)))]
 fn catalog() {}
 
 #[utoipa::path(get, path = "/api/v1/me/", tag = "users",
@@ -301,9 +302,9 @@ fn my_progress() {}
 
 #[utoipa::path(get, path = "/api/v1/users/{username}/achievements/", tag = "compatibility",
     params(("username" = String, Path)),
-    responses((status = 200, body = Profile), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Profile), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn profile() {}
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
-    responses((status = 200, description = "this document")))]
+    responses((status = 200, description = "this document"), (status = 401, body = ErrorBody)))]
 fn openapi_json() {}

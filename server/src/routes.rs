@@ -27,9 +27,10 @@ use crate::store::users::{User, owner_of_hash, user_by_name};
 use crate::token;
 use achievements_core::UserState;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::Serialize;
@@ -51,7 +52,11 @@ pub struct Viewer {
 /// # Errors
 /// 401 for a token the database does not know.
 pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
-    let Credentials::Bearer(token) = credentials else { return Ok(Caller::Anonymous) };
+    let token = match credentials {
+        Credentials::Anonymous => return Ok(Caller::Anonymous),
+        Credentials::Checked(caller) => return Ok(caller),
+        Credentials::Bearer(token) => token,
+    };
     let hash = token::hash(&token);
     if let Some(owner) = app.caches().token(&hash) {
         return Ok(owner.into());
@@ -62,6 +67,26 @@ pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Cal
             Ok(owner.into())
         }
         None => Err(ApiError::AuthenticationFailed("Invalid token.")),
+    }
+}
+
+/// Middleware for every API route, public ones included: a request whose
+/// `Authorization` header is malformed or names an unknown token is
+/// answered `401` before any handler runs; otherwise the caller it names
+/// goes to the handler (as [`Credentials::Checked`]). No header: anonymous,
+/// and each route decides whether that is enough.
+pub async fn authenticate(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
+    let token = match auth::bearer_token(request.headers()) {
+        Ok(Some(token)) => token,
+        Ok(None) => return next.run(request).await,
+        Err(refused) => return refused.into_response(),
+    };
+    match load_caller(&app, Credentials::Bearer(token)).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(refused) => refused.into_response(),
     }
 }
 

@@ -6,10 +6,12 @@ use crate::admin::{change_lines, change_summary};
 use crate::app::{AppState, router};
 use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::clock::Clock;
+use crate::connections::{self, ConnectionTimeouts};
 use crate::demo::{DEMO_USER, DemoReport, ensure_demo_user};
 use crate::served_catalog::ServedCatalog;
 use crate::store::catalog::sync;
 use crate::store::{Db, StoreError};
+use crate::www::{WwwError, WwwRoot, check_database_outside};
 use axum::Router;
 use std::future::Future;
 use std::io::{IsTerminal, Write};
@@ -35,6 +37,8 @@ pub enum ServeError {
     Catalog(#[from] CatalogError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Www(#[from] WwwError),
     #[error("cannot listen on {addr}: {source} (is another server using it? try --bind 127.0.0.1:0)")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("the server stopped: {0}")]
@@ -50,6 +54,7 @@ pub struct Server {
     state: AppState,
     db: Db,
     demo: Option<DemoReport>,
+    timeouts: ConnectionTimeouts,
 }
 
 impl Server {
@@ -62,6 +67,9 @@ impl Server {
         let loaded = options.catalog.load()?;
         for warning in &loaded.warnings {
             tracing::warn!(catalog = %options.catalog.name(), "{warning}");
+        }
+        if let Some(www) = &options.www {
+            check_database_outside(&options.db, www)?;
         }
         let db_path = options.db.clone();
         let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
@@ -86,19 +94,38 @@ impl Server {
         let addr = listener.local_addr().map_err(ServeError::Io)?;
 
         let demo = if options.demo { Some(ensure_demo_user(&state).await?) } else { None };
-        let www = options.www.filter(|dir| {
-            let usable = dir.join("index.html").is_file();
-            if !usable {
-                tracing::warn!(dir = %dir.display(), "no index.html in the --www folder: serving the API only");
+        let www = match &options.www {
+            Some(dir) => {
+                let root = WwwRoot::open(dir)?;
+                if root.is_none() {
+                    tracing::warn!(dir = %dir.display(), "no index.html in the --www folder: serving the API only");
+                }
+                root
             }
-            usable
-        });
-        Ok(Server { listener, addr, app: router(state.clone(), www.as_deref()), state, db, demo })
+            None => None,
+        };
+        Ok(Server {
+            listener,
+            addr,
+            app: router(state.clone(), www),
+            state,
+            db,
+            demo,
+            timeouts: ConnectionTimeouts::default(),
+        })
     }
 
     /// The address the server listens on (the real port when bound to 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Other connection time limits than the production ones (10 s for a
+    /// request head, 75 s idle), for tests that cannot wait that long.
+    #[must_use]
+    pub fn with_connection_timeouts(mut self, timeouts: ConnectionTimeouts) -> Self {
+        self.timeouts = timeouts;
+        self
     }
 
     /// What `--demo` set up, if asked.
@@ -119,11 +146,11 @@ impl Server {
             shutdown.await;
             state.close_streams();
         };
-        let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
+        connections::serve(self.listener, self.app, self.timeouts, shutdown).await;
         let db = self.db;
         // Joining the writer thread blocks; every write has been answered.
         let _ = tokio::task::spawn_blocking(move || db.close()).await;
-        served.map_err(ServeError::Io)
+        Ok(())
     }
 }
 

@@ -6,9 +6,11 @@ use super::{ApiQuery, json_body, json_bytes, load_subject_user};
 use crate::api_error::ApiError;
 use crate::app::{AppState, Pushed};
 use crate::auth::Credentials;
+use crate::intake::{parse_json, repeated_in_body};
 use crate::json::{each, object_with_array};
 use crate::store::notifications::{self, Mark, Notification};
 use crate::views::NotificationJson;
+use achievements_core::json::Json as JsonTree;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -17,7 +19,6 @@ use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -80,16 +81,19 @@ pub async fn mark_read(
 
 fn parse_mark(body: &[u8]) -> Result<Mark, ApiError> {
     let shape = || ApiError::Invalid("Expected {\"ids\": [notification ids]} or {\"all\": true}.".to_owned());
-    let value: Value = serde_json::from_slice(body).map_err(|_| shape())?;
-    let Value::Object(obj) = value else { return Err(shape()) };
-    if obj.len() != 1 {
+    let value = parse_json(body).map_err(|_| shape())?;
+    if let Some(path) = value.first_repeated_field() {
+        return Err(repeated_in_body(&path));
+    }
+    let JsonTree::Object(fields) = &value else { return Err(shape()) };
+    if fields.len() != 1 {
         return Err(shape());
     }
-    match (obj.get("ids"), obj.get("all")) {
-        (Some(Value::Array(ids)), None) => {
+    match (value.get("ids"), value.get("all")) {
+        (Some(JsonTree::Array(ids)), None) => {
             ids.iter().map(|v| v.as_i64().ok_or_else(shape)).collect::<Result<_, _>>().map(Mark::Ids)
         }
-        (None, Some(Value::Bool(true))) => Ok(Mark::All),
+        (None, Some(JsonTree::Bool(true))) => Ok(Mark::All),
         _ => Err(shape()),
     }
 }
