@@ -331,7 +331,7 @@ pub struct ImportReport {
 /// An unreadable file, an invalid catalog, a database error. Bad lines are
 /// not errors: they are reported as rejected.
 pub fn import_events(db: &Path, source: &CatalogSource, file: &Path, now: Instant) -> anyhow::Result<ImportReport> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = crate::file_read::read_text_file(file)?;
     let (mut conn, engine) = open_with_catalog(db, source, now)?;
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();

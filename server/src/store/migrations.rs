@@ -7,10 +7,19 @@
 //! migrations at the end; never edit one that has shipped.
 
 use super::StoreError;
-use rusqlite::{Connection, TransactionBehavior};
+use crate::names::look_alike_key;
+use rusqlite::{Connection, TransactionBehavior, params};
+use std::collections::HashMap;
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS, V3_NAME_KEYS];
+
+/// A step SQL cannot express (it needs Rust, e.g. Unicode's tables), run
+/// after the SQL of the migration with the same number, in its transaction.
+type RustStep = fn(&Connection) -> Result<(), StoreError>;
+
+/// The Rust steps, by migration number.
+const RUST_STEPS: &[(u32, RustStep)] = &[(3, backfill_name_keys)];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -121,6 +130,41 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_by_user ON notifications (user_id, id);
 ";
 
+const V3_NAME_KEYS: &str = r"
+-- The look-alike key of each name (names.rs: NFKC, lower case, UTS #39
+-- skeleton): no two users may share one. Filled in by backfill_name_keys;
+-- NULL only for a user whose name already collided with an earlier user's
+-- when this migration ran (kept as it was: see docs/server.md).
+ALTER TABLE users ADD COLUMN name_key TEXT;
+CREATE UNIQUE INDEX users_by_name_key ON users (name_key);
+";
+
+/// Fills `users.name_key`. Names that already collide are not an error (the
+/// server must start): the earliest user keeps the key, each later one keeps
+/// its name and tokens with no key, and a warning names both.
+fn backfill_name_keys(conn: &Connection) -> Result<(), StoreError> {
+    let users: Vec<(i64, String)> = {
+        let mut stmt = conn.prepare("SELECT id, name FROM users ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut owners: HashMap<String, String> = HashMap::new();
+    let mut set_key = conn.prepare("UPDATE users SET name_key = ?2 WHERE id = ?1")?;
+    for (id, name) in users {
+        let key = look_alike_key(&name);
+        match owners.get(&key) {
+            Some(owner) => tracing::warn!(
+                "user `{name}` looks like the earlier user `{owner}`: both are kept, but `{name}` has no look-alike key (see docs/server.md)"
+            ),
+            None => {
+                set_key.execute(params![id, key])?;
+                owners.insert(key, name);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The schema version of an open database.
 ///
 /// # Errors
@@ -147,6 +191,9 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
             continue;
         }
         tx.execute_batch(sql)?;
+        for (_, step) in RUST_STEPS.iter().filter(|(version, _)| *version == target) {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", target)?;
         tx.commit()?;
     }
@@ -170,6 +217,35 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("in-memory database");
         conn.pragma_update(None, "user_version", LATEST + 1).expect("set version");
         assert!(matches!(migrate(&mut conn), Err(StoreError::SchemaTooNew { .. })));
+    }
+
+    /// A database of version 2 whose users already include look-alikes
+    /// (accepted before migration 3): migrating succeeds, the earliest of
+    /// each group keeps the key, and the look-alikes stay usable.
+    #[test]
+    fn colliding_names_from_before_keys_do_not_stop_the_migration() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        let tx = conn.transaction().expect("transaction");
+        for sql in &MIGRATIONS[..2] {
+            tx.execute_batch(sql).expect("old schema");
+        }
+        tx.pragma_update(None, "user_version", 2).expect("set version");
+        tx.commit().expect("commit");
+        for name in ["alice", "ALICE", "bob", "\u{ff41}lice"] {
+            conn.execute("INSERT INTO users (name, timezone, created_at) VALUES (?1, 'UTC', 'x')", [name])
+                .expect("old insert");
+        }
+        assert_eq!(migrate(&mut conn).expect("migrates"), 2);
+        let keys: Vec<(String, Option<String>)> = conn
+            .prepare("SELECT name, name_key FROM users ORDER BY id")
+            .expect("query")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let expected = [("alice", Some("alice")), ("ALICE", None), ("bob", Some("bob")), ("\u{ff41}lice", None)]
+            .map(|(n, k)| (n.to_owned(), k.map(str::to_owned)));
+        assert_eq!(keys, expected);
     }
 
     #[test]
