@@ -13,15 +13,18 @@
 //!   every script; Han, Hiragana and Katakana together count as one writing
 //!   system (Japanese), as do Han and Hangul (Korean). So `José`, `山田`,
 //!   `やまだ太郎` and `Ωμέγα` are names, `Ωmega` and `аlice` are not.
-//! - [`look_alike_key`]: two user names collide when their keys are equal.
-//!   The key is the UTS #39 confusable *skeleton* of the lower-cased NFKC
-//!   form: NFKC folds compatibility forms (`ａ` → `a`, `ﬁ` → `fi`), lower
-//!   case folds `ALICE` to `alice`, and the skeleton maps characters that
-//!   look alike to one prototype, so a name written wholly in another script
-//!   (`сосо` in Cyrillic beside `coco`) and digit-for-letter swaps (`a1ice`,
-//!   `rn` for `m`) collide too. Lower-casing is Unicode's `to_lowercase`, not
-//!   full case folding: `straße` and `strasse` are different names (they do
-//!   not look alike).
+//! - [`look_alike_keys`]: two user names collide when they share a key.
+//!   Keys are UTS #39 confusable *skeletons* of the NFKC form, which maps
+//!   compatibility forms (`ａ` → `a`, `ﬁ` → `fi`) and then characters that
+//!   look alike to one prototype: so a name written wholly in another script
+//!   (`сосо` in Cyrillic beside `coco`) and digit-for-letter swaps (`a1ice`)
+//!   collide too. Names compare without case, and case and shape interact
+//!   (`I` looks like `l`, and is `i` in lower case), so a name has two keys:
+//!   the skeleton of its lower case (`ALICE` and `alice` share `alice`) and
+//!   the lower case of its skeleton, skeletonised again (`AIice` with a
+//!   capital `I` reads as `Alice`: key `alice`). Lower case is Unicode's
+//!   `to_lowercase`, not full case folding: `straße` and `strasse` are
+//!   different names (they do not look alike).
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_security::mixed_script::AugmentedScriptSet;
@@ -52,10 +55,20 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-/// The key under which user names are unique: equal keys look alike.
-pub fn look_alike_key(name: &str) -> String {
-    let folded = name.nfkc().collect::<String>().to_lowercase();
-    skeleton(&folded).collect()
+/// The keys under which user names are unique: two names that share a key
+/// look alike. One or two keys, without repeats.
+pub fn look_alike_keys(name: &str) -> Vec<String> {
+    let normalized: String = name.nfkc().collect();
+    let case_first: String = skeleton(&normalized.to_lowercase()).collect();
+    let shape: String = skeleton(&normalized).collect();
+    let shape_first: String = skeleton(&shape.to_lowercase()).collect();
+    if shape_first == case_first { vec![case_first] } else { vec![case_first, shape_first] }
+}
+
+/// `true` when the two names look alike (share a key).
+pub fn look_alike(a: &str, b: &str) -> bool {
+    let keys = look_alike_keys(b);
+    look_alike_keys(a).iter().any(|key| keys.contains(key))
 }
 
 /// The scripts a name's letters belong to, in order of appearance
@@ -106,16 +119,17 @@ mod tests {
 
     #[test]
     fn names_that_look_alike_share_a_key() {
-        let alice = look_alike_key("alice");
-        for same in ["ALICE", "Alice", "ａｌｉｃｅ", "a1ice", "ALlCE"] {
-            assert_eq!(look_alike_key(same), alice, "{same}");
+        for same in ["ALICE", "Alice", "ａｌｉｃｅ", "a1ice", "AIice", "ALICE"] {
+            assert!(look_alike(same, "alice"), "{same}");
         }
         // Whole-script confusables: Cyrillic `сосо` beside Latin `coco`.
-        assert_eq!(look_alike_key("\u{441}\u{43e}\u{441}\u{43e}"), look_alike_key("coco"));
-        assert_eq!(look_alike_key("modern"), look_alike_key("rnodern"));
-        for different in ["alicia", "bob", "José", "straße"] {
-            assert_ne!(look_alike_key(different), alice, "{different}");
+        assert!(look_alike("\u{441}\u{43e}\u{441}\u{43e}", "coco"));
+        assert!(look_alike("modern", "rnodern"));
+        for different in ["alicia", "bob", "José", "ali", "straße"] {
+            assert!(!look_alike(different, "alice"), "{different}");
         }
-        assert_ne!(look_alike_key("straße"), look_alike_key("strasse"));
+        assert!(!look_alike("ali", "all"));
+        assert!(!look_alike("straße", "strasse"));
+        assert_eq!(look_alike_keys("alice"), ["alice"]);
     }
 }

@@ -17,7 +17,7 @@ use crate::store::users::{User, all_users, user_by_name};
 use crate::store::{self, StoreError, catalog::sync, state};
 use achievements_core::state::DateRange;
 use achievements_core::{Engine, Event, Instant, StateSnapshot};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::BTreeSet;

@@ -35,7 +35,7 @@ fn a_name_that_reads_like_an_existing_user_is_refused_naming_them() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     assert!(add_user(&db, "alice").status.success());
-    for look_alike in ["ALICE", "Alice", "\u{ff41}lice", "a1ice"] {
+    for look_alike in ["ALICE", "Alice", "\u{ff41}lice", "a1ice", "AIice"] {
         let out = add_user(&db, look_alike);
         assert_eq!(out.status.code(), Some(1), "{look_alike}");
         assert!(out.stdout.is_empty(), "{look_alike}");
@@ -104,8 +104,7 @@ fn look_alikes_stored_before_the_rule_do_not_stop_the_database_from_opening() {
         let conn = store::open(&db).unwrap();
         // Back to the version-2 users table, as an older build left it.
         conn.execute_batch(
-            "DROP INDEX users_by_name_key;
-             ALTER TABLE users DROP COLUMN name_key;
+            "DROP TABLE user_name_keys;
              PRAGMA user_version = 2;
              INSERT INTO users (name, timezone, created_at) VALUES
                  ('alice', 'UTC', '2026-01-01T00:00:00Z'),
@@ -121,7 +120,4 @@ fn look_alikes_stored_before_the_rule_do_not_stop_the_database_from_opening() {
     assert!(stderr(&out).contains("collides with the existing user `alice`"), "{}", stderr(&out));
     assert!(add_user(&db, "carol").status.success());
     assert_eq!(user_names(&db), ["alice", "ALICE", "bob", "carol"]);
-    let conn = store::open(&db).unwrap();
-    let unkeyed: String = conn.query_row("SELECT name FROM users WHERE name_key IS NULL", [], |r| r.get(0)).unwrap();
-    assert_eq!(unkeyed, "ALICE");
 }

@@ -7,9 +7,9 @@
 //! migrations at the end; never edit one that has shipped.
 
 use super::StoreError;
-use crate::names::look_alike_key;
-use rusqlite::{Connection, TransactionBehavior, params};
-use std::collections::HashMap;
+use super::users::{add_name_key, owner_of_name_key};
+use crate::names::look_alike_keys;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.
 const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS, V3_NAME_KEYS];
@@ -131,34 +131,33 @@ CREATE INDEX notifications_by_user ON notifications (user_id, id);
 ";
 
 const V3_NAME_KEYS: &str = r"
--- The look-alike key of each name (names.rs: NFKC, lower case, UTS #39
--- skeleton): no two users may share one. Filled in by backfill_name_keys;
--- NULL only for a user whose name already collided with an earlier user's
--- when this migration ran (kept as it was: see docs/server.md).
-ALTER TABLE users ADD COLUMN name_key TEXT;
-CREATE UNIQUE INDEX users_by_name_key ON users (name_key);
+-- The look-alike keys of each user's name (names.rs: UTS #39 skeletons of
+-- the NFKC form, without case): no two users share one. Filled in for
+-- existing users by backfill_name_keys.
+CREATE TABLE user_name_keys (
+    key      TEXT PRIMARY KEY,
+    user_id  INTEGER NOT NULL REFERENCES users(id)
+) STRICT, WITHOUT ROWID;
 ";
 
-/// Fills `users.name_key`. Names that already collide are not an error (the
-/// server must start): the earliest user keeps the key, each later one keeps
-/// its name and tokens with no key, and a warning names both.
+/// Gives existing users their look-alike keys. Names that already collide
+/// are not an error (the server must start): users are taken in the order
+/// they were created, a key goes to the first user who has it, a later
+/// user keeps their name, tokens and badges with only the keys still free,
+/// and a warning names both users.
 fn backfill_name_keys(conn: &Connection) -> Result<(), StoreError> {
     let users: Vec<(i64, String)> = {
         let mut stmt = conn.prepare("SELECT id, name FROM users ORDER BY id")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let mut owners: HashMap<String, String> = HashMap::new();
-    let mut set_key = conn.prepare("UPDATE users SET name_key = ?2 WHERE id = ?1")?;
     for (id, name) in users {
-        let key = look_alike_key(&name);
-        match owners.get(&key) {
-            Some(owner) => tracing::warn!(
-                "user `{name}` looks like the earlier user `{owner}`: both are kept, but `{name}` has no look-alike key (see docs/server.md)"
-            ),
-            None => {
-                set_key.execute(params![id, key])?;
-                owners.insert(key, name);
+        for key in look_alike_keys(&name) {
+            match owner_of_name_key(conn, &key)? {
+                Some(owner) => tracing::warn!(
+                    "user `{name}` looks like the earlier user `{owner}`: both are kept (see `User names` in docs/server.md)"
+                ),
+                None => add_name_key(conn, &key, id)?,
             }
         }
     }
@@ -220,8 +219,8 @@ mod tests {
     }
 
     /// A database of version 2 whose users already include look-alikes
-    /// (accepted before migration 3): migrating succeeds, the earliest of
-    /// each group keeps the key, and the look-alikes stay usable.
+    /// (accepted before migration 3): migrating succeeds, and each key goes
+    /// to the earliest user who has it.
     #[test]
     fn colliding_names_from_before_keys_do_not_stop_the_migration() {
         let mut conn = Connection::open_in_memory().expect("in-memory database");
@@ -236,15 +235,15 @@ mod tests {
                 .expect("old insert");
         }
         assert_eq!(migrate(&mut conn).expect("migrates"), 2);
-        let keys: Vec<(String, Option<String>)> = conn
-            .prepare("SELECT name, name_key FROM users ORDER BY id")
+        let keys: Vec<(String, String)> = conn
+            .prepare("SELECT k.key, u.name FROM user_name_keys k JOIN users u ON u.id = k.user_id ORDER BY k.key")
             .expect("query")
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .expect("rows")
             .collect::<Result<_, _>>()
             .expect("rows");
-        let expected = [("alice", Some("alice")), ("ALICE", None), ("bob", Some("bob")), ("\u{ff41}lice", None)]
-            .map(|(n, k)| (n.to_owned(), k.map(str::to_owned)));
+        let expected = [("alice", "alice"), ("allce", "ALICE"), ("bob", "bob")]
+            .map(|(k, n)| (k.to_owned(), n.to_owned()));
         assert_eq!(keys, expected);
     }
 
