@@ -10,7 +10,8 @@ mod common;
 use achievements_server::store;
 use common::binary;
 use std::path::Path;
-use std::process::Output;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn run(db: &Path, args: &[&str]) -> Output {
     binary().args(args).arg("--db").arg(db).output().unwrap()
@@ -88,7 +89,24 @@ fn the_demo_user_is_created_under_the_same_rule() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     assert!(add_user(&db, "DEMO").status.success());
-    let out = binary().args(["serve", "--bind", "127.0.0.1:0", "--demo", "--db"]).arg(&db).output().unwrap();
+    let mut serve = binary()
+        .args(["serve", "--bind", "127.0.0.1:0", "--demo", "--db"])
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It must stop at start-up; a server that starts would serve forever.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while serve.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if serve.try_wait().unwrap().is_none() {
+        serve.kill().unwrap();
+        serve.wait().unwrap();
+        panic!("`serve --demo` started beside the user `DEMO`");
+    }
+    let out = serve.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("user name `demo` collides with the existing user `DEMO`"), "{}", stderr(&out));
 }
