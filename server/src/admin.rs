@@ -4,8 +4,8 @@
 //! script can take it with `tail -n 1`.
 
 use crate::catalog_file::{CatalogError, CatalogSource};
-use crate::store::catalog::{CatalogChanges, sync};
 use crate::names::{NameError, check_name};
+use crate::store::catalog::{CatalogChanges, sync};
 use crate::store::users::{TokenFor, add_token, create_user, user_by_name};
 use crate::store::{self, StoreError};
 use achievements_core::Instant;

@@ -50,8 +50,7 @@ pub fn read_text_file(path: &Path) -> Result<String, ReadFileError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadFileError::TooLarge { path: shown() });
     }
-    String::from_utf8(bytes)
-        .map_err(|e| ReadFileError::NotUtf8 { path: shown(), offset: e.utf8_error().valid_up_to() })
+    String::from_utf8(bytes).map_err(|e| ReadFileError::NotUtf8 { path: shown(), offset: e.utf8_error().valid_up_to() })
 }
 
 #[cfg(test)]

@@ -95,7 +95,8 @@ mod tests {
 
     #[test]
     fn names_follow_the_platform_rule() {
-        for ok in ["alice", "a.b+c@d-e_f", "Zoë", "José", "山田", "やまだ太郎", "Ωμέγα", "user_42", "ａlice"] {
+        for ok in ["alice", "a.b+c@d-e_f", "Zoë", "José", "山田", "やまだ太郎", "Ωμέγα", "user_42", "ａlice"]
+        {
             assert_eq!(check_name(ok), Ok(()), "{ok}");
         }
         for bad in ["", "has space", "semi;colon", &"x".repeat(151), "zero\u{200b}width"] {

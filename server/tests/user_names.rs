@@ -56,12 +56,15 @@ fn a_name_that_reads_like_an_existing_user_is_refused_naming_them() {
 fn a_name_that_mixes_scripts_is_refused_and_single_script_names_are_welcome() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    for (name, scripts) in [("\u{430}lice", "Cyrillic, Latin"), ("Ωmega", "Greek, Latin"), ("山田taro", "Han, Latin")] {
+    for (name, scripts) in [("\u{430}lice", "Cyrillic, Latin"), ("Ωmega", "Greek, Latin"), ("山田taro", "Han, Latin")]
+    {
         let out = add_user(&db, name);
         assert_eq!(out.status.code(), Some(1), "{name}");
         assert_eq!(
             stderr(&out),
-            format!("error: `{name}` is not a valid name: it mixes scripts ({scripts}); use the letters of one script\n")
+            format!(
+                "error: `{name}` is not a valid name: it mixes scripts ({scripts}); use the letters of one script\n"
+            )
         );
     }
     let welcome = ["José", "山田", "やまだ太郎", "Ωμέγα", "Мария", "user_42"];

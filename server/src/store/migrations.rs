@@ -242,8 +242,8 @@ mod tests {
             .expect("rows")
             .collect::<Result<_, _>>()
             .expect("rows");
-        let expected = [("alice", "alice"), ("allce", "ALICE"), ("bob", "bob")]
-            .map(|(k, n)| (k.to_owned(), n.to_owned()));
+        let expected =
+            [("alice", "alice"), ("allce", "ALICE"), ("bob", "bob")].map(|(k, n)| (k.to_owned(), n.to_owned()));
         assert_eq!(keys, expected);
     }
 

@@ -220,7 +220,9 @@ mod tests {
         create_user(&conn, "alice", "UTC", false, now()).expect("create");
         for look_alike in ["ALICE", "\u{ff41}lice", "a1ice", "AIice"] {
             match create_user(&conn, look_alike, "UTC", false, now()) {
-                Err(StoreError::NameCollides { name, existing }) => assert_eq!((name.as_str(), existing.as_str()), (look_alike, "alice")),
+                Err(StoreError::NameCollides { name, existing }) => {
+                    assert_eq!((name.as_str(), existing.as_str()), (look_alike, "alice"))
+                }
                 other => panic!("{look_alike}: {other:?}"),
             }
         }
