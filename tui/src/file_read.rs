@@ -91,6 +91,6 @@ mod tests {
         let file = dir.path().join("latin1.json");
         std::fs::write(&file, b"{\"name\": \"caf\xe9\"}").expect("write");
         let err = read_text_file(&file).expect_err("not UTF-8");
-        assert_eq!(err.to_string(), format!("{}: not UTF-8 text (invalid byte at offset 14)", file.display()));
+        assert_eq!(err.to_string(), format!("{}: not UTF-8 text (invalid byte at offset 13)", file.display()));
     }
 }
