@@ -112,3 +112,17 @@ fn a_directory_or_text_that_is_not_utf8_is_named_clearly() {
     let out = binary().arg("load-achievements").arg("--catalog").arg(&latin1).arg("--db").arg(&db).output().unwrap();
     assert_refused(&out, &format!("{}: not UTF-8 text (invalid byte at offset 27)", latin1.display()));
 }
+
+#[test]
+fn a_missing_file_is_named_once_with_the_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jsonl");
+    let db = dir.path().join("a.db");
+    for args in [vec!["import-events"], vec!["load-achievements", "--catalog"]] {
+        let out = binary().args(&args).arg(&missing).arg("--db").arg(&db).output().unwrap();
+        let line = stderr(&out);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(line.starts_with(&format!("error: cannot read {}: ", missing.display())), "{line}");
+        assert_eq!(line.matches("os error").count(), 1, "the reason once: {line}");
+    }
+}

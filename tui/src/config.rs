@@ -83,7 +83,7 @@ impl Config {
         match read_text_file(path) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| ConfigError::Invalid { path: path.to_owned(), reason: e.to_string() }),
-            Err(ReadFileError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(ReadFileError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Config::default())
             }
             Err(e) => Err(ConfigError::Read(e)),

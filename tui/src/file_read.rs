@@ -18,8 +18,10 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// was given.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadFileError {
-    #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    /// `error` is in the message, so it is not a `source` (which a `{:#}`
+    /// report would print a second time).
+    #[error("cannot read {path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}: too large (more than 64 MiB)")]
     TooLarge { path: String },
     #[error("{path}: is a directory, not a file")]
@@ -34,7 +36,7 @@ pub enum ReadFileError {
 /// [`ReadFileError`]: unreadable, too large, a directory, or not UTF-8.
 pub fn read_text_file(path: &Path) -> Result<String, ReadFileError> {
     let shown = || path.display().to_string();
-    let io = |source| ReadFileError::Io { path: shown(), source };
+    let io = |error| ReadFileError::Io { path: shown(), error };
     let file = std::fs::File::open(path).map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     if metadata.is_dir() {
