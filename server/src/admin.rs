@@ -4,8 +4,9 @@
 //! script can take it with `tail -n 1`.
 
 use crate::catalog_file::{CatalogError, CatalogSource};
+use crate::names::{NameError, check_name};
 use crate::store::catalog::{CatalogChanges, Synced, sync};
-use crate::store::users::{TokenFor, add_token, create_user, is_valid_name, user_by_name};
+use crate::store::users::{TokenFor, add_token, create_user, user_by_name};
 use crate::store::{self, StoreError};
 use achievements_core::Instant;
 use achievements_core::{StateError, time_zone};
@@ -19,8 +20,8 @@ pub enum AdminError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Catalog(#[from] CatalogError),
-    #[error("`{0}` is not a valid name: use 1 to 150 letters, digits and @ . + - _")]
-    InvalidName(String),
+    #[error(transparent)]
+    InvalidName(#[from] NameError),
     #[error(transparent)]
     TimeZone(#[from] StateError),
 }
@@ -34,12 +35,12 @@ impl From<rusqlite::Error> for AdminError {
 /// `users add NAME [--timezone ZONE] [--admin]`.
 ///
 /// # Errors
-/// A bad name or time zone, an existing user, or a database error; nothing
-/// is stored then.
+/// A bad name or time zone, an existing user or one whose name looks the
+/// same (see [`crate::names`]), or a database error; nothing is stored then.
 pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Instant) -> Result<(), AdminError> {
-    if !is_valid_name(name) {
-        return Err(AdminError::InvalidName(name.to_owned()));
-    }
+    // Refused before the database is opened; `create_user` checks again,
+    // as it does for every way a user is created.
+    check_name(name)?;
     // Store the canonical IANA name (`europe/paris` → `Europe/Paris`).
     let zone = time_zone(timezone)?;
     let zone_name = zone.name().to_owned();
@@ -85,14 +86,15 @@ pub fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), AdminEr
     Ok(())
 }
 
-/// `tokens add --service NAME`: a token allowed to post events.
+/// `tokens add --service NAME`: a token allowed to post events. A service
+/// name follows the same rule as a user name ([`check_name`]) but is not
+/// compared with others: it labels tokens, several tokens may share it, and
+/// no one sees it as a profile.
 ///
 /// # Errors
 /// A bad name or a database error.
 pub fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), AdminError> {
-    if !is_valid_name(service) {
-        return Err(AdminError::InvalidName(service.to_owned()));
-    }
+    check_name(service)?;
     let token = in_write_transaction(db, |tx| add_token(tx, TokenFor::Service(service), now))?;
     println!("service token for {service}, allowed to post events (shown only now; the database keeps only its hash):");
     println!("{token}");

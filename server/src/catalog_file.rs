@@ -2,6 +2,7 @@
 //! shipped one embedded in the binary. Reading and validating only; the
 //! rules are the core's.
 
+use crate::file_read::{ReadFileError, read_text_file};
 use achievements_core::{InvalidFile, Loaded, SHIPPED_CATALOG_JSON, load_catalog};
 use std::path::PathBuf;
 
@@ -34,8 +35,7 @@ impl CatalogSource {
     pub fn load(&self) -> Result<Loaded, CatalogError> {
         let text = match self {
             CatalogSource::Shipped => SHIPPED_CATALOG_JSON.to_owned(),
-            CatalogSource::File(path) => std::fs::read_to_string(path)
-                .map_err(|source| CatalogError::Read { path: path.display().to_string(), source })?,
+            CatalogSource::File(path) => read_text_file(path)?,
         };
         load_catalog(&text).map_err(|invalid| CatalogError::Invalid { name: self.name(), invalid })
     }
@@ -44,8 +44,8 @@ impl CatalogSource {
 /// A catalog that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("cannot read catalog {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Read(#[from] ReadFileError),
     #[error("invalid catalog {name} ({} error(s)); `achievements rules validate FILE` lists them:\n{}", .invalid.errors.len(), .invalid.report().trim_end())]
     Invalid { name: String, invalid: InvalidFile },
 }

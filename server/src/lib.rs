@@ -18,7 +18,10 @@
 //!   [`api_error`]: every error answer.
 //! - [`stats`]: the success metrics (`GET stats/`, `achievements stats`).
 //! - [`store`]: SQLite — schema, migrations, queries, the writer thread.
-//! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine.
+//! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine;
+//!   [`file_read`]: every file a command reads, at most 64 MiB.
+//! - [`names`]: which user and service names are valid, and when two user
+//!   names look alike.
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
 //!   and hashes.
 //!
@@ -38,8 +41,10 @@ pub mod cli;
 pub mod clock;
 pub mod connections;
 pub mod demo;
+pub mod file_read;
 pub mod intake;
 pub mod json;
+pub mod names;
 pub mod openapi;
 pub mod ops;
 pub mod routes;

@@ -25,7 +25,7 @@ use crate::store::intake::{NewEvent, Outcome, apply_events, evaluate_state, eval
 use crate::store::users::{User, all_users, user_by_name};
 use crate::store::{self, StoreError, state};
 use achievements_core::{Engine, Event, Instant};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::io::IsTerminal;
@@ -339,7 +339,7 @@ pub struct ImportReport {
 /// An unreadable file, no catalog, an invalid catalog file, a database
 /// error. Bad lines are not errors: they are reported as rejected.
 pub fn import_events(db: &Path, catalog: Option<&Path>, file: &Path, now: Instant) -> anyhow::Result<ImportReport> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = crate::file_read::read_text_file(file)?;
     let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();

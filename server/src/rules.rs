@@ -2,6 +2,7 @@
 //! files. All rule logic is in `achievements-core`; this only reads files and
 //! prints.
 
+use crate::file_read::read_text_file;
 use achievements_core::scenario::{parse_scenario, run_scenario};
 use achievements_core::{Engine, InvalidFile, SHIPPED_CATALOG_JSON, load_catalog};
 use std::collections::HashMap;
@@ -10,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// Prints a one-line summary (exit 0) or every problem (exit non-zero).
 pub fn validate(path: &Path) -> bool {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text_file(path) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            eprintln!("error: {e}");
             return false;
         }
     };
@@ -99,9 +100,9 @@ fn scenario_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Runs one scenario file: its display name and every problem found.
 fn run_file(file: &Path, engines: &mut EngineCache) -> (String, Vec<String>) {
     let file_name = file.display().to_string();
-    let text = match std::fs::read_to_string(file) {
+    let text = match read_text_file(file) {
         Ok(t) => t,
-        Err(e) => return (file_name, vec![format!("cannot read: {e}")]),
+        Err(e) => return (file_name, vec![e.to_string()]),
     };
     let scenario = match parse_scenario(&text) {
         Ok(s) => s,
@@ -135,8 +136,7 @@ impl EngineCache {
             .or_insert_with(|| {
                 let text = match path {
                     None => SHIPPED_CATALOG_JSON.to_owned(),
-                    Some(p) => std::fs::read_to_string(p)
-                        .map_err(|e| vec![format!("cannot read catalog {}: {e}", p.display())])?,
+                    Some(p) => read_text_file(p).map_err(|e| vec![e.to_string()])?,
                 };
                 let shown = path.map_or_else(|| "the shipped catalog".to_owned(), |p| p.display().to_string());
                 Engine::from_json(&text)

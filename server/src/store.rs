@@ -52,6 +52,13 @@ pub enum StoreError {
     NoDatabase(String),
     #[error("a user named `{0}` already exists")]
     UserExists(String),
+    #[error(transparent)]
+    InvalidName(#[from] crate::names::NameError),
+    /// The name looks like an existing user's (see [`crate::names`]).
+    #[error(
+        "user name `{name}` collides with the existing user `{existing}` (names that differ only in case, width or look-alike letters are the same name)"
+    )]
+    NameCollides { name: String, existing: String },
     #[error("no user named `{0}`")]
     UnknownUser(String),
     #[error("stored data is unreadable ({0}); was the database edited by hand?")]

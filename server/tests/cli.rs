@@ -178,7 +178,7 @@ fn load_achievements_refuses_an_invalid_catalog_and_changes_nothing() {
     assert_eq!(count(&db, "SELECT count(*) FROM achievements WHERE is_active = 1"), 23);
     let missing = run(&db, &["load-achievements", "--catalog", "/nonexistent/catalog.json"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("cannot read catalog /nonexistent/catalog.json"));
+    assert!(stderr(&missing).contains("cannot read /nonexistent/catalog.json"));
 }
 
 #[test]

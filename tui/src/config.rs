@@ -3,6 +3,7 @@
 //! config file `login` writes, and the precedence of flags, environment and
 //! that file.
 
+use crate::file_read::{ReadFileError, read_text_file};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -65,8 +66,8 @@ pub struct Config {
 /// The config file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Read(ReadFileError),
     #[error("the config file {path} is not valid ({reason}); fix it or run `achievements-tui login` again")]
     Invalid { path: PathBuf, reason: String },
     #[error("cannot write the config file {path}: {source}")]
@@ -79,11 +80,13 @@ impl Config {
     /// # Errors
     /// An unreadable or invalid file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        match std::fs::read_to_string(path) {
+        match read_text_file(path) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| ConfigError::Invalid { path: path.to_owned(), reason: e.to_string() }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
+            Err(ReadFileError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError::Read(e)),
         }
     }
 

@@ -3,6 +3,7 @@
 //! interface shows is derived from a [`Dataset`] by the core.
 
 use crate::cache::{Cache, CacheError, Stored};
+use crate::file_read::{ReadFileError, read_text_file};
 use crate::sync::Resource;
 use crate::wire::{self, Item, ItemList, Me, Notification};
 use achievements_core::{Engine, StateSnapshot, UserState, load_catalog};
@@ -208,9 +209,7 @@ impl Dataset {
     /// # Errors
     /// [`LocalError`]: unreadable or invalid files.
     pub fn local(catalog: &Path, state: Option<&Path>) -> Result<Self, LocalError> {
-        let read = |path: &Path| {
-            std::fs::read_to_string(path).map_err(|source| LocalError::Read { path: path.to_owned(), source })
-        };
+        let read = |path: &Path| read_text_file(path).map_err(LocalError::Read);
         let loaded = load_catalog(&read(catalog)?)
             .map_err(|invalid| LocalError::Catalog { path: catalog.to_owned(), report: invalid.report() })?;
         let engine = Engine::new(loaded.catalog);
@@ -249,8 +248,8 @@ fn state_for(engine: &Engine, me: Option<&Me>) -> (UserState, Option<String>) {
 /// Local rules mode could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Read(ReadFileError),
     #[error("invalid catalog {path} (`achievements rules validate FILE` explains):\n{report}")]
     Catalog { path: PathBuf, report: String },
     #[error(

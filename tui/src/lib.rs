@@ -20,7 +20,7 @@
 //!   [`cache`] (SQLite, versioned, rebuilt when unusable), [`worker`] (the
 //!   background thread).
 //! - [`config`]: XDG paths, the `login` config file, flag/env/file
-//!   precedence.
+//!   precedence; [`file_read`]: every file read, at most 64 MiB.
 //!
 //! Invariants: the interface thread never does network or disk I/O after
 //! start-up (the sync thread does, and sends back ready-to-show data);
@@ -35,6 +35,7 @@ pub mod cache;
 pub mod config;
 pub mod dataset;
 pub mod event;
+pub mod file_read;
 pub mod glyphs;
 pub mod http;
 pub mod keymap;

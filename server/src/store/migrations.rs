@@ -7,10 +7,19 @@
 //! migrations at the end; never edit one that has shipped.
 
 use super::StoreError;
+use super::users::{add_name_key, owner_of_name_key};
+use crate::names::look_alike_keys;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS, V3_CATALOG];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS, V3_CATALOG, V4_NAME_KEYS];
+
+/// A step SQL cannot express (it needs Rust, e.g. Unicode's tables), run
+/// after the SQL of the migration with the same number, in its transaction.
+type RustStep = fn(&Connection) -> Result<(), StoreError>;
+
+/// The Rust steps, by migration number.
+const RUST_STEPS: &[(u32, RustStep)] = &[(4, backfill_name_keys)];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -133,6 +142,40 @@ CREATE TABLE catalog (
 ) STRICT;
 ";
 
+const V4_NAME_KEYS: &str = r"
+-- The look-alike keys of each user's name (names.rs: UTS #39 skeletons of
+-- the NFKC form, without case): no two users share one. Filled in for
+-- existing users by backfill_name_keys.
+CREATE TABLE user_name_keys (
+    key      TEXT PRIMARY KEY,
+    user_id  INTEGER NOT NULL REFERENCES users(id)
+) STRICT, WITHOUT ROWID;
+";
+
+/// Gives existing users their look-alike keys. Names that already collide
+/// are not an error (the server must start): users are taken in the order
+/// they were created, a key goes to the first user who has it, a later
+/// user keeps their name, tokens and badges with only the keys still free,
+/// and a warning names both users.
+fn backfill_name_keys(conn: &Connection) -> Result<(), StoreError> {
+    let users: Vec<(i64, String)> = {
+        let mut stmt = conn.prepare("SELECT id, name FROM users ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (id, name) in users {
+        for key in look_alike_keys(&name) {
+            match owner_of_name_key(conn, &key)? {
+                Some(owner) => tracing::warn!(
+                    "user `{name}` looks like the earlier user `{owner}`: both are kept (see `User names` in docs/server.md)"
+                ),
+                None => add_name_key(conn, &key, id)?,
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The schema version of an open database.
 ///
 /// # Errors
@@ -159,6 +202,9 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
             continue;
         }
         tx.execute_batch(sql)?;
+        for (_, step) in RUST_STEPS.iter().filter(|(version, _)| *version == target) {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", target)?;
         tx.commit()?;
     }
@@ -182,6 +228,35 @@ mod tests {
         let mut conn = Connection::open_in_memory().expect("in-memory database");
         conn.pragma_update(None, "user_version", LATEST + 1).expect("set version");
         assert!(matches!(migrate(&mut conn), Err(StoreError::SchemaTooNew { .. })));
+    }
+
+    /// A database of version 2 whose users already include look-alikes
+    /// (accepted before migration 4): migrating succeeds, and each key goes
+    /// to the earliest user who has it.
+    #[test]
+    fn colliding_names_from_before_keys_do_not_stop_the_migration() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        let tx = conn.transaction().expect("transaction");
+        for sql in &MIGRATIONS[..2] {
+            tx.execute_batch(sql).expect("old schema");
+        }
+        tx.pragma_update(None, "user_version", 2).expect("set version");
+        tx.commit().expect("commit");
+        for name in ["alice", "ALICE", "bob", "\u{ff41}lice"] {
+            conn.execute("INSERT INTO users (name, timezone, created_at) VALUES (?1, 'UTC', 'x')", [name])
+                .expect("old insert");
+        }
+        assert_eq!(migrate(&mut conn).expect("migrates"), 2);
+        let keys: Vec<(String, String)> = conn
+            .prepare("SELECT k.key, u.name FROM user_name_keys k JOIN users u ON u.id = k.user_id ORDER BY k.key")
+            .expect("query")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let expected =
+            [("alice", "alice"), ("allce", "ALICE"), ("bob", "bob")].map(|(k, n)| (k.to_owned(), n.to_owned()));
+        assert_eq!(keys, expected);
     }
 
     #[test]

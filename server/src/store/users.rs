@@ -1,10 +1,11 @@
 //! Users and their bearer tokens.
 
 use super::{StoreError, ts};
+use crate::names::{check_name, look_alike_keys};
 use crate::token;
 use achievements_core::Instant;
 use achievements_core::StateSnapshot;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// A user as the API sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,18 +32,14 @@ pub enum TokenFor<'a> {
     Service(&'a str),
 }
 
-/// `true` for a valid user or service name: 1 to 150 letters, digits and
-/// `@ . + - _` (the platform's username rule).
-pub fn is_valid_name(name: &str) -> bool {
-    (1..=150).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
-}
-
 /// Creates a user and their empty state. `timezone` must already be a valid
-/// IANA name (the caller checks it with the core's `time_zone`).
+/// IANA name (the caller checks it with the core's `time_zone`). Every path
+/// that creates a user comes here, so every user name passes [`check_name`]
+/// and shares no [`look_alike_keys`] with another's.
 ///
 /// # Errors
-/// [`StoreError::UserExists`]; SQLite errors.
+/// [`StoreError::InvalidName`], [`StoreError::UserExists`],
+/// [`StoreError::NameCollides`]; SQLite errors.
 pub fn create_user(
     conn: &Connection,
     name: &str,
@@ -50,20 +47,47 @@ pub fn create_user(
     is_admin: bool,
     now: Instant,
 ) -> Result<User, StoreError> {
-    let inserted = conn.execute(
+    check_name(name)?;
+    if user_by_name(conn, name)?.is_some() {
+        return Err(StoreError::UserExists(name.to_owned()));
+    }
+    let keys = look_alike_keys(name);
+    for key in &keys {
+        if let Some(existing) = owner_of_name_key(conn, key)? {
+            return Err(StoreError::NameCollides { name: name.to_owned(), existing });
+        }
+    }
+    conn.execute(
         "INSERT INTO users (name, timezone, is_admin, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![name, timezone, is_admin, ts(now)],
-    );
-    match inserted {
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
-            return Err(StoreError::UserExists(name.to_owned()));
-        }
-        other => other?,
-    };
+    )?;
     let user = User { id: conn.last_insert_rowid(), name: name.to_owned(), timezone: timezone.to_owned(), is_admin };
+    for key in &keys {
+        add_name_key(conn, key, user.id)?;
+    }
     let snapshot = StateSnapshot { timezone: timezone.to_owned(), ..StateSnapshot::default() };
     super::state::save_snapshot(conn, user.id, &snapshot, now)?;
     Ok(user)
+}
+
+/// The name of the user who holds this look-alike key, if any.
+///
+/// # Errors
+/// SQLite errors.
+pub(crate) fn owner_of_name_key(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT u.name FROM user_name_keys k JOIN users u ON u.id = k.user_id WHERE k.key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Gives a look-alike key to a user; the key must be free.
+///
+/// # Errors
+/// SQLite errors.
+pub(crate) fn add_name_key(conn: &Connection, key: &str, user_id: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO user_name_keys (key, user_id) VALUES (?1, ?2)")?.execute(params![key, user_id])?;
+    Ok(())
 }
 
 /// The user with this name, if any.
@@ -191,12 +215,18 @@ mod tests {
     }
 
     #[test]
-    fn names_follow_the_platform_rule() {
-        for ok in ["alice", "a.b+c@d-e_f", "Zoë"] {
-            assert!(is_valid_name(ok), "{ok}");
+    fn names_that_look_alike_are_one_name() {
+        let conn = db();
+        create_user(&conn, "alice", "UTC", false, now()).expect("create");
+        for look_alike in ["ALICE", "\u{ff41}lice", "a1ice", "AIice"] {
+            match create_user(&conn, look_alike, "UTC", false, now()) {
+                Err(StoreError::NameCollides { name, existing }) => {
+                    assert_eq!((name.as_str(), existing.as_str()), (look_alike, "alice"))
+                }
+                other => panic!("{look_alike}: {other:?}"),
+            }
         }
-        for bad in ["", "has space", "semi;colon", &"x".repeat(151)] {
-            assert!(!is_valid_name(bad), "{bad}");
-        }
+        assert!(matches!(create_user(&conn, "\u{430}lice", "UTC", false, now()), Err(StoreError::InvalidName(_))));
+        create_user(&conn, "alicia", "UTC", false, now()).expect("a different name");
     }
 }
