@@ -4,10 +4,10 @@
 
 use crate::cache::{Cache, CacheError, Stored};
 use crate::sync::Resource;
+use crate::time::CoreZone;
 use crate::wire::{self, Item, ItemList, Me, Notification};
 use achievements_core::{Engine, StateSnapshot, UserState, load_catalog};
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -31,8 +31,9 @@ pub struct Rules {
 #[derive(Clone, Debug, PartialEq)]
 pub struct User {
     pub name: String,
-    /// Dates are shown in the user's time zone (the one their streaks use).
-    pub timezone: TimeZone,
+    /// Dates are shown in the user's time zone: the core's, the one their
+    /// streaks are counted in (see [`crate::time`]).
+    pub timezone: CoreZone,
     pub points: i64,
 }
 
@@ -135,7 +136,9 @@ impl Dataset {
             data.secret_locked = meta.profile.as_ref().map(|p| p.secret_locked);
             data.user = meta.user.clone().map(|name| {
                 let profile = meta.profile.clone().unwrap_or_default();
-                User { name, timezone: crate::time::zone(&profile.timezone), points: profile.points }
+                // The full load says so when the zone is unknown.
+                let timezone = crate::time::zone(&profile.timezone).unwrap_or_else(|_| crate::time::core_utc());
+                User { name, timezone, points: profile.points }
             });
             return Ok(data);
         }
@@ -195,10 +198,13 @@ impl Dataset {
             data.secret_locked = Some(list.secret_locked);
             data.items = list.results;
         }
-        data.user = me.map(|me| {
-            let timezone = crate::time::zone(&me.timezone);
-            User { name: me.name, timezone, points: me.points }
-        });
+        if let Some(me) = me {
+            let timezone = crate::time::zone(&me.timezone).unwrap_or_else(|e| {
+                data.problems.push(format!("dates are shown in UTC: {e}; update achievements-tui"));
+                crate::time::core_utc()
+            });
+            data.user = Some(User { name: me.name, timezone, points: me.points });
+        }
         Ok(data)
     }
 
@@ -224,7 +230,9 @@ impl Dataset {
             .map_err(|e| LocalError::State { path: state.unwrap_or(catalog).to_owned(), reason: e.to_string() })?;
         let points = engine.catalog().points_field.as_deref().map_or(0, |f| engine.stat(&state_value, f));
         let mut data = Dataset::empty(Origin::Local { catalog: catalog.to_owned(), state: state.map(Path::to_owned) });
-        data.user = Some(User { name: "local".to_owned(), timezone: crate::time::zone(&snapshot.timezone), points });
+        // The state's zone, which the core just read from the file.
+        let timezone = state_value.timezone().clone();
+        data.user = Some(User { name: "local".to_owned(), timezone, points });
         data.problems = loaded.warnings.iter().map(|w| format!("catalog warning: {w}")).collect();
         data.rules = Some(Rules { engine, state: state_value });
         Ok(data)

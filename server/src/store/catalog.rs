@@ -3,11 +3,11 @@
 //!
 //! A definition removed from the file is kept, retired and inactive, so a
 //! badge someone earned keeps its name and the engine still knows it
-//! ([`Catalog::with_retired`] decides what that means for the rules).
+//! ([`ValidCatalog::with_retired`] decides what that means for the rules).
 
 use super::{StoreError, ts};
 use achievements_core::Instant;
-use achievements_core::{Catalog, Category, CriteriaType, Definition, Rarity};
+use achievements_core::{Category, CriteriaType, Definition, Rarity, ValidCatalog};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -125,7 +125,7 @@ impl CatalogChanges {
 #[derive(Clone, Debug)]
 pub struct Synced {
     /// The file's catalog plus every retired definition, inactive.
-    pub catalog: Catalog,
+    pub catalog: ValidCatalog,
     pub changes: CatalogChanges,
 }
 
@@ -140,8 +140,9 @@ struct Row {
 /// Run it inside a write transaction.
 ///
 /// # Errors
-/// SQLite errors; [`StoreError::Corrupt`] for an unreadable stored definition.
-pub fn sync(conn: &Connection, file: &Catalog, now: Instant) -> Result<Synced, StoreError> {
+/// SQLite errors; [`StoreError::Corrupt`] for an unreadable or invalid
+/// stored definition.
+pub fn sync(conn: &Connection, file: &ValidCatalog, now: Instant) -> Result<Synced, StoreError> {
     let mut existing: HashMap<String, Row> = HashMap::new();
     {
         let mut stmt = conn.prepare("SELECT key, position, definition, is_active, retired FROM achievements")?;
@@ -208,7 +209,10 @@ pub fn sync(conn: &Connection, file: &Catalog, now: Instant) -> Result<Synced, S
         retired.push(Definition::try_from(stored)?);
     }
     changes.retired = retired.len();
-    Ok(Synced { catalog: file.clone().with_retired(retired), changes })
+    let catalog = file.clone().with_retired(retired).map_err(|invalid| {
+        StoreError::Corrupt(format!("retired definitions in the database are invalid: {}", invalid.report().trim_end()))
+    })?;
+    Ok(Synced { catalog, changes })
 }
 
 fn to_json(def: &Definition) -> Result<String, StoreError> {
@@ -231,7 +235,7 @@ mod tests {
         conn
     }
 
-    fn shipped() -> Catalog {
+    fn shipped() -> ValidCatalog {
         load_catalog(SHIPPED_CATALOG_JSON).expect("shipped catalog is valid").catalog
     }
 
@@ -254,10 +258,11 @@ mod tests {
     fn removed_definitions_are_retired_inactive_and_come_back() {
         let conn = db();
         sync(&conn, &shipped(), now()).expect("sync");
-        let mut smaller = shipped();
+        let mut smaller = shipped().into_catalog();
         let removed = smaller.achievements.remove(1);
         smaller.achievements[0].name = "Renamed".into();
         smaller.achievements[2].is_active = false;
+        let smaller = ValidCatalog::try_from(smaller).expect("still valid");
         let synced = sync(&conn, &smaller, now()).expect("sync");
         assert_eq!(synced.changes.removed, vec![removed.key.clone()]);
         assert_eq!(synced.changes.changed, vec![smaller.achievements[0].key.clone()]);
@@ -269,5 +274,24 @@ mod tests {
         let again = sync(&conn, &shipped(), now()).expect("sync");
         assert_eq!(again.changes.reactivated.len(), 2, "{:?}", again.changes);
         assert_eq!(again.catalog, shipped());
+    }
+
+    /// A damaged retired definition must not reach the engine: the sync
+    /// fails with a located message instead.
+    #[test]
+    fn a_damaged_retired_definition_is_reported_as_corrupt() {
+        let conn = db();
+        let mut ghost = StoredDefinition::from(&shipped().achievements[0]);
+        ghost.key = "ghost".into();
+        ghost.criteria_value = 0;
+        conn.execute(
+            "INSERT INTO achievements (key, position, definition, is_active, retired, created_at, updated_at)
+             VALUES ('ghost', 99, ?1, 0, 1, 'x', 'x')",
+            [serde_json::to_string(&ghost).expect("json")],
+        )
+        .expect("insert");
+        let error = sync(&conn, &shipped(), now()).expect_err("damaged");
+        assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
+        assert!(error.to_string().contains("retired[0] (ghost).criteria_value: must be at least 1, got 0"), "{error}");
     }
 }
