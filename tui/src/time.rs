@@ -87,7 +87,9 @@ mod tests {
         assert_eq!(date_time(late, &zone("Europe/Paris").unwrap()), "2026-03-21 00:30 CET");
         assert_eq!(date_time(late, &core_utc()), "2026-03-20 23:30 UTC");
 
-        let last: Timestamp = "9999-12-31T23:00:00Z".parse().unwrap();
-        assert_eq!(date(last, &india), "9999-12-31T23:00:00Z", "no local date: the instant, not a made-up date");
+        let first: Timestamp = "0000-01-01T01:00:00Z".parse().unwrap();
+        let west = zone("-05:00").unwrap();
+        assert_eq!(date(first, &west), "0000-01-01T01:00:00Z", "no local date: the instant, not a made-up date");
+        assert_eq!(date_time(first, &west), "0000-01-01T01:00:00Z");
     }
 }
