@@ -207,3 +207,20 @@ pub fn render(stats: &Stats) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default range counts back from `until`; before year 0000 there
+    /// is no date to start from, which is said, not replaced by another day.
+    #[test]
+    fn a_default_range_before_year_0000_is_refused() {
+        let now: Instant = "2026-03-20T12:00:00Z".parse().expect("instant");
+        let (from, until) = range(None, None, now).expect("default range");
+        assert_eq!((from.to_string(), until.to_string()), ("2026-02-19".to_owned(), "2026-03-20".to_owned()));
+        let message = range(None, Some("0000-01-10"), now).expect_err("no date 29 days before");
+        assert_eq!(message, "The 30 days up to `until` (0000-01-10) start before year 0000; give `from`.");
+        assert!(range(Some("0000-01-01"), Some("0000-01-10"), now).is_ok());
+    }
+}
