@@ -358,6 +358,19 @@ fn catalogs_built_in_code_are_validated_before_they_can_run() {
     assert!(refused.errors.iter().any(|e| e.message.contains("a field has one role everywhere")), "{refused}");
 }
 
+/// Catalog files read instants with the one parser: any number of
+/// fractional digits, truncated to the nanosecond.
+#[test]
+fn catalog_windows_read_long_fractions() {
+    let text = CATALOG.replace("2027-01-01T00:00:00Z", "2026-12-31T23:59:59.99999999999999Z");
+    let e = Engine::from_json(&text).unwrap().0;
+    let winter = e.catalog().definition("winter").unwrap();
+    assert_eq!(winter.available_until.unwrap().to_string(), "2026-12-31T23:59:59.999999999Z");
+    let mut s = utc(&e);
+    let got = e.apply(&mut s, &ev("visit", None, "2026-12-31T23:59:59.999999998Z")).unwrap();
+    assert_eq!(keys(&got), ["winter"], "a nanosecond before the end is inside the window");
+}
+
 #[test]
 fn a_streak_day_outside_years_0000_to_9999_is_refused() {
     let e = engine();
