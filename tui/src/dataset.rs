@@ -286,3 +286,43 @@ impl LoadError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::cache::{Commit, Fetched};
+
+    fn with_me(body: &str) -> Cache {
+        let mut cache = Cache::open_in_memory().unwrap();
+        cache
+            .commit(&Commit {
+                server: "http://s".to_owned(),
+                user: Some("ann".to_owned()),
+                at: "2026-03-20T12:00:00Z".parse().unwrap(),
+                documents: vec![(Resource::Me, Fetched::Body { body: body.to_owned(), etag: None })],
+                earned_keys: vec![],
+                earned_extra: None,
+                profile: None,
+            })
+            .unwrap();
+        cache
+    }
+
+    /// The user's zone is the core's: fixed offsets included; a name this
+    /// build does not know is shown in UTC, and said.
+    #[test]
+    fn the_users_zone_is_read_by_the_core() {
+        let data = Dataset::load(&with_me(r#"{"name":"ann","timezone":"+05:30"}"#)).unwrap();
+        assert_eq!(data.user.unwrap().timezone.name(), "+05:30");
+        assert!(data.problems.is_empty(), "{:?}", data.problems);
+
+        let data = Dataset::load(&with_me(r#"{"name":"ann","timezone":"Mars/Olympus"}"#)).unwrap();
+        assert_eq!(data.user.unwrap().timezone.name(), "UTC");
+        assert_eq!(
+            data.problems,
+            ["dates are shown in UTC: unknown time zone `Mars/Olympus` (use an IANA name such as Europe/Paris); \
+              update achievements-tui"]
+        );
+    }
+}
