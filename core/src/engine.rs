@@ -18,7 +18,8 @@ use crate::model::{Catalog, CriteriaType, Op};
 use crate::sorted_map::SortedMap;
 use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, UserState, time_zone};
 use crate::streak::{DayNumber, DayRun, DayRuns};
-use crate::time::{Instant as Timestamp, TimeZone};
+use crate::time::{Date, Instant as Timestamp, TimeZone};
+use crate::valid_catalog::ValidCatalog;
 use crate::{Diagnostics, InvalidFile};
 
 /// A catalog compiled for fast, deterministic rule evaluation.
@@ -103,13 +104,13 @@ enum Trigger<'a> {
 }
 
 impl Engine {
-    /// Compiles a catalog. It should have passed [`crate::load_catalog`];
-    /// retired definitions added by [`Catalog::with_retired`] are tolerated
-    /// (their fields are kept, unknown prerequisites never satisfied).
-    pub fn new(catalog: Catalog) -> Self {
-        let mut diags = Diagnostics::default();
-        let roles = field_roles(&catalog.events, &mut diags);
-        debug_assert!(diags.errors.is_empty(), "Engine::new takes a validated catalog");
+    /// Compiles a validated catalog. Retired definitions added by
+    /// [`ValidCatalog::with_retired`] are inactive: their fields are kept,
+    /// and prerequisites they name that the catalog lost are never met.
+    pub fn new(catalog: ValidCatalog) -> Self {
+        let catalog = catalog.into_catalog();
+        // A valid catalog gives each field one role: no diagnostics here.
+        let roles = field_roles(&catalog.events, &mut Diagnostics::default());
 
         // Fields: every field an event writes, then the points field, in a
         // deterministic order (sorted by name: `names` is a sorted map).
@@ -133,7 +134,8 @@ impl Engine {
             fields.push(FieldSpec { name: (*name).to_owned(), role: *role, streak_slot });
         }
         let field_ids: SortedMap<String, usize> = fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
-        // Every field named by the catalog is in `fields` (built above).
+        // Every field the catalog names is in `fields` (built above from
+        // those very names), so the fallback is never taken.
         let id = |name: &str| field_ids.get(name).copied().unwrap_or_default();
 
         let event_ids: SortedMap<String, usize> = catalog.events.keys().cloned().zip(0..).collect();
@@ -308,6 +310,14 @@ impl Engine {
                 CompiledEffect::Set(f) | CompiledEffect::Max(f) if event.value.is_none() => {
                     let op = if matches!(effect, CompiledEffect::Set(_)) { Op::Set } else { Op::Max };
                     return Err(EventError::MissingValue { field: self.fields[f].name.clone(), op });
+                }
+                // A recorded day must be a date (snapshots write days as
+                // dates): refuse the event rather than record a day no
+                // snapshot could hold.
+                CompiledEffect::Streak { .. }
+                    if Date::from_day_number(local_day(&state.timezone, event.at)).is_none() =>
+                {
+                    return Err(EventError::DayOutOfRange { at: event.at, timezone: state.timezone.name().to_owned() });
                 }
                 _ => {}
             }
@@ -612,7 +622,9 @@ impl Engine {
                 out.stats.insert(spec.name.clone(), state.values[f]);
             }
             if let Some(slot) = spec.streak_slot.filter(|&s| !state.streaks[s].runs().is_empty()) {
-                let ranges = state.streaks[slot].runs().iter().map(|r| DateRange::from_run(*r)).collect();
+                // Every recorded day is a date (`apply` refuses others and
+                // snapshots hold dates), so no run is left out here.
+                let ranges = state.streaks[slot].runs().iter().filter_map(|r| DateRange::from_run(*r)).collect();
                 out.streak_days.insert(spec.name.clone(), ranges);
             }
         }

@@ -35,6 +35,11 @@ pub enum EventError {
     Overflow { field: String, current: i64, value: i64 },
     #[error("`{field}` is a `{op}` field, so the event needs an explicit value")]
     MissingValue { field: String, op: crate::Op },
+    /// A streak records the event's local day, and in the user's zone that
+    /// day falls outside years 0000–9999 (only the very first or last hours
+    /// of that span can).
+    #[error("{at} falls on a local day outside years 0000–9999 in time zone `{timezone}`")]
+    DayOutOfRange { at: Timestamp, timezone: String },
 }
 
 impl EventError {
@@ -45,6 +50,7 @@ impl EventError {
             EventError::NegativeValue { .. } => "negative_value",
             EventError::Overflow { .. } => "overflow",
             EventError::MissingValue { .. } => "missing_value",
+            EventError::DayOutOfRange { .. } => "day_out_of_range",
         }
     }
 }

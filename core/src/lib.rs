@@ -7,7 +7,9 @@
 //! # Layout
 //! - [`model`]: the catalog's vocabulary ([`Definition`], [`Category`], …).
 //! - [`json`]: the core's JSON parser (a borrowed tree, located syntax errors).
-//! - [`load`]: JSON text → validated [`Catalog`], with located errors.
+//! - [`load`]: JSON text → [`ValidCatalog`], with located errors.
+//! - [`valid_catalog`]: [`ValidCatalog`], a catalog known to be valid: the
+//!   only kind an [`Engine`] is built from.
 //! - [`engine`]: [`Engine`], the compiled catalog: apply, preview, evaluate.
 //! - [`state`]: [`UserState`] and its portable [`StateSnapshot`].
 //! - [`sorted_map`]: [`SortedMap`], the map of name-keyed data (small code
@@ -46,6 +48,7 @@ pub mod sorted_map;
 pub mod state;
 pub mod streak;
 pub mod time;
+pub mod valid_catalog;
 
 pub use diagnostic::{Diagnostic, Diagnostics, InvalidFile};
 pub use engine::{Engine, Unlock};
@@ -59,6 +62,7 @@ pub use recalculate::{Difference, Recalculation};
 pub use sorted_map::SortedMap;
 pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState};
 pub use time::{Date, Instant, TimeZone, ZoneTable, time_zone};
+pub use valid_catalog::ValidCatalog;
 
 /// The shipped catalog (`fixtures/achievements.json`), embedded so nothing
 /// depends on the working directory.

@@ -12,6 +12,7 @@ use crate::json::Json;
 use crate::json_reader::{self, Object};
 use crate::model::{Catalog, Category, CriteriaType, Definition, Effect, Op, Placeholder, Rarity, is_valid_key};
 use crate::time::Instant as Timestamp;
+use crate::valid_catalog::ValidCatalog;
 // Sorted maps rather than hash maps: small inputs, and the WebAssembly
 // build then links no hash table.
 use crate::sorted_map::SortedMap;
@@ -19,7 +20,7 @@ use crate::sorted_map::SortedMap;
 /// A catalog that passed validation, with any warnings worth showing.
 #[derive(Debug)]
 pub struct Loaded {
-    pub catalog: Catalog,
+    pub catalog: ValidCatalog,
     pub warnings: Vec<crate::Diagnostic>,
 }
 
@@ -61,7 +62,9 @@ pub fn load_catalog(text: &str) -> Result<Loaded, InvalidFile> {
     let mut diags = Diagnostics::default();
     let catalog = read_catalog(&value, &mut diags);
     match catalog {
-        Some(catalog) if diags.errors.is_empty() => Ok(Loaded { catalog, warnings: diags.warnings }),
+        Some(catalog) if diags.errors.is_empty() => {
+            Ok(Loaded { catalog: ValidCatalog::validated(catalog), warnings: diags.warnings })
+        }
         _ => Err(InvalidFile { errors: diags.errors, warnings: diags.warnings }),
     }
 }
@@ -345,6 +348,44 @@ fn read_definition(obj: &Object<'_>, diags: &mut Diagnostics) -> Option<Definiti
         available_from,
         available_until,
     })
+}
+
+/// The checks a retired definition (see
+/// [`crate::ValidCatalog::with_retired`]) must still pass: those on its own
+/// values, as [`read_definition`] makes them. The cross-reference checks do
+/// not apply: what it names may have left the catalog with it. `true` when
+/// nothing was wrong.
+pub(crate) fn check_retired(path: &str, def: &Definition, diags: &mut Diagnostics) -> bool {
+    let errors_before = diags.errors.len();
+    let at = |field: &str| format!("{path}.{field}");
+    if !is_valid_key(&def.key) {
+        diags.error(at("key"), format!("`{}` is not a valid key (use lowercase letters, digits and `_`)", def.key));
+    }
+    for (field, value) in
+        [("name", &def.name), ("icon", &def.icon), ("color_from", &def.color_from), ("color_to", &def.color_to)]
+    {
+        if value.trim().is_empty() {
+            diags.error(at(field), "must not be empty");
+        }
+    }
+    if def.tracking_field.is_empty() {
+        diags.error(at("tracking_field"), "must not be empty");
+    }
+    if def.points < 0 {
+        diags.error(at("points"), format!("must not be negative, got {}", def.points));
+    }
+    if def.criteria_value < 1 {
+        diags.error(at("criteria_value"), format!("must be at least 1, got {}", def.criteria_value));
+    }
+    if let (Some(from), Some(until)) = (def.available_from, def.available_until)
+        && from >= until
+    {
+        diags.error(
+            at("available_until"),
+            format!("the window must end after it starts ({from} is not before {until})"),
+        );
+    }
+    diags.errors.len() == errors_before
 }
 
 fn non_empty<'v>(obj: &Object<'v>, field: &str, diags: &mut Diagnostics) -> Option<&'v str> {

@@ -169,10 +169,11 @@ pub struct Placeholder {
     pub category: Category,
 }
 
-/// A validated catalog: the file format of `fixtures/achievements.json`.
+/// A catalog: the file format of `fixtures/achievements.json`.
 ///
-/// Build one with [`crate::load::load_catalog`]; the fields are public for
-/// reading, and [`crate::Engine::new`] turns it into something that runs.
+/// Plain data, valid or not. [`crate::load::load_catalog`] reads and
+/// validates one into a [`crate::ValidCatalog`], the only kind
+/// [`crate::Engine::new`] turns into something that runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Catalog {
     /// Format version; always 1.
@@ -193,20 +194,6 @@ impl Catalog {
     /// The definition with this key, if any.
     pub fn definition(&self, key: &str) -> Option<&Definition> {
         self.achievements.iter().find(|d| d.key == key)
-    }
-
-    /// This catalog plus every definition of `previous` whose key it no
-    /// longer has, marked inactive: definitions removed from a catalog file
-    /// stay known (earned badges keep their names) but never unlock again.
-    #[must_use]
-    pub fn with_retired(mut self, previous: impl IntoIterator<Item = Definition>) -> Self {
-        for mut def in previous {
-            if self.definition(&def.key).is_none() {
-                def.is_active = false;
-                self.achievements.push(def);
-            }
-        }
-        self
     }
 
     /// The catalog in its JSON file format (pretty-printed).

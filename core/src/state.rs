@@ -111,8 +111,10 @@ pub struct StateSnapshot {
 pub struct DateRange(pub Date, pub Date);
 
 impl DateRange {
-    pub(crate) fn from_run(run: DayRun) -> Self {
-        DateRange(Date::from_day_number(run.first), Date::from_day_number(run.last))
+    /// The run as dates; `None` if a day of it is not a date of years
+    /// 0000–9999 (a state never records one: see `Engine::apply`).
+    pub(crate) fn from_run(run: DayRun) -> Option<Self> {
+        Some(DateRange(Date::from_day_number(run.first)?, Date::from_day_number(run.last)?))
     }
 }
 

@@ -54,7 +54,12 @@ impl Instant {
         Instant::from_unix(self.seconds.checked_add(seconds)?, self.nanos)
     }
 
-    /// Parses RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+    /// Parses RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`. The
+    /// fraction may have any number of digits (at least one); digits beyond
+    /// nanoseconds are truncated. A leap second (`:60`) reads as `:59`.
+    /// Every instant the core reads (events, scenarios, catalogs, the
+    /// server's intake and command line, the WebAssembly module) goes
+    /// through here.
     ///
     /// # Errors
     /// A message naming the text and the expected form.
@@ -63,19 +68,29 @@ impl Instant {
             .ok_or_else(|| format!("`{text}` is not an RFC 3339 instant (like 2026-03-01T10:00:00Z)"))
     }
 
-    /// The UTC date and time of day (seconds) of this instant, shifted by `offset`.
-    fn civil(self, offset: i32) -> (Date, i64) {
+    /// The date of this instant in UTC (always one of years 0000–9999).
+    pub fn utc_date(self) -> Date {
+        let days = self.seconds.div_euclid(SECONDS_PER_DAY);
+        // Instants lie within years 0000–9999 (`from_unix` checks), so their
+        // UTC day is a date; the fallback is never taken.
+        DayNumber::try_from(days).ok().and_then(Date::from_day_number).unwrap_or(Date { year: 0, month: 1, day: 1 })
+    }
+
+    /// The civil date and time of day (seconds) of this instant, shifted by
+    /// `offset`; `None` when the shifted date falls outside years 0000–9999
+    /// (an offset can move the first and last instants a day out).
+    fn civil(self, offset: i32) -> Option<(Date, i64)> {
         let local = self.seconds + i64::from(offset);
-        let day = local.div_euclid(SECONDS_PER_DAY);
-        // Days of years 0000–9999 (± a day of offset) fit in i32.
-        (Date::from_day_number(i32::try_from(day).unwrap_or(0)), local.rem_euclid(SECONDS_PER_DAY))
+        let day = DayNumber::try_from(local.div_euclid(SECONDS_PER_DAY)).ok()?;
+        Some((Date::from_day_number(day)?, local.rem_euclid(SECONDS_PER_DAY)))
     }
 }
 
 impl fmt::Display for Instant {
     /// RFC 3339 in UTC; a fraction only when there is one, without trailing zeros.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (date, secs) = self.civil(0);
+        // Every instant is within years 0000–9999 in UTC.
+        let (date, secs) = self.civil(0).ok_or(fmt::Error)?;
         write!(f, "{date}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)?;
         if self.nanos != 0 {
             let digits = format!("{:09}", self.nanos);
@@ -135,12 +150,7 @@ fn parse_rfc3339(b: &[u8]) -> Option<Instant> {
         while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
-        let digits = &b[start..i];
-        if digits.is_empty() || digits.len() > 9 {
-            return None;
-        }
-        let value = digits.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-        nanos = value * 10u32.pow(u32::try_from(9 - digits.len()).ok()?);
+        nanos = fraction_nanos(&b[start..i])?;
     }
     let offset = match b.get(i..)? {
         [b'Z' | b'z'] => 0,
@@ -156,6 +166,19 @@ fn parse_rfc3339(b: &[u8]) -> Option<Instant> {
     };
     let seconds = i64::from(date.day_number()) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset;
     Instant::from_unix(seconds, nanos)
+}
+
+/// The nanoseconds of an RFC 3339 fraction (the digits after the dot).
+/// RFC 3339 allows any number of digits; those beyond the ninth are
+/// dropped (truncated, not rounded, so an instant never moves into the
+/// next second). No digit at all is not a fraction.
+fn fraction_nanos(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    let kept = &digits[..digits.len().min(9)];
+    let value = kept.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    Some(value * 10u32.pow(u32::try_from(9 - kept.len()).ok()?))
 }
 
 /// A civil (calendar) date, proleptic Gregorian, years 0000–9999.
@@ -204,10 +227,16 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
-    /// The date `day` days after 1970-01-01 (`civil_from_days`), clamped to
-    /// years 0000–9999.
-    pub fn from_day_number(day: DayNumber) -> Date {
-        let z = day.clamp(-719_528, 2_932_896) + 719_468;
+    /// The first and last day numbers of a [`Date`]: 0000-01-01 and 9999-12-31.
+    pub const DAY_NUMBERS: std::ops::RangeInclusive<DayNumber> = -719_528..=2_932_896;
+
+    /// The date `day` days after 1970-01-01 (`civil_from_days`); `None`
+    /// outside years 0000–9999 (never a made-up date in their place).
+    pub fn from_day_number(day: DayNumber) -> Option<Date> {
+        if !Self::DAY_NUMBERS.contains(&day) {
+            return None;
+        }
+        let z = day + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -216,11 +245,7 @@ impl Date {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + i32::from(m <= 2);
-        Date {
-            year: i16::try_from(y).unwrap_or(0),
-            month: u8::try_from(m).unwrap_or(1),
-            day: u8::try_from(d).unwrap_or(1),
-        }
+        Date::new(i16::try_from(y).ok()?, u8::try_from(m).ok()?, u8::try_from(d).ok()?)
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -323,15 +348,47 @@ impl TimeZone {
         }
     }
 
-    /// The local calendar day of `at` in this zone.
+    /// The number of the local calendar day of `at` in this zone. A day
+    /// number, not a [`Date`]: in a zone far from UTC, the first and last
+    /// hours of years 0000–9999 fall on a day just outside them, which has a
+    /// number but no date ([`Date::from_day_number`] says which).
     pub fn local_day(&self, at: Instant) -> DayNumber {
         let local = at.seconds + i64::from(self.offset_at(at));
-        i32::try_from(local.div_euclid(SECONDS_PER_DAY)).unwrap_or(0)
+        // |seconds| < 2.6e11 and |offset| < 1e5, so the day fits in i32
+        // with room to spare; the saturation can never happen.
+        let day = local.div_euclid(SECONDS_PER_DAY);
+        DayNumber::try_from(day).unwrap_or(if day < 0 { DayNumber::MIN } else { DayNumber::MAX })
     }
 
-    /// The local date of `at` in this zone.
-    pub fn local_date(&self, at: Instant) -> Date {
-        at.civil(self.offset_at(at)).0
+    /// The local date of `at` in this zone; `None` outside years 0000–9999.
+    pub fn local_date(&self, at: Instant) -> Option<Date> {
+        at.civil(self.offset_at(at)).map(|(date, _)| date)
+    }
+
+    /// The local date and wall-clock time (`hour`, `minute`, `second`) of
+    /// `at` in this zone, for showing it to people; `None` outside years
+    /// 0000–9999.
+    pub fn local_date_time(&self, at: Instant) -> Option<(Date, u8, u8, u8)> {
+        let (date, secs) = at.civil(self.offset_at(at))?;
+        let part = |n: i64| u8::try_from(n).ok();
+        Some((date, part(secs / 3600)?, part(secs / 60 % 60)?, part(secs % 60)?))
+    }
+
+    /// How people write this zone at `at`, for showing times: the
+    /// database's abbreviation for an IANA zone (`CET`, `CEST`), `UTC`, a
+    /// fixed offset as named (`+05:30`), or a table's offset at `at`.
+    pub fn abbreviation_at(&self, at: Instant) -> String {
+        match &self.rules {
+            Rules::Fixed(_) => self.name.clone(),
+            Rules::Table { .. } => {
+                let offset = self.offset_at(at);
+                let (sign, minutes) = (if offset < 0 { '-' } else { '+' }, offset.unsigned_abs() / 60);
+                format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+            }
+            #[cfg(feature = "tzdb")]
+            Rules::Iana(tz) => jiff::Timestamp::new(at.seconds, 0)
+                .map_or_else(|_| self.name.clone(), |ts| tz.to_offset_info(ts).abbreviation().to_owned()),
+        }
     }
 
     /// A zone from a table of offsets (see [`ZoneTable`]).
@@ -480,7 +537,10 @@ mod tests {
             "2026-03-01T24:00:00Z",
             "2026-03-01T10:00:00+5:00",
             "2026-03-01T10:00:00.Z",
-            "2026-03-01T10:00:00.1234567891Z",
+            "2026-03-01T10:00:00.+01:00",
+            "2026-03-01T10:00:00.5.5Z",
+            "2026-03-01T10:00:00,5Z",
+            "2026-03-01T10:00:00.5",
             "2026-03-01T10:00:00Z trailing",
             "+2026-03-01T10:00:00Z",
         ] {
@@ -493,18 +553,109 @@ mod tests {
         for (text, n) in [("1970-01-01", 0), ("2000-03-01", 11_017), ("1969-12-31", -1), ("2026-03-08", 20_520)] {
             let date = Date::parse(text).unwrap();
             assert_eq!(date.day_number(), n, "{text}");
-            assert_eq!(Date::from_day_number(n), date);
+            assert_eq!(Date::from_day_number(n), Some(date));
             assert_eq!(date.to_string(), text);
         }
         assert!(Date::parse("2026-02-29").is_err());
         assert!(Date::parse("2026-3-1").is_err());
     }
 
+    /// RFC 3339 allows any number of fractional digits: 1 to 20 digits all
+    /// read, truncated (never rounded) to nanoseconds.
+    #[test]
+    fn fractions_of_any_length_truncate_to_nanoseconds() {
+        for (digits, nanos) in [
+            ("1", 100_000_000),
+            ("12", 120_000_000),
+            ("123", 123_000_000),
+            ("1234", 123_400_000),
+            ("12345", 123_450_000),
+            ("123456", 123_456_000),
+            ("1234567", 123_456_700),
+            ("12345678", 123_456_780),
+            ("123456789", 123_456_789),
+            ("1234567891", 123_456_789),
+            ("12345678999", 123_456_789),
+            ("999999999999", 999_999_999),
+            ("0000000001", 0),
+            ("0000000009", 0),
+            ("0000000019", 1),
+            ("12345678912345", 123_456_789),
+            ("123456789123456789", 123_456_789),
+            ("1234567891234567899", 123_456_789),
+            ("99999999999999999999", 999_999_999),
+            ("00000000000000000000", 0),
+        ] {
+            let text = format!("2026-03-01T10:00:00.{digits}Z");
+            let at = Instant::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((at.unix_seconds(), at.subsec_nanos()), (1_772_359_200, nanos), "{text}");
+        }
+        // With an offset, with a leap second, in lower case: the same rule.
+        for (text, shown) in [
+            ("2026-03-01T10:00:00.0000000001Z", "2026-03-01T10:00:00Z"),
+            ("2026-03-01T11:00:00.12345678912+01:00", "2026-03-01T10:00:00.123456789Z"),
+            ("2016-12-31T23:59:60.99999999999Z", "2016-12-31T23:59:59.999999999Z"),
+            ("2026-03-01t10:00:00.5000000000000z", "2026-03-01T10:00:00.5Z"),
+        ] {
+            assert_eq!(Instant::parse(text).unwrap().to_string(), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn day_numbers_outside_years_0000_to_9999_are_not_dates() {
+        let (first, last) = (*Date::DAY_NUMBERS.start(), *Date::DAY_NUMBERS.end());
+        for (n, date) in [(first, Some("0000-01-01")), (last, Some("9999-12-31")), (first - 1, None), (last + 1, None)]
+        {
+            assert_eq!(Date::from_day_number(n).map(|d| d.to_string()).as_deref(), date, "day {n}");
+        }
+        for n in [i32::MIN, -1_000_000, 3_000_000, i32::MAX] {
+            assert_eq!(Date::from_day_number(n), None, "day {n}");
+        }
+        // The first and last instants, in zones that push them a day out.
+        let first_instant = Instant::parse("0000-01-01T00:00:00Z").unwrap();
+        let last_instant = Instant::parse("9999-12-31T23:59:59Z").unwrap();
+        let west = time_zone("-05:00").unwrap();
+        let east = time_zone("+05:30").unwrap();
+        assert_eq!(west.local_date(first_instant), None);
+        assert_eq!(west.local_day(first_instant), first - 1, "a day number all the same");
+        assert_eq!(east.local_date(last_instant), None);
+        assert_eq!(east.local_date_time(last_instant), None);
+        assert_eq!(east.local_date(first_instant).map(|d| d.to_string()).as_deref(), Some("0000-01-01"));
+        assert_eq!(first_instant.utc_date().to_string(), "0000-01-01");
+        assert_eq!(last_instant.utc_date().to_string(), "9999-12-31");
+    }
+
+    #[test]
+    fn local_date_times() {
+        let at = Instant::parse("2026-03-01T18:29:59Z").unwrap();
+        let india = time_zone("+05:30").unwrap();
+        let show = |tz: &TimeZone, at: Instant| {
+            let (date, h, m, s) = tz.local_date_time(at).unwrap();
+            format!("{date} {h:02}:{m:02}:{s:02}")
+        };
+        assert_eq!(show(&india, at), "2026-03-01 23:59:59");
+        assert_eq!(show(&india, at.checked_add_seconds(1).unwrap()), "2026-03-02 00:00:00");
+        assert_eq!(show(&TimeZone::utc(), at), "2026-03-01 18:29:59");
+        assert_eq!(show(&time_zone("-08:00").unwrap(), at), "2026-03-01 10:29:59");
+        assert_eq!(india.abbreviation_at(at), "+05:30");
+        assert_eq!(TimeZone::utc().abbreviation_at(at), "UTC");
+        let table = ZoneTable { name: "Test/Zone".into(), offset: -9000, transitions: vec![] };
+        assert_eq!(TimeZone::from_table(table).unwrap().abbreviation_at(at), "-02:30");
+    }
+
+    #[cfg(feature = "tzdb")]
+    #[test]
+    fn abbreviations_from_the_database() {
+        let paris = time_zone("Europe/Paris").unwrap();
+        assert_eq!(paris.abbreviation_at(Instant::parse("2026-03-01T10:00:00Z").unwrap()), "CET");
+        assert_eq!(paris.abbreviation_at(Instant::parse("2026-07-01T10:00:00Z").unwrap()), "CEST");
+    }
+
     #[test]
     fn fixed_offsets_and_tables() {
         let at = Instant::parse("2026-03-01T23:30:00Z").unwrap();
-        assert_eq!(time_zone("+01:00").unwrap().local_date(at).to_string(), "2026-03-02");
-        assert_eq!(time_zone("-08:00").unwrap().local_date(at).to_string(), "2026-03-01");
+        assert_eq!(time_zone("+01:00").unwrap().local_date(at).unwrap().to_string(), "2026-03-02");
+        assert_eq!(time_zone("-08:00").unwrap().local_date(at).unwrap().to_string(), "2026-03-01");
         assert!(time_zone("+25:00").is_err());
         let table = ZoneTable { name: "Test/Zone".into(), offset: 0, transitions: vec![(at.unix_seconds(), 3600)] };
         let tz = TimeZone::from_table(table).unwrap();

@@ -4,7 +4,8 @@
 
 use achievements_core::Instant as Timestamp;
 use achievements_core::{
-    Blocker, Cause, Engine, Event, EventError, StateError, StateSnapshot, UserState, load_catalog, time_zone,
+    Blocker, Cause, Definition, Engine, Event, EventError, StateError, StateSnapshot, UserState, ValidCatalog,
+    load_catalog, time_zone,
 };
 
 const CATALOG: &str = r#"{
@@ -289,15 +290,106 @@ fn explanations_name_every_blocker() {
 #[test]
 fn retired_definitions_stay_known_but_never_unlock() {
     let full = load_catalog(CATALOG).unwrap().catalog;
-    let mut trimmed = full.clone();
-    trimmed.achievements.retain(|d| d.key != "made_2");
-    let merged = trimmed.with_retired(full.achievements.clone());
+    let mut trimmed = full.clone().into_catalog();
+    trimmed.achievements.retain(|d| d.key != "made_2" && d.key != "after_both");
+    let trimmed = ValidCatalog::try_from(trimmed).unwrap();
+    let merged = trimmed.with_retired(full.achievements.clone()).unwrap();
     let retired = merged.definition("made_2").unwrap();
     assert!(!retired.is_active);
+    assert_eq!(merged.achievements.len(), full.achievements.len(), "nothing the catalog has is added twice");
     let e = Engine::new(merged);
     let mut s = utc(&e);
     let got = e.apply(&mut s, &ev("made", Some(5), "2026-03-01T00:00:00Z")).unwrap();
-    assert_eq!(keys(&got), ["made_1"], "made_2 retired; after_both needs it");
+    assert_eq!(keys(&got), ["made_1"], "made_2 and after_both retired");
+}
+
+#[test]
+fn retired_definitions_may_name_what_is_gone_but_must_not_be_damaged() {
+    let full = load_catalog(CATALOG).unwrap().catalog;
+    let gone = |key: &str, tracking: &str, requires: &[&str]| Definition {
+        key: key.to_owned(),
+        tracking_field: tracking.to_owned(),
+        requires_achievements: requires.iter().map(|k| (*k).to_owned()).collect(),
+        ..full.definition("made_1").unwrap().clone()
+    };
+    // A field no event updates any more, an achievement that left too: kept.
+    let merged = full.clone().with_retired([gone("old_one", "old_field", &["older"])]).unwrap();
+    let e = Engine::new(merged);
+    assert_eq!(e.stat(&utc(&e), "old_field"), 0);
+
+    // Damaged stored definitions are refused, each problem located.
+    let mut zero = gone("zero_target", "made", &[]);
+    zero.criteria_value = 0;
+    let mut nameless = gone("Bad Key", "made", &[]);
+    nameless.name = " ".into();
+    let refused = full.with_retired([zero, nameless]).unwrap_err();
+    let messages: Vec<String> = refused.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "retired[0] (zero_target).criteria_value: must be at least 1, got 0",
+            "retired[1] (Bad Key).key: `Bad Key` is not a valid key (use lowercase letters, digits and `_`)",
+            "retired[1] (Bad Key).name: must not be empty",
+        ]
+    );
+}
+
+/// An engine runs only a validated catalog (`Engine::new` takes a
+/// `ValidCatalog`); a catalog built or changed in code is validated exactly
+/// as its file form, so one naming an unknown field can never run.
+#[test]
+fn catalogs_built_in_code_are_validated_before_they_can_run() {
+    let valid = load_catalog(CATALOG).unwrap().catalog;
+    assert_eq!(ValidCatalog::try_from(valid.clone().into_catalog()).unwrap(), valid, "a valid catalog round-trips");
+
+    let mut unknown_field = valid.clone().into_catalog();
+    unknown_field.achievements[0].tracking_field = "nothing_updates_this".into();
+    let refused = ValidCatalog::try_from(unknown_field).unwrap_err();
+    assert_eq!(
+        refused.errors[0].to_string(),
+        "achievements[0] (made_1).tracking_field: no event updates `nothing_updates_this`, so this achievement could \
+         never unlock"
+    );
+
+    // A field with two roles (`made` is added to, and now also set).
+    let mut two_roles = valid.into_catalog();
+    two_roles.events.get_mut("level").unwrap()[0].field = "made".into();
+    let refused = ValidCatalog::try_from(two_roles).unwrap_err();
+    assert!(refused.errors.iter().any(|e| e.message.contains("a field has one role everywhere")), "{refused}");
+}
+
+/// Catalog files read instants with the one parser: any number of
+/// fractional digits, truncated to the nanosecond.
+#[test]
+fn catalog_windows_read_long_fractions() {
+    let text = CATALOG.replace("2027-01-01T00:00:00Z", "2026-12-31T23:59:59.99999999999999Z");
+    let e = Engine::from_json(&text).unwrap().0;
+    let winter = e.catalog().definition("winter").unwrap();
+    assert_eq!(winter.available_until.unwrap().to_string(), "2026-12-31T23:59:59.999999999Z");
+    let mut s = utc(&e);
+    let got = e.apply(&mut s, &ev("visit", None, "2026-12-31T23:59:59.999999998Z")).unwrap();
+    assert_eq!(keys(&got), ["winter"], "a nanosecond before the end is inside the window");
+}
+
+#[test]
+fn a_streak_day_outside_years_0000_to_9999_is_refused() {
+    let e = engine();
+    let mut s = e.new_state(time_zone("+05:30").unwrap());
+    let before = e.snapshot(&s);
+    // 9999-12-31T20:00Z is 10000-01-01T01:30 in +05:30: no date to record.
+    let refused = e.apply(&mut s, &ev("visit", None, "9999-12-31T20:00:00Z")).unwrap_err();
+    assert_eq!(refused.code(), "day_out_of_range");
+    assert_eq!(
+        refused.to_string(),
+        "9999-12-31T20:00:00Z falls on a local day outside years 0000–9999 in time zone `+05:30`"
+    );
+    assert_eq!(e.snapshot(&s), before, "a refused event changes nothing");
+    // The same instant is a day of 9999 in UTC, and events without a streak
+    // record no day.
+    let mut u = utc(&e);
+    e.apply(&mut u, &ev("visit", None, "9999-12-31T20:00:00Z")).unwrap();
+    assert_eq!(e.snapshot(&u).streak_days["streak"][0].0.to_string(), "9999-12-31");
+    e.apply(&mut s, &ev("made", None, "9999-12-31T20:00:00Z")).unwrap();
 }
 
 #[test]

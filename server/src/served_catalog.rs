@@ -4,7 +4,7 @@
 //! the lookups the routes need.
 
 use crate::views::render_static;
-use achievements_core::{Catalog, Category, Definition, Engine};
+use achievements_core::{Catalog, Category, Definition, Engine, ValidCatalog};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -32,7 +32,7 @@ impl ServedCatalog {
     /// # Panics
     /// Never for a catalog that passed validation (the public view of a
     /// valid catalog always serializes).
-    pub fn new(file: &Catalog, effective: Catalog) -> Self {
+    pub fn new(file: &Catalog, effective: ValidCatalog) -> Self {
         // Clients load the public view with the core's loader, so it is built
         // from the file's catalog (always valid). Secret placeholders are
         // numbered in catalog order and retired definitions come last, so the

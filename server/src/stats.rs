@@ -5,7 +5,7 @@
 //! `users` and `earned` tables.
 
 use crate::store::StoreError;
-use achievements_core::{Date, Instant, TimeZone};
+use achievements_core::{Date, Instant};
 use rusqlite::Connection;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -73,11 +73,13 @@ pub fn range(from: Option<&str>, until: Option<&str>, now: Instant) -> Result<(D
     };
     let until = match until {
         Some(text) => parse("until", text)?,
-        None => TimeZone::utc().local_date(now),
+        None => now.utc_date(),
     };
     let from = match from {
         Some(text) => parse("from", text)?,
-        None => Date::from_day_number(until.day_number() - (DEFAULT_DAYS - 1)),
+        None => Date::from_day_number(until.day_number() - (DEFAULT_DAYS - 1)).ok_or_else(|| {
+            format!("The {DEFAULT_DAYS} days up to `until` ({until}) start before year 0000; give `from`.")
+        })?,
     };
     if from > until {
         return Err(format!("`from` ({from}) is after `until` ({until})."));
@@ -136,9 +138,11 @@ pub fn compute(conn: &Connection, from: Date, until: Date) -> Result<Stats, Stor
     let counts: std::collections::HashMap<String, i64> = stmt
         .query_map([from.to_string(), until.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    // Every day between two dates is a date.
     let days = (from.day_number()..=until.day_number())
-        .map(|n| {
-            let date = Date::from_day_number(n).to_string();
+        .filter_map(Date::from_day_number)
+        .map(|date| {
+            let date = date.to_string();
             let count = counts.get(&date).copied().unwrap_or(0);
             Day { date, count }
         })
@@ -202,4 +206,21 @@ pub fn render(stats: &Stats) -> String {
         let _ = writeln!(out, "  {}  {:>5}  {bar}", day.date, day.count);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default range counts back from `until`; before year 0000 there
+    /// is no date to start from, which is said, not replaced by another day.
+    #[test]
+    fn a_default_range_before_year_0000_is_refused() {
+        let now: Instant = "2026-03-20T12:00:00Z".parse().expect("instant");
+        let (from, until) = range(None, None, now).expect("default range");
+        assert_eq!((from.to_string(), until.to_string()), ("2026-02-19".to_owned(), "2026-03-20".to_owned()));
+        let message = range(None, Some("0000-01-10"), now).expect_err("no date 29 days before");
+        assert_eq!(message, "The 30 days up to `until` (0000-01-10) start before year 0000; give `from`.");
+        assert!(range(Some("0000-01-01"), Some("0000-01-10"), now).is_ok());
+    }
 }

@@ -10,10 +10,10 @@ use crate::event::{AppEvent, Failure, SyncOutcome};
 use crate::glyphs::Glyphs;
 use crate::keymap::{self, Action, Context};
 use crate::palette::ColorMode;
+use crate::time::CoreDate;
 use crate::ui;
 use achievements_core::{Category, Event, Explanation, Rarity};
 use jiff::Timestamp;
-use jiff::civil::Date;
 use ratatui::crossterm::event::KeyEvent;
 use std::cmp::Reverse;
 
@@ -195,7 +195,8 @@ pub struct App {
     data: Dataset,
     board: Board,
     now: Timestamp,
-    today: Option<Date>,
+    /// The user's local date at `now`, in the core's zone (see `set_now`).
+    today: Option<CoreDate>,
     /// The sync generation already seen when the app started.
     baseline: u64,
     settings: Settings,
@@ -658,7 +659,8 @@ impl App {
 
     fn set_now(&mut self, now: Timestamp) {
         self.now = now;
-        // Streak progress reads "as of today": recompute when the day turns.
+        // Streak progress reads "as of today": recompute when the day turns
+        // in the user's zone — the core's, which counts the streak days.
         let today = self.local_date(now);
         if today != self.today {
             self.today = today;
@@ -666,8 +668,8 @@ impl App {
         }
     }
 
-    fn local_date(&self, at: Timestamp) -> Option<Date> {
-        self.data.user.as_ref().map(|u| at.to_zoned_datetime(u.timezone.clone()).date())
+    fn local_date(&self, at: Timestamp) -> Option<CoreDate> {
+        self.data.user.as_ref().and_then(|u| crate::time::local_date(at, &u.timezone))
     }
 
     /// New data: loaded at start-up, or `synced` (which ends an offline

@@ -17,7 +17,9 @@
 //! was. The schema is versioned with `PRAGMA user_version` and migrated
 //! forward; a file that is not a cache, is corrupt, or comes from a newer
 //! version of the app is moved aside and a new cache is started, with a
-//! message, never a crash.
+//! message, never a crash. So is a file holding a value this app did not
+//! write (an unknown category, a time that does not parse, …): a damaged
+//! value is never read as a plausible one (a default category, 1970).
 
 use crate::badges::{Badge, Earned, Kind};
 use crate::sync::Resource;
@@ -359,18 +361,28 @@ impl Cache {
         let mut stmt = self.conn.prepare_cached("SELECT key, value FROM meta")?;
         let pairs: HashMap<String, String> =
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        let number = |k: &str| pairs.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+        // Absent is the default; present but unreadable is damage.
+        fn value<T: std::str::FromStr>(
+            pairs: &HashMap<String, String>,
+            key: &str,
+        ) -> Result<Option<T>, rusqlite::Error> {
+            pairs.get(key).map(|v| v.parse().map_err(|_| damaged(format!("meta `{key}` holds `{v}`")))).transpose()
+        }
+        let profile = match pairs.get("timezone") {
+            Some(timezone) => Some(Profile {
+                timezone: timezone.clone(),
+                points: value(&pairs, "points")?.unwrap_or(0),
+                secret_locked: value(&pairs, "secret_locked")?.unwrap_or(0),
+            }),
+            None => None,
+        };
         Ok(Meta {
             server: pairs.get("server").cloned(),
             user: pairs.get("user").cloned().filter(|u| !u.is_empty()),
-            last_sync: pairs.get("last_sync").and_then(|v| v.parse().ok()),
-            generation: number("generation"),
-            reset_generation: number("reset_generation"),
-            profile: pairs.get("timezone").map(|timezone| Profile {
-                timezone: timezone.clone(),
-                points: pairs.get("points").and_then(|v| v.parse().ok()).unwrap_or(0),
-                secret_locked: number("secret_locked").try_into().unwrap_or(0),
-            }),
+            last_sync: value(&pairs, "last_sync")?,
+            generation: value(&pairs, "generation")?.unwrap_or(0),
+            reset_generation: value(&pairs, "reset_generation")?.unwrap_or(0),
+            profile,
         })
     }
 
@@ -405,7 +417,7 @@ impl Cache {
             let name: String = row.get(0)?;
             let Some(resource) = Resource::from_name(&name) else { continue };
             let status: i64 = row.get(1)?;
-            let at: Timestamp = row.get::<_, String>(4)?.parse().unwrap_or(Timestamp::UNIX_EPOCH);
+            let at = timestamp(&row.get::<_, String>(4)?, &format!("document `{name}`"))?;
             let stored = if status == 404 {
                 Stored::Unsupported { checked_at: at }
             } else {
@@ -414,9 +426,7 @@ impl Cache {
             documents.insert(resource, stored);
         }
         let mut stmt = self.conn.prepare_cached("SELECT key, first_seen FROM earned_seen")?;
-        let first_seen = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0))))?
-            .collect::<Result<_, _>>()?;
+        let first_seen = stmt.query_map([], first_seen_row)?.collect::<Result<_, _>>()?;
         Ok(Contents { meta, documents, first_seen })
     }
 
@@ -517,7 +527,7 @@ impl Cache {
         self.conn
             .prepare_cached("SELECT status, body, etag, fetched_at FROM documents WHERE name = ?1")?
             .query_row([name], |row| {
-                let at: Timestamp = row.get::<_, String>(3)?.parse().unwrap_or(Timestamp::UNIX_EPOCH);
+                let at = timestamp(&row.get::<_, String>(3)?, &format!("document `{name}`"))?;
                 Ok(if row.get::<_, i64>(0)? == 404 {
                     Stored::Unsupported { checked_at: at }
                 } else {
@@ -537,7 +547,7 @@ impl Cache {
 
     fn read_first_seen(&self) -> Result<HashMap<String, u64>, rusqlite::Error> {
         let mut stmt = self.conn.prepare_cached("SELECT key, first_seen FROM earned_seen")?;
-        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0))))?.collect()
+        stmt.query_map([], first_seen_row)?.collect()
     }
 
     /// Stores the badge list as shown after sync `generation`, replacing
@@ -574,8 +584,16 @@ impl Cache {
              FROM board ORDER BY position",
         )?;
         let rows = stmt.query_map([], |row| {
+            let id: String = row.get(0)?;
             let requires: String = row.get(11)?;
             let category: String = row.get(7)?;
+            let category =
+                Category::parse(&category).ok_or_else(|| damaged(format!("badge `{id}` has category `{category}`")))?;
+            let rarity = match row.get::<_, Option<String>>(9)? {
+                Some(r) => Some(Rarity::parse(&r).ok_or_else(|| damaged(format!("badge `{id}` has rarity `{r}`")))?),
+                None => None,
+            };
+            let kind = kind_from(row.get(1)?).ok_or_else(|| damaged(format!("badge `{id}` has an unknown kind")))?;
             let progress = match (row.get::<_, Option<i64>>(12)?, row.get::<_, Option<i64>>(13)?) {
                 (Some(current), Some(target)) => {
                     let percent = u8::try_from(row.get::<_, Option<i64>>(14)?.unwrap_or(0).clamp(0, 100)).unwrap_or(0);
@@ -584,22 +602,25 @@ impl Cache {
                 }
                 _ => None,
             };
-            let earned = row
-                .get::<_, Option<String>>(15)?
-                .and_then(|at| at.parse::<Timestamp>().ok())
-                .map(|at| Ok::<_, rusqlite::Error>(Earned { at, value_at_unlock: row.get(16)?, cause: row.get(17)? }))
-                .transpose()?;
+            let earned = match row.get::<_, Option<String>>(15)? {
+                Some(at) => Some(Earned {
+                    at: timestamp(&at, &format!("badge `{id}`"))?,
+                    value_at_unlock: row.get(16)?,
+                    cause: row.get(17)?,
+                }),
+                None => None,
+            };
             Ok(Badge {
-                id: row.get(0)?,
-                kind: kind_from(row.get(1)?),
+                id,
+                kind,
                 name: row.get(2)?,
                 description: row.get(3)?,
                 icon: row.get(4)?,
                 color_from: row.get(5)?,
                 color_to: row.get(6)?,
-                category: Category::parse(&category).unwrap_or(Category::Milestones),
+                category,
                 points: row.get(8)?,
-                rarity: row.get::<_, Option<String>>(9)?.and_then(|r| Rarity::parse(&r)),
+                rarity,
                 criteria: row.get(10)?,
                 requires: requires.lines().map(str::to_owned).collect(),
                 progress,
@@ -673,13 +694,39 @@ fn kind_code(kind: Kind) -> i64 {
     }
 }
 
-fn kind_from(code: i64) -> Kind {
+fn kind_from(code: i64) -> Option<Kind> {
     match code {
-        1 => Kind::Secret,
-        2 => Kind::Hidden,
-        3 => Kind::Retired,
-        _ => Kind::Listed,
+        0 => Some(Kind::Listed),
+        1 => Some(Kind::Secret),
+        2 => Some(Kind::Hidden),
+        3 => Some(Kind::Retired),
+        _ => None,
     }
+}
+
+/// A value in the cache that this app did not write: the file is damaged.
+/// It travels as a conversion error (the type rusqlite's row closures
+/// return) and becomes [`CacheError::Unusable`], so the cache is rebuilt.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Damaged(String);
+
+fn damaged(what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(Damaged(what)))
+}
+
+/// A stored time (written by this app as RFC 3339).
+fn timestamp(text: &str, whose: &str) -> Result<Timestamp, rusqlite::Error> {
+    text.parse().map_err(|_| damaged(format!("{whose} has the time `{text}`")))
+}
+
+/// An `earned_seen` row: key → generation (never negative).
+fn first_seen_row(r: &rusqlite::Row<'_>) -> Result<(String, u64), rusqlite::Error> {
+    let key: String = r.get(0)?;
+    let generation: i64 = r.get(1)?;
+    let generation =
+        u64::try_from(generation).map_err(|_| damaged(format!("badge `{key}` was first seen in sync {generation}")))?;
+    Ok((key, generation))
 }
 
 /// A problem found while preparing a connection.
@@ -704,6 +751,15 @@ impl Problem {
 }
 
 fn sqlite(path: Option<&Path>, source: rusqlite::Error) -> CacheError {
+    if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &source
+        && let Some(Damaged(what)) = inner.downcast_ref::<Damaged>()
+    {
+        return CacheError::Unusable { path: show(path), reason: format!("damaged: {what}") };
+    }
+    // A column holding another type than this app writes is damage too.
+    if matches!(source, rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::IntegralValueOutOfRange(..)) {
+        return CacheError::Unusable { path: show(path), reason: format!("damaged: {source}") };
+    }
     CacheError::Sqlite { path: show(path), source }
 }
 
@@ -924,6 +980,74 @@ mod tests {
         assert_eq!(cache.board().unwrap(), Some(vec![earned, hidden]));
         cache.commit(&commit("http://s", "ann", &["first"])).unwrap();
         assert_eq!(cache.board().unwrap(), None, "older than the data");
+    }
+
+    /// A value this app never writes is damage, reported as such (so the
+    /// cache is rebuilt), never read as a plausible default.
+    #[test]
+    fn damaged_values_are_unusable_not_defaults() {
+        let badge = Badge {
+            id: "first".to_owned(),
+            kind: Kind::Listed,
+            name: "First".to_owned(),
+            description: "d".to_owned(),
+            icon: "faStar".to_owned(),
+            color_from: "blue-500".to_owned(),
+            color_to: "blue-600".to_owned(),
+            category: Category::Projects,
+            points: 10,
+            rarity: Some(Rarity::Common),
+            criteria: None,
+            requires: vec![],
+            progress: None,
+            earned: Some(Earned { at: at("2026-03-01T10:00:00Z"), value_at_unlock: Some(1), cause: None }),
+            is_new: false,
+            rule: None,
+        };
+        for (damage, expected) in [
+            ("UPDATE board SET category = 'duels'", "badge `first` has category `duels`"),
+            ("UPDATE board SET earned_at = 'yesterday'", "badge `first` has the time `yesterday`"),
+            ("UPDATE board SET rarity = 'mythic'", "badge `first` has rarity `mythic`"),
+            ("UPDATE board SET kind = 9", "badge `first` has an unknown kind"),
+            ("UPDATE board SET points = 'ten'", "Invalid column type"),
+        ] {
+            let mut cache = Cache::open_in_memory().unwrap();
+            let generation = cache.commit(&commit("http://s", "ann", &["first"])).unwrap();
+            cache.store_board(generation, std::slice::from_ref(&badge)).unwrap();
+            assert_eq!(cache.board().unwrap().unwrap()[0], badge, "the undamaged list reads back");
+            cache.conn.execute_batch(damage).unwrap();
+            let error = cache.board().unwrap_err();
+            assert!(error.is_unusable(), "{damage}: {error}");
+            assert!(error.to_string().contains(expected), "{damage}: {error}");
+        }
+        for (damage, expected) in [
+            (
+                "UPDATE documents SET fetched_at = 'soon' WHERE name = 'catalog'",
+                "document `catalog` has the time `soon`",
+            ),
+            ("UPDATE meta SET value = 'later' WHERE key = 'last_sync'", "meta `last_sync` holds `later`"),
+            ("UPDATE meta SET value = 'many' WHERE key = 'generation'", "meta `generation` holds `many`"),
+            ("UPDATE earned_seen SET first_seen = -4", "badge `first` was first seen in sync -4"),
+        ] {
+            let mut cache = Cache::open_in_memory().unwrap();
+            cache.commit(&commit("http://s", "ann", &["first"])).unwrap();
+            cache.conn.execute_batch(damage).unwrap();
+            let error = cache.contents().unwrap_err();
+            assert!(error.is_unusable(), "{damage}: {error}");
+            assert!(error.to_string().contains(expected), "{damage}: {error}");
+        }
+        // Damaged metadata is found at open: the file is moved aside at once.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let (mut cache, _) = Cache::open(&path).unwrap();
+        cache.commit(&commit("http://s", "ann", &["first"])).unwrap();
+        cache.conn.execute_batch("UPDATE meta SET value = '1970?' WHERE key = 'last_sync'").unwrap();
+        drop(cache);
+        let (cache, rebuilt) = Cache::open(&path).unwrap();
+        let rebuilt = rebuilt.unwrap();
+        assert!(rebuilt.reason.contains("meta `last_sync` holds `1970?`"), "{rebuilt}");
+        assert!(dir.path().join("cache.sqlite.broken").exists());
+        assert_eq!(cache.meta().unwrap().last_sync, None, "a new, empty cache");
     }
 
     #[test]

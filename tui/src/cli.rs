@@ -15,7 +15,7 @@ use achievements_tui::run::run_loop;
 use achievements_tui::sync::{self, Resource, Transport};
 use achievements_tui::terminal::TerminalGuard;
 use achievements_tui::wire;
-use achievements_tui::worker::{Remote, Schedule, SyncThread};
+use achievements_tui::worker::{Remote, Schedule, SyncThread, first_frame};
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
@@ -345,24 +345,14 @@ fn open_cache(target: &Target, notices: &mut Vec<(String, bool)>) -> (Cache, Dat
     let Some(cache) = cache.or_else(|| Cache::open_in_memory().ok()) else {
         return (in_memory_or_exit(), Dataset::empty(origin), vec![]);
     };
-    match Dataset::load_header(&cache) {
-        Ok(header) => {
-            let board = cache.board().ok().flatten().unwrap_or_default();
-            (cache, header, board)
+    match first_frame(cache, origin) {
+        Ok(frame) => {
+            notices.extend(frame.notice.map(|notice| (notice, true)));
+            (frame.cache, frame.header, frame.board)
         }
-        Err(e) if e.is_damage() => match cache.recover(e.to_string()) {
-            Ok((cache, rebuilt)) => {
-                notices.push((rebuilt.to_string(), true));
-                (cache, Dataset::empty(origin), vec![])
-            }
-            Err(e) => {
-                notices.push((format!("{e}; running without an offline cache"), true));
-                (in_memory_or_exit(), Dataset::empty(origin), vec![])
-            }
-        },
         Err(e) => {
-            notices.push((format!("the cache could not be read: {e}"), true));
-            (cache, Dataset::empty(origin), vec![])
+            eprintln!("achievements-tui: the cache is unusable and SQLite cannot work in memory: {e}");
+            std::process::exit(1);
         }
     }
 }

@@ -5,10 +5,10 @@
 use crate::cache::{Cache, CacheError, Stored};
 use crate::file_read::{ReadFileError, read_text_file};
 use crate::sync::Resource;
+use crate::time::CoreZone;
 use crate::wire::{self, Item, ItemList, Me, Notification};
 use achievements_core::{Engine, StateSnapshot, UserState, load_catalog};
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -32,8 +32,9 @@ pub struct Rules {
 #[derive(Clone, Debug, PartialEq)]
 pub struct User {
     pub name: String,
-    /// Dates are shown in the user's time zone (the one their streaks use).
-    pub timezone: TimeZone,
+    /// Dates are shown in the user's time zone: the core's, the one their
+    /// streaks are counted in (see [`crate::time`]).
+    pub timezone: CoreZone,
     pub points: i64,
 }
 
@@ -136,7 +137,9 @@ impl Dataset {
             data.secret_locked = meta.profile.as_ref().map(|p| p.secret_locked);
             data.user = meta.user.clone().map(|name| {
                 let profile = meta.profile.clone().unwrap_or_default();
-                User { name, timezone: crate::time::zone(&profile.timezone), points: profile.points }
+                // The full load says so when the zone is unknown.
+                let timezone = crate::time::zone(&profile.timezone).unwrap_or_else(|_| crate::time::core_utc());
+                User { name, timezone, points: profile.points }
             });
             return Ok(data);
         }
@@ -196,10 +199,13 @@ impl Dataset {
             data.secret_locked = Some(list.secret_locked);
             data.items = list.results;
         }
-        data.user = me.map(|me| {
-            let timezone = crate::time::zone(&me.timezone);
-            User { name: me.name, timezone, points: me.points }
-        });
+        if let Some(me) = me {
+            let timezone = crate::time::zone(&me.timezone).unwrap_or_else(|e| {
+                data.problems.push(format!("dates are shown in UTC: {e}; update achievements-tui"));
+                crate::time::core_utc()
+            });
+            data.user = Some(User { name: me.name, timezone, points: me.points });
+        }
         Ok(data)
     }
 
@@ -223,7 +229,9 @@ impl Dataset {
             .map_err(|e| LocalError::State { path: state.unwrap_or(catalog).to_owned(), reason: e.to_string() })?;
         let points = engine.catalog().points_field.as_deref().map_or(0, |f| engine.stat(&state_value, f));
         let mut data = Dataset::empty(Origin::Local { catalog: catalog.to_owned(), state: state.map(Path::to_owned) });
-        data.user = Some(User { name: "local".to_owned(), timezone: crate::time::zone(&snapshot.timezone), points });
+        // The state's zone, which the core just read from the file.
+        let timezone = state_value.timezone().clone();
+        data.user = Some(User { name: "local".to_owned(), timezone, points });
         data.problems = loaded.warnings.iter().map(|w| format!("catalog warning: {w}")).collect();
         data.rules = Some(Rules { engine, state: state_value });
         Ok(data)
@@ -275,5 +283,45 @@ impl LoadError {
             LoadError::Cache(e) => e.is_unusable(),
             LoadError::Damaged(_) => true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::cache::{Commit, Fetched};
+
+    fn with_me(body: &str) -> Cache {
+        let mut cache = Cache::open_in_memory().unwrap();
+        cache
+            .commit(&Commit {
+                server: "http://s".to_owned(),
+                user: Some("ann".to_owned()),
+                at: "2026-03-20T12:00:00Z".parse().unwrap(),
+                documents: vec![(Resource::Me, Fetched::Body { body: body.to_owned(), etag: None })],
+                earned_keys: vec![],
+                earned_extra: None,
+                profile: None,
+            })
+            .unwrap();
+        cache
+    }
+
+    /// The user's zone is the core's: fixed offsets included; a name this
+    /// build does not know is shown in UTC, and said.
+    #[test]
+    fn the_users_zone_is_read_by_the_core() {
+        let data = Dataset::load(&with_me(r#"{"name":"ann","timezone":"+05:30"}"#)).unwrap();
+        assert_eq!(data.user.unwrap().timezone.name(), "+05:30");
+        assert!(data.problems.is_empty(), "{:?}", data.problems);
+
+        let data = Dataset::load(&with_me(r#"{"name":"ann","timezone":"Mars/Olympus"}"#)).unwrap();
+        assert_eq!(data.user.unwrap().timezone.name(), "UTC");
+        assert_eq!(
+            data.problems,
+            ["dates are shown in UTC: unknown time zone `Mars/Olympus` (use an IANA name such as Europe/Paris); \
+              update achievements-tui"]
+        );
     }
 }

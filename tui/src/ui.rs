@@ -193,7 +193,7 @@ fn banner(app: &App) -> Option<(String, BannerStyle)> {
     let now = app.now();
     let dot = app.settings().glyphs.dot();
     if let Some(failure) = &app.status().failure {
-        let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
+        let tz = app.data().user.as_ref().map_or_else(crate::time::core_utc, |u| u.timezone.clone());
         // The most useful first: narrow terminals cut the end.
         let mut text = (if failure.unreachable { "OFFLINE" } else { "SYNC FAILED" }).to_owned();
         if app.status().running {

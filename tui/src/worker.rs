@@ -206,6 +206,37 @@ pub fn ready(cache: &mut Cache, generation: u64, now: Timestamp) -> Result<Datas
     Ok(data)
 }
 
+/// What the first frame draws, read from the cache on the interface thread
+/// before the sync thread starts: who and when, and the list as last shown.
+#[derive(Debug)]
+pub struct FirstFrame {
+    /// The cache to hand to the sync thread (a new one if it was rebuilt).
+    pub cache: Cache,
+    pub header: Dataset,
+    pub board: Vec<crate::badges::Badge>,
+    /// Why the cache was rebuilt or could not be read, for the user.
+    pub notice: Option<String>,
+}
+
+/// Reads the first frame; a damaged cache (a damaged list included) is
+/// rebuilt exactly as when the full load finds damage, so nothing damaged
+/// is ever drawn.
+///
+/// # Errors
+/// Only when the cache is unusable and SQLite cannot work in memory either.
+pub fn first_frame(cache: Cache, origin: Origin) -> Result<FirstFrame, LoadError> {
+    let read = Dataset::load_header(&cache).and_then(|header| Ok((header, cache.board()?)));
+    match read {
+        Ok((header, board)) => Ok(FirstFrame { cache, header, board: board.unwrap_or_default(), notice: None }),
+        Err(e) => match recover(cache, &e) {
+            Some((cache, notice)) => {
+                Ok(FirstFrame { cache, header: Dataset::empty(origin), board: vec![], notice: Some(notice) })
+            }
+            None => Err(e),
+        },
+    }
+}
+
 /// A cache whose content cannot be read is replaced by an empty one (or
 /// one in memory, if even that fails), with a message saying so. `None`
 /// when SQLite cannot even work in memory.
@@ -308,6 +339,106 @@ mod tests {
         let board = cache.board().unwrap().unwrap();
         assert_eq!(board.len(), 23);
         assert_eq!(board[0].name, "First Launch");
+    }
+
+    /// A damaged row of the cached list (an unknown category, a time that
+    /// does not parse) rebuilds the cache before the first frame: the old
+    /// file is moved aside and nothing of it is drawn — no badge in a
+    /// default category, none dated 1970.
+    #[test]
+    fn a_damaged_cached_list_rebuilds_the_cache_before_the_first_frame() {
+        for damage in ["UPDATE board SET category = 'duels'", "UPDATE board SET earned_at = 'not a time'"] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("cache.sqlite");
+            let (mut cache, _) = Cache::open(&path).unwrap();
+            let commit = crate::cache::Commit {
+                server: "http://s".to_owned(),
+                user: Some("ann".to_owned()),
+                at: "2026-03-20T12:00:00Z".parse().unwrap(),
+                documents: vec![],
+                earned_keys: vec!["first_project".to_owned()],
+                earned_extra: None,
+                profile: None,
+            };
+            let generation = cache.commit(&commit).unwrap();
+            let badge = crate::badges::Badge {
+                earned: Some(crate::badges::Earned { at: commit.at, value_at_unlock: None, cause: None }),
+                ..test_badge()
+            };
+            cache.store_board(generation, &[badge]).unwrap();
+            drop(cache);
+            rusqlite::Connection::open(&path).unwrap().execute_batch(damage).unwrap();
+
+            let (cache, rebuilt) = Cache::open(&path).unwrap();
+            assert_eq!(rebuilt, None, "the metadata is fine: the damage is found when the list is read");
+            let frame = first_frame(cache, Origin::Server { url: None }).unwrap();
+            let notice = frame.notice.unwrap();
+            assert!(notice.contains("moved to") && notice.contains("damaged"), "{damage}: {notice}");
+            assert!(dir.path().join("cache.sqlite.broken").exists(), "{damage}");
+            assert!(frame.board.is_empty(), "{damage}: nothing damaged is drawn");
+            assert_eq!(frame.cache.meta().unwrap().generation, 0, "{damage}: a new cache");
+        }
+    }
+
+    fn test_badge() -> crate::badges::Badge {
+        crate::badges::Badge {
+            id: "first_project".to_owned(),
+            kind: crate::badges::Kind::Listed,
+            name: "First Launch".to_owned(),
+            description: "d".to_owned(),
+            icon: "faRocket".to_owned(),
+            color_from: "blue-500".to_owned(),
+            color_to: "blue-600".to_owned(),
+            category: achievements_core::Category::Projects,
+            points: 10,
+            rarity: None,
+            criteria: None,
+            requires: vec![],
+            progress: None,
+            earned: None,
+            is_new: false,
+            rule: None,
+        }
+    }
+
+    /// Damage found by the full load (a stored time that does not parse)
+    /// rebuilds the cache the same way, with the same message.
+    #[test]
+    fn a_damaged_document_time_rebuilds_the_cache_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let (mut cache, _) = Cache::open(&path).unwrap();
+        let commit = crate::cache::Commit {
+            server: "http://s".to_owned(),
+            user: Some("ann".to_owned()),
+            at: "2026-03-20T12:00:00Z".parse().unwrap(),
+            documents: vec![(
+                crate::sync::Resource::Me,
+                crate::cache::Fetched::Body { body: r#"{"name":"ann"}"#.to_owned(), etag: None },
+            )],
+            earned_keys: vec![],
+            earned_extra: None,
+            profile: None,
+        };
+        cache.commit(&commit).unwrap();
+        drop(cache);
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("UPDATE documents SET fetched_at = 'whenever'")
+            .unwrap();
+        let (cache, _) = Cache::open(&path).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let thread = SyncThread::spawn(cache, None, tx, clock).unwrap();
+        match rx.recv_timeout(Duration::from_secs(10)).unwrap() {
+            AppEvent::Loaded(data) => {
+                assert!(data.user.is_none(), "nothing of the damaged cache is shown");
+                assert!(data.problems[0].contains("moved to"), "{:?}", data.problems);
+                assert!(data.problems[0].contains("document `me` has the time `whenever`"), "{:?}", data.problems);
+            }
+            other => panic!("{other:?}"),
+        }
+        thread.stop(Duration::from_secs(10));
+        assert!(dir.path().join("cache.sqlite.broken").exists());
     }
 
     #[test]

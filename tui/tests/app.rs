@@ -388,6 +388,44 @@ fn time_moves_streak_progress_by_the_day() {
     assert_eq!(progress(&app), 0, "a whole idle day broke it");
 }
 
+/// A user in a fixed-offset zone (`+05:30`, which the server accepts): the
+/// app counts their days as the core does, so dates, "today" and the
+/// day-change refresh all follow +05:30, not UTC.
+#[test]
+fn a_fixed_offset_zone_sets_dates_today_and_the_day_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    // Logged in on the 18th and 19th (local days); Welcome earned at
+    // 2026-03-19T19:00Z, which is already the 20th (00:30) in +05:30.
+    std::fs::write(
+        &state,
+        r#"{"timezone":"+05:30","streak_days":{"current_streak":[["2026-03-18","2026-03-19"]]},
+            "stats":{"login_count":2},
+            "earned":{"first_login":{"earned_at":"2026-03-19T19:00:00Z","progress_at_unlock":1,"cause":"event"}}}"#,
+    )
+    .unwrap();
+    let data = Dataset::local(std::path::Path::new("../fixtures/achievements.json"), Some(&state)).unwrap();
+    assert_eq!(data.user.as_ref().unwrap().timezone.name(), "+05:30");
+    // 18:29:59Z is 23:59:59 on the 20th in +05:30: yesterday's run still counts.
+    let before_midnight: Timestamp = "2026-03-20T18:29:59Z".parse().unwrap();
+    let mut app = App::new(data, settings(false), Link::Local, before_midnight, (120, 40));
+    let progress = |app: &App| app.board().get("7_day_streak").unwrap().progress.unwrap().current;
+    assert_eq!(progress(&app), 2);
+
+    // The earned date is the local one (UTC would say the 19th).
+    app.update(Action::Search);
+    type_keys(&mut app, "welcome");
+    app.on_event(key(KeyCode::Enter));
+    assert_eq!(selected(&app), "Welcome");
+    let text = screen(&app);
+    assert!(text.contains("Earned 2026-03-20 00:30 +05:30"), "{text}");
+
+    // Local midnight (18:30Z) turns the day: a whole idle day broke the run,
+    // at once, not at UTC midnight five and a half hours later.
+    app.on_event(AppEvent::Tick(before_midnight + SignedDuration::from_secs(1)));
+    assert_eq!(progress(&app), 0, "the day turned at local midnight");
+}
+
 #[test]
 fn resizing_keeps_the_selection_visible() {
     let mut app = app((120, 40), false);

@@ -213,7 +213,8 @@ export interface CatalogFile {
  * What every method throws: a JS `Error` whose `message` is the core's.
  * `CatalogError` (invalid catalog; `errors`/`warnings` located),
  * `EventError` (the event was refused, nothing changed; `code` is the core's:
- * `unknown_event_type`, `negative_value`, `overflow`, `missing_value`),
+ * `unknown_event_type`, `negative_value`, `overflow`, `missing_value`,
+ * `day_out_of_range`),
  * `StateError` (e.g. `unknown_time_zone`), `InputError` (an argument of the
  * wrong shape, `invalid_argument`; or an unknown key, `unknown_achievement`).
  */

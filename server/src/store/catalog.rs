@@ -5,11 +5,11 @@
 //!
 //! A definition removed from the file is kept, retired and inactive, so a
 //! badge someone earned keeps its name and the engine still knows it
-//! ([`Catalog::with_retired`] decides what that means for the rules).
+//! ([`ValidCatalog::with_retired`] decides what that means for the rules).
 
 use super::{StoreError, ts};
 use achievements_core::Instant;
-use achievements_core::{Catalog, Category, CriteriaType, Definition, Rarity, load_catalog};
+use achievements_core::{Catalog, Category, CriteriaType, Definition, Rarity, ValidCatalog, load_catalog};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -127,7 +127,7 @@ impl CatalogChanges {
 #[derive(Clone, Debug)]
 pub struct Synced {
     /// The file's catalog plus every retired definition, inactive.
-    pub catalog: Catalog,
+    pub catalog: ValidCatalog,
     pub changes: CatalogChanges,
 }
 
@@ -142,8 +142,9 @@ struct Row {
 /// Run it inside a write transaction.
 ///
 /// # Errors
-/// SQLite errors; [`StoreError::Corrupt`] for an unreadable stored definition.
-pub fn sync(conn: &Connection, file: &Catalog, now: Instant) -> Result<Synced, StoreError> {
+/// SQLite errors; [`StoreError::Corrupt`] for an unreadable or invalid
+/// stored definition.
+pub fn sync(conn: &Connection, file: &ValidCatalog, now: Instant) -> Result<Synced, StoreError> {
     let mut existing: HashMap<String, Row> = HashMap::new();
     {
         let mut stmt = conn.prepare("SELECT key, position, definition, is_active, retired FROM achievements")?;
@@ -209,7 +210,15 @@ pub fn sync(conn: &Connection, file: &Catalog, now: Instant) -> Result<Synced, S
     }
     changes.retired = retired.len();
     save_document(conn, file, &now)?;
-    Ok(Synced { catalog: file.clone().with_retired(retired), changes })
+    Ok(Synced { catalog: with_retired(file.clone(), retired)?, changes })
+}
+
+/// The file's catalog plus the retired definitions, inactive; a damaged
+/// retired definition is reported, never run.
+fn with_retired(file: ValidCatalog, retired: Vec<Definition>) -> Result<ValidCatalog, StoreError> {
+    file.with_retired(retired).map_err(|invalid| {
+        StoreError::Corrupt(format!("retired definitions in the database are invalid: {}", invalid.report().trim_end()))
+    })
 }
 
 /// Stores the file's catalog whole (its event table and points field are in
@@ -235,7 +244,7 @@ fn save_document(conn: &Connection, file: &Catalog, now: &str) -> Result<(), Sto
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for a stored catalog or definition
 /// that does not load.
-pub fn stored(conn: &Connection) -> Result<Option<Catalog>, StoreError> {
+pub fn stored(conn: &Connection) -> Result<Option<ValidCatalog>, StoreError> {
     let document: Option<String> =
         conn.query_row("SELECT document FROM catalog WHERE id = 1", [], |r| r.get(0)).optional()?;
     let Some(document) = document else { return Ok(None) };
@@ -248,7 +257,7 @@ pub fn stored(conn: &Connection) -> Result<Option<Catalog>, StoreError> {
         let (key, json) = row?;
         retired.push(from_json(&key, &json)?);
     }
-    Ok(Some(file.with_retired(retired)))
+    with_retired(file, retired).map(Some)
 }
 
 fn to_json(def: &Definition) -> Result<String, StoreError> {
@@ -277,7 +286,7 @@ mod tests {
         conn
     }
 
-    fn shipped() -> Catalog {
+    fn shipped() -> ValidCatalog {
         load_catalog(SHIPPED_CATALOG_JSON).expect("shipped catalog is valid").catalog
     }
 
@@ -300,10 +309,11 @@ mod tests {
     fn removed_definitions_are_retired_inactive_and_come_back() {
         let conn = db();
         sync(&conn, &shipped(), now()).expect("sync");
-        let mut smaller = shipped();
+        let mut smaller = shipped().into_catalog();
         let removed = smaller.achievements.remove(1);
         smaller.achievements[0].name = "Renamed".into();
         smaller.achievements[2].is_active = false;
+        let smaller = ValidCatalog::try_from(smaller).expect("still valid");
         let synced = sync(&conn, &smaller, now()).expect("sync");
         assert_eq!(synced.changes.removed, vec![removed.key.clone()]);
         assert_eq!(synced.changes.changed, vec![smaller.achievements[0].key.clone()]);
@@ -329,5 +339,24 @@ mod tests {
         let retired =
             stored(&conn).expect("read").expect("stored").achievements.iter().filter(|d| !d.is_active).count();
         assert!(retired > 0, "the winter definitions are kept, retired");
+    }
+
+    /// A damaged retired definition must not reach the engine: the sync
+    /// fails with a located message instead.
+    #[test]
+    fn a_damaged_retired_definition_is_reported_as_corrupt() {
+        let conn = db();
+        let mut ghost = StoredDefinition::from(&shipped().achievements[0]);
+        ghost.key = "ghost".into();
+        ghost.criteria_value = 0;
+        conn.execute(
+            "INSERT INTO achievements (key, position, definition, is_active, retired, created_at, updated_at)
+             VALUES ('ghost', 99, ?1, 0, 1, 'x', 'x')",
+            [serde_json::to_string(&ghost).expect("json")],
+        )
+        .expect("insert");
+        let error = sync(&conn, &shipped(), now()).expect_err("damaged");
+        assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
+        assert!(error.to_string().contains("retired[0] (ghost).criteria_value: must be at least 1, got 0"), "{error}");
     }
 }

@@ -27,7 +27,7 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
         return;
     };
     let hidden = badge.kind == Kind::Hidden;
-    let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
+    let tz = app.data().user.as_ref().map_or_else(crate::time::core_utc, |u| u.timezone.clone());
     let title_style =
         if badge.is_earned() { theme.badge(&badge.color_from).add_modifier(Modifier::BOLD) } else { theme.title() };
     let glyph = if hidden { glyphs.secret() } else { glyphs.icon(&badge.icon) };

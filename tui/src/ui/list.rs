@@ -177,7 +177,7 @@ fn row_line(app: &App, theme: Theme, badge: &Badge, c: Columns, selected: bool) 
         spans.push(Span::raw(" "));
         let date = match (&badge.earned, &app.data().user) {
             (Some(e), Some(user)) => text::date(e.at, &user.timezone),
-            (Some(e), None) => text::date(e.at, &jiff::tz::TimeZone::UTC),
+            (Some(e), None) => text::date(e.at, &crate::time::core_utc()),
             (None, _) => String::new(),
         };
         let style = if badge.is_new { theme.new_badge() } else { theme.dim() };

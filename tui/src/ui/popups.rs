@@ -33,7 +33,7 @@ pub fn preview(app: &App, preview: &Preview, theme: Theme, frame: &mut Frame<'_>
     let rect = centered(area, 72.min(area.width.saturating_sub(2)).max(40), 18.min(area.height));
     let inner = panel(app, theme, frame, rect, "What would unlock?", "←→ event  ↑↓/0-9 value  Esc close");
     let label = |name: &str| Span::styled(format!("{name:<9}"), theme.label());
-    let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
+    let tz = app.data().user.as_ref().map_or_else(crate::time::core_utc, |u| u.timezone.clone());
     let (left, right) = if glyphs.is_ascii() { ("<", ">") } else { ("◀", "▶") };
     let mut lines = Vec::new();
     match preview.events.get(preview.event) {
@@ -140,7 +140,7 @@ pub fn notifications(app: &App, offset: usize, theme: Theme, frame: &mut Frame<'
     let rows = u16::try_from(count + 2).unwrap_or(u16::MAX).clamp(5, area.height.saturating_sub(4).max(5));
     let rect = centered(area, 76, rows);
     let inner = panel(app, theme, frame, rect, "Notifications", "Esc close");
-    let tz = app.data().user.as_ref().map_or(jiff::tz::TimeZone::UTC, |u| u.timezone.clone());
+    let tz = app.data().user.as_ref().map_or_else(crate::time::core_utc, |u| u.timezone.clone());
     let lines: Vec<Line<'static>> = match &app.data().notifications {
         Notifications::NotSynced => vec![Line::styled("Not synced yet.", theme.dim())],
         Notifications::Unsupported => {

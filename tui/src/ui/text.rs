@@ -1,8 +1,8 @@
 //! Text helpers for drawing: widths, truncation, times and numbers.
 
 use crate::glyphs::Glyphs;
+use crate::time::CoreZone;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Display width in columns.
@@ -68,14 +68,14 @@ pub fn until(now: Timestamp, then: Timestamp) -> String {
     }
 }
 
-/// "2026-03-20" in `tz`.
-pub fn date(at: Timestamp, tz: &TimeZone) -> String {
-    at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d").to_string()
+/// "2026-03-20" in `tz`, by the core's calendar (see [`crate::time`]).
+pub fn date(at: Timestamp, tz: &CoreZone) -> String {
+    crate::time::date(at, tz)
 }
 
-/// "2026-03-20 12:00 UTC" in `tz`.
-pub fn date_time(at: Timestamp, tz: &TimeZone) -> String {
-    at.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+/// "2026-03-20 12:00 UTC" in `tz`, by the core's calendar.
+pub fn date_time(at: Timestamp, tz: &CoreZone) -> String {
+    crate::time::date_time(at, tz)
 }
 
 /// 1234567 → "1,234,567".
@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(until(now, at("2026-03-20T12:00:08Z")), "in 8 s");
         assert_eq!(until(now, at("2026-03-20T12:01:30Z")), "in 2 min");
         assert_eq!(until(now, at("2026-03-20T11:00:00Z")), "now");
-        let paris = TimeZone::get("Europe/Paris").unwrap();
+        let paris = crate::time::zone("Europe/Paris").unwrap();
         assert_eq!(date_time(now, &paris), "2026-03-20 13:00 CET");
         assert_eq!(date(at("2026-03-20T23:30:00Z"), &paris), "2026-03-21");
         assert_eq!(thousands(1_234_567), "1,234,567");

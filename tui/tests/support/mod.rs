@@ -5,7 +5,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
-use achievements_core::{Catalog, Engine, Event, SHIPPED_CATALOG_JSON, UserState, describe_criteria, time_zone};
+use achievements_core::{Engine, Event, SHIPPED_CATALOG_JSON, UserState, ValidCatalog, describe_criteria, time_zone};
 use achievements_tui::app::{App, Link, Settings};
 use achievements_tui::cache::Cache;
 use achievements_tui::dataset::Dataset;
@@ -32,7 +32,7 @@ pub fn days_ago(days: i64, hour: i64) -> Timestamp {
     now() - SignedDuration::from_hours(24 * days) + SignedDuration::from_hours(hour - 12)
 }
 
-pub fn shipped() -> Catalog {
+pub fn shipped() -> ValidCatalog {
     achievements_core::load_catalog(SHIPPED_CATALOG_JSON).unwrap().catalog
 }
 
