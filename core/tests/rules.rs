@@ -280,7 +280,10 @@ fn explanations_name_every_blocker() {
     );
     let text = x.to_string();
     assert!(text.contains("condition:     made ≥ 1, after earning made_2, points_100"), "{text}");
-    assert!(text.contains("blocked:       requires made_2 first\n  blocked:       requires points_100 first"), "{text}");
+    assert!(
+        text.contains("blocked:       requires made_2 first\n  blocked:       requires points_100 first"),
+        "{text}"
+    );
 
     let w = e.explain(&s, "winter", at("2027-02-01T00:00:00Z")).unwrap();
     assert_eq!(w.blockers[0], Blocker::WindowClosed { until: at("2027-01-01T00:00:00Z") });
@@ -326,7 +329,8 @@ fn blockers_name_each_missing_prerequisite_and_the_window() {
             {"kind": "below_target", "value": 0, "target": 1}
         ])
     );
-    let closed = serde_json::to_value(&e.explain(&s, "winter", at("2027-02-01T00:00:00Z")).unwrap().blockers[0]).unwrap();
+    let closed =
+        serde_json::to_value(&e.explain(&s, "winter", at("2027-02-01T00:00:00Z")).unwrap().blockers[0]).unwrap();
     assert_eq!(closed, serde_json::json!({"kind": "window_closed", "until": "2027-01-01T00:00:00Z"}));
 }
 
