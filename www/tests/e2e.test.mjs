@@ -267,6 +267,61 @@ test("backfill notifications are summarised in one toast, live ones grouped in a
   await p.close();
 });
 
+/** A notification as `GET notifications/` sends it. */
+function notification(id, key, name, backfill, read = false) {
+  return {
+    id, key, name, description: `${name} description`, icon: "faStar", color_from: "blue-500", color_to: "blue-600",
+    category: "projects", rarity: "common", points: 10, earned_at: new Date().toISOString(), cause: backfill ? "evaluation" : "event",
+    backfill, read, created_at: new Date().toISOString(),
+  };
+}
+
+/** Opens a fresh page whose unread notifications are `unread`; returns the sign-in summary toast's lines. */
+async function signInSummaryFor(unread) {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const body = JSON.stringify({ count: unread.length, unread: unread.length, results: unread });
+  await p.route("**/api/v1/notifications/", (r) => r.fulfill({ status: 200, contentType: "application/json", body }));
+  await p.route("**/api/v1/notifications/read/", (r) => r.fulfill({ status: 200, contentType: "application/json", body: "{}" }));
+  await p.route("**/api/v1/notifications/stream/**", (r) =>
+    r.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body: "retry: 600000\n\n" }),
+  );
+  await openSignedIn(p);
+  await p.waitForSelector(".toast-signin", { timeout: 10000 });
+  const toasts = await p.$$eval(".toast", (els) => els.map((el) => el.className));
+  const lines = await p.$$eval(".toast-signin [data-summary]", (els) =>
+    els.map((el) => ({ kind: el.dataset.summary, text: el.textContent.trim() })),
+  );
+  const text = await p.textContent(".toast-signin");
+  return { p, toasts, lines, text };
+}
+
+test("sign-in summary: live unlocks were earned while you were away, only backfill is retroactive", async () => {
+  const live = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => notification(800 + i, `live${i}`, `Live ${i}`, false));
+  const away = await signInSummaryFor(live);
+  assert.equal(away.toasts.length, 1, `one summary toast: ${away.toasts}`);
+  assert.deepEqual(away.lines, [{ kind: "away", text: "8 badges earned while you were away" }]);
+  assert.doesNotMatch(away.text, /retroactive/);
+  await shot("desktop-signin-away", away.p);
+  await away.p.close();
+
+  const backfill = [1, 2, 3].map((i) => notification(810 + i, `back${i}`, `Back ${i}`, true));
+  const caught = await signInSummaryFor(backfill);
+  assert.deepEqual(caught.lines, [{ kind: "backfill", text: "3 badges awarded retroactively" }]);
+  assert.doesNotMatch(caught.text, /while you were away/);
+  await caught.p.close();
+
+  const mixed = await signInSummaryFor([...live.slice(0, 2), ...backfill.slice(0, 1)]);
+  assert.equal(mixed.toasts.length, 1, `one summary toast: ${mixed.toasts}`);
+  assert.deepEqual(mixed.lines, [
+    { kind: "away", text: "2 badges earned while you were away" },
+    { kind: "backfill", text: "1 badge awarded retroactively" },
+  ]);
+  assert.match(mixed.text, /Live 1, Live 2/);
+  assert.match(mixed.text, /Back 1/);
+  await shot("desktop-signin-mixed", mixed.p);
+  await mixed.p.close();
+});
+
 test("sign-out returns to the sign-in form; a bad token is refused politely", async () => {
   const p = await browser.newPage({ viewport: { width: 375, height: 812 } });
   await openSignedIn(p);
