@@ -267,6 +267,108 @@ test("backfill notifications are summarised in one toast, live ones grouped in a
   await p.close();
 });
 
+/**
+ * A page (locale en-GB: "8 Jun 2026") whose public catalog has, besides the
+ * shipped badges, login badges (the user has logged in) blocked every way:
+ * an event last June (Paris days 1–8), one next June, one open until 3 days
+ * from today (Paris), and one requiring "First Publish". The catalog route is
+ * fulfilled with the real server's catalog plus these; progress, windows and
+ * blockers are the WASM engine's.
+ */
+async function pageWithTimeLimitedBadges() {
+  const catalog = (await api("achievements/catalog/")).body;
+  const welcome = catalog.achievements.find((d) => d.key === "first_login");
+  const badge = (key, name, extra) => ({ ...welcome, key, name, description: `${name}: log in once`, ...extra });
+  const year = new Date().getUTCFullYear();
+  // Today in Paris, then noon (11:00Z) three Paris days later: the window's last day is 3 days away.
+  const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date()).split("-").map(Number);
+  const inThreeDays = new Date(Date.UTC(y, m - 1, d + 3, 11)).toISOString().replace(/\.\d{3}Z$/, "Z");
+  catalog.achievements.push(
+    badge("june_jam_past", "June Jam Past", { available_from: `${year - 1}-05-31T22:00:00Z`, available_until: `${year - 1}-06-08T22:00:00Z` }),
+    badge("june_jam_next", "June Jam Next", { available_from: `${year + 1}-05-31T22:00:00Z`, available_until: `${year + 1}-06-08T22:00:00Z` }),
+    badge("sprint_now", "Sprint Now", { available_until: inThreeDays, criteria_type: "count", criteria_value: 100000 }),
+    badge("first_publish", "First Publish", { tracking_field: "project_count", criteria_type: "count", criteria_value: 100000 }),
+    badge("encore", "Encore", { requires_achievements: ["first_publish"] }),
+  );
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
+  await p.route("**/api/v1/achievements/catalog/", (r) =>
+    r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(catalog) }),
+  );
+  await openSignedIn(p);
+  return { p, year };
+}
+
+/** The reasons a tile shows instead of its bar, and whether it still has a bar. */
+async function tileStatus(p, key) {
+  return p.$eval(`.tile[data-key="${key}"]`, (el) => ({
+    reasons: [...el.querySelectorAll(".blocked-reason")].map((r) => ({ kind: r.dataset.blocker, text: r.textContent.trim() })),
+    bar: el.querySelector(".progress") !== null,
+    ends: el.querySelector(".window-ends")?.textContent.trim() ?? null,
+    label: el.getAttribute("aria-label"),
+  }));
+}
+
+/** The same in the detail dialog. */
+async function detailStatus(p, key) {
+  await p.evaluate((k) => document.querySelector(`.tile[data-key="${k}"]`)?.scrollIntoView(), key);
+  await p.click(`.tile[data-key="${key}"]`);
+  await p.waitForSelector("dialog#detail[open]");
+  const status = await p.$eval("#detail", (el) => ({
+    reasons: [...el.querySelectorAll(".blocked-reason")].map((r) => r.textContent.trim()),
+    bar: el.querySelector(".progress") !== null,
+    ends: el.querySelector(".window-ends")?.textContent.trim() ?? null,
+  }));
+  await p.keyboard.press("Escape");
+  await p.waitForSelector("dialog#detail:not([open])", { state: "attached" });
+  return status;
+}
+
+test("a closed event says when it ended instead of a full bar, in the tile and the detail", async () => {
+  const { p, year } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "june_jam_past");
+  assert.deepEqual(tile.reasons, [{ kind: "window_closed", text: `Event ended on 8 Jun ${year - 1}` }]);
+  assert.equal(tile.bar, false, "no bar: the value is at the target but the event is over");
+  assert.match(tile.label, /locked, Event ended on 8 Jun/);
+  const detail = await detailStatus(p, "june_jam_past");
+  assert.deepEqual(detail, { reasons: [`Event ended on 8 Jun ${year - 1}`], bar: false, ends: null });
+  await p.evaluate(() => document.querySelector('.tile[data-key="june_jam_past"]')?.scrollIntoView());
+  await shot("desktop-blocker-closed", p);
+  await p.close();
+});
+
+test("an event not open yet says when it starts", async () => {
+  const { p, year } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "june_jam_next");
+  assert.deepEqual(tile.reasons, [{ kind: "not_yet_available", text: `Starts on 1 Jun ${year + 1}` }]);
+  assert.equal(tile.bar, false);
+  const detail = await detailStatus(p, "june_jam_next");
+  assert.deepEqual(detail.reasons, [`Starts on 1 Jun ${year + 1}`]);
+  await p.close();
+});
+
+test("a badge whose prerequisite is missing names it", async () => {
+  const { p } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "encore");
+  assert.deepEqual(tile.reasons, [{ kind: "requires", text: "Requires First Publish first" }]);
+  assert.equal(tile.bar, false);
+  const detail = await detailStatus(p, "encore");
+  assert.deepEqual(detail.reasons, ["Requires First Publish first"]);
+  await p.close();
+});
+
+test("an open event shows its bar and when it ends", async () => {
+  const { p } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "sprint_now");
+  assert.deepEqual(tile.reasons, []);
+  assert.equal(tile.bar, true);
+  assert.equal(tile.ends, "ends in 3 days");
+  const detail = await detailStatus(p, "sprint_now");
+  assert.deepEqual(detail, { reasons: [], bar: true, ends: "ends in 3 days" });
+  await p.evaluate(() => document.querySelector('.tile[data-key="sprint_now"]')?.scrollIntoView());
+  await shot("desktop-window-open", p);
+  await p.close();
+});
+
 /** A notification as `GET notifications/` sends it. */
 function notification(id, key, name, backfill, read = false) {
   return {
