@@ -99,6 +99,7 @@ test("progress bars computed by the WASM module show the server's numbers", asyn
       value: el.dataset.progressValue,
       target: el.dataset.targetValue,
       numbers: el.querySelector(".progress-numbers")?.textContent ?? null,
+      blockers: [...el.querySelectorAll(".blocked-reason")].map((r) => r.dataset.blocker),
     })),
   );
   const byKey = new Map(tiles.map((t) => [t.key, t]));
@@ -110,11 +111,16 @@ test("progress bars computed by the WASM module show the server's numbers", asyn
     assert.equal(Number(t.progress), a.progress, `${a.key} progress`);
     assert.equal(Number(t.value), a.progress_value, `${a.key} progress_value`);
     assert.equal(Number(t.target), a.target_value, `${a.key} target_value`);
-    if (!a.is_earned) assert.equal(t.numbers, `${a.progress_value} / ${a.target_value}`, `${a.key} bar text`);
+    // The server's reasons other than progress are the tile's, shown instead of the bar.
+    const gates = a.blockers.filter((b) => b.kind !== "below_target").map((b) => b.kind);
+    assert.deepEqual(t.blockers, gates, `${a.key} blockers`);
+    if (!a.is_earned && gates.length === 0) assert.equal(t.numbers, `${a.progress_value} / ${a.target_value}`, `${a.key} bar text`);
+    if (gates.length > 0) assert.equal(t.numbers, null, `${a.key}: a reason, not a bar`);
     compared++;
   }
   assert.ok(compared >= 20, `compared ${compared} items`);
   assert.ok(listing.results.some((a) => !a.is_earned && a.progress > 0), "some partial progress to compare");
+  assert.ok(listing.results.some((a) => a.blockers.some((b) => b.kind === "requires")), "some prerequisite to compare");
   const secretTiles = await page.$$eval(".tile-secret", (els) => els.length);
   assert.equal(secretTiles, listing.secret_locked, "one ??? tile per locked secret");
 });
