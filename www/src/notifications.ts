@@ -1,10 +1,11 @@
 // Unlock toasts fed by the notification stream (Server-Sent Events). Unlocks
 // arriving together become one toast; backfill unlocks are summarised. On
-// sign-in, the unread ones become one summary: only `backfill` notifications
-// (a retroactive award or an import) are "awarded retroactively"; live
-// unlocks that arrived while the page was closed were earned "while you were
-// away". When the server has no notifications route, nothing happens (no
-// toast, no error).
+// sign-in, the unread ones become one summary. Only a retroactive award —
+// a `backfill` notification whose `cause` is `evaluation` (`award-retroactive`,
+// `POST achievements/check/`) — is "awarded retroactively"; unlocks caused by
+// the user's events, live or replayed (the demo's activity, an import), were
+// earned "while you were away". When the server has no notifications route,
+// nothing happens (no toast, no error).
 import { getNotifications, markNotificationsRead, notificationStreamUrl, type Notification } from "./services/achievements.ts";
 import { badgeIcon, esc } from "./render.ts";
 import { iconSvg, UI } from "./icons.ts";
@@ -36,9 +37,15 @@ export function showToast(html: string, kind: "unlock" | "backfill" | "signin" =
   return el;
 }
 
+/** A retroactive award: the only unlocks the page calls "retroactive". */
+export function isRetroactive(n: Notification): boolean {
+  return n.backfill && n.cause === "evaluation";
+}
+
 export function toastFor(batch: Notification[]): void {
   const live = batch.filter((n) => !n.backfill);
-  const backfill = batch.filter((n) => n.backfill);
+  const backfill = batch.filter(isRetroactive);
+  const replayed = batch.filter((n) => n.backfill && !isRetroactive(n));
   if (live.length === 1) {
     const n = live[0]!;
     showToast(`${badgeIcon(toAchievementLike(n), "sm")}<div class="toast-body"><div class="toast-kicker">Achievement unlocked</div>
@@ -47,6 +54,10 @@ export function toastFor(batch: Notification[]): void {
     const pts = live.reduce((s, n) => s + n.points, 0);
     showToast(`<div class="toast-body"><div class="toast-kicker">${live.length} achievements unlocked · +${pts} pts</div>
       <ul class="toast-list">${live.map((n) => `<li data-key="${esc(n.key)}">${badgeIcon(toAchievementLike(n), "sm")}<span>${esc(n.name)}</span></li>`).join("")}</ul></div>`);
+  }
+  if (replayed.length > 0) {
+    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-summary" data-summary="away" data-count="${replayed.length}">${badges(replayed.length)} earned while you were away</div>
+      <div class="toast-sub">${esc(replayed.map((n) => n.name).join(", "))}</div></div>`, "backfill");
   }
   if (backfill.length > 0) {
     showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-summary" data-summary="backfill" data-count="${backfill.length}">${badges(backfill.length)} awarded retroactively</div>
@@ -60,12 +71,12 @@ function badges(n: number): string {
 
 /**
  * The sign-in summary of unread notifications: one toast, a line for the
- * live unlocks ("while you were away") and one for the backfill
- * ("awarded retroactively"), each listing the names.
+ * unlocks the user's events caused ("while you were away") and one for the
+ * retroactive awards ("awarded retroactively"), each listing the names.
  */
 export function signInSummary(unread: Notification[]): void {
-  const live = unread.filter((n) => !n.backfill);
-  const backfill = unread.filter((n) => n.backfill);
+  const live = unread.filter((n) => !isRetroactive(n));
+  const backfill = unread.filter(isRetroactive);
   const line = (list: Notification[], text: string, kind: string) =>
     list.length === 0
       ? ""

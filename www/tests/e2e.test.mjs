@@ -376,11 +376,11 @@ test("an open event shows its bar and when it ends", async () => {
 });
 
 /** A notification as `GET notifications/` sends it. */
-function notification(id, key, name, backfill, read = false) {
+function notification(id, key, name, backfill, cause = backfill ? "evaluation" : "event") {
   return {
     id, key, name, description: `${name} description`, icon: "faStar", color_from: "blue-500", color_to: "blue-600",
-    category: "projects", rarity: "common", points: 10, earned_at: new Date().toISOString(), cause: backfill ? "evaluation" : "event",
-    backfill, read, created_at: new Date().toISOString(),
+    category: "projects", rarity: "common", points: 10, earned_at: new Date().toISOString(), cause,
+    backfill, read: false, created_at: new Date().toISOString(),
   };
 }
 
@@ -417,6 +417,14 @@ test("sign-in summary: live unlocks were earned while you were away, only backfi
   assert.deepEqual(caught.lines, [{ kind: "backfill", text: "3 badges awarded retroactively" }]);
   assert.doesNotMatch(caught.text, /while you were away/);
   await caught.p.close();
+
+  // The demo's activity (and an import) is flagged backfill, but the user's
+  // events caused it (cause `event`): earned while away, not retroactive.
+  const demo = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => notification(820 + i, `demo${i}`, `Demo ${i}`, true, i % 2 ? "event" : "points"));
+  const replayed = await signInSummaryFor(demo);
+  assert.deepEqual(replayed.lines, [{ kind: "away", text: "8 badges earned while you were away" }]);
+  assert.doesNotMatch(replayed.text, /retroactive/);
+  await replayed.p.close();
 
   const mixed = await signInSummaryFor([...live.slice(0, 2), ...backfill.slice(0, 1)]);
   assert.equal(mixed.toasts.length, 1, `one summary toast: ${mixed.toasts}`);
