@@ -7,7 +7,7 @@ import {
   ApiError, clearToken, getCatalog, getListing, getMe, getToken, setToken,
   type Achievement, type Listing, type Me,
 } from "./services/achievements.ts";
-import { badgeIcon, esc, formatDate, lockedStatus, rarityLabel, sectionHtml, type Section } from "./render.ts";
+import { badgeIcon, detailLockedStatus, esc, formatDate, rarityLabel, sectionHtml, type Section } from "./render.ts";
 import { iconSvg, UI } from "./icons.ts";
 import { startNotifications, type NotificationFeed } from "./notifications.ts";
 
@@ -303,7 +303,7 @@ function openDetail(key: string): void {
     }
     const status = a.isEarned
       ? `<p class="detail-earned">${iconSvg(UI.check)} Earned on <time datetime="${esc(a.earnedAt)}">${esc(formatDate(a.earnedAt))}</time>${how ? `<span class="muted small">· ${esc(how)}</span>` : ""}</p>`
-      : lockedStatus(a);
+      : detailLockedStatus(a);
     body = `<p class="detail-desc">${esc(a.description)}</p>
       <dl class="facts">
         <div><dt>How to earn</dt><dd class="criteria">${esc(criteria)}</dd></div>

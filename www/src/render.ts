@@ -51,6 +51,19 @@ export function lockedStatus(a: Achievement): string {
   return `${progressBar(a)}${ends ? `<p class="window-ends" data-days-left="${esc(daysLeft)}">${esc(ends)}</p>` : ""}`;
 }
 
+/**
+ * The detail dialog's locked status: as on the tile, plus — when a reason
+ * replaces the bar — the numbers alone (`2 / 25`, no bar), as the terminal
+ * app's detail view shows them.
+ */
+export function detailLockedStatus(a: Achievement): string {
+  const gated = reasons(a).length > 0;
+  const numbers = gated && a.progress !== undefined
+    ? `<div class="progress-text"><span class="progress-numbers">${esc(a.progressValue ?? 0)} / ${esc(a.targetValue ?? 0)}</span><span class="progress-pct">${a.progress}%</span></div>`
+    : "";
+  return lockedStatus(a) + numbers;
+}
+
 /** The round icon with its gradient; locked icons are desaturated. */
 export function badgeIcon(a: Achievement, size: "md" | "lg" | "sm" = "md"): string {
   if (a.isSecret && !a.name) {
