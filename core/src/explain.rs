@@ -17,7 +17,8 @@ pub struct Explanation {
     /// The condition in words, e.g. "project count ≥ 5".
     pub criteria: String,
     pub tracking_field: String,
-    /// What the condition compares (the longest run, for streak badges).
+    /// The tracked value as progress reads it (for streak badges, the run
+    /// as of `now`): the same number the progress bar and `BelowTarget` show.
     pub value: i64,
     pub target: i64,
     pub active: bool,
@@ -37,15 +38,35 @@ pub struct PrerequisiteStatus {
     pub earned: bool,
 }
 
-/// One reason an achievement cannot unlock now.
+/// One reason an achievement cannot unlock now. This is also the wire shape
+/// of the API's `blockers` (`{"kind": "window_closed", "until": …}`), so the
+/// server, the module and the terminal app read one definition.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Blocker {
+    /// The definition was retired from the catalog.
     Inactive,
+    /// The window opens at `from`.
     NotYetAvailable { from: Timestamp },
-    NoLongerAvailable { until: Timestamp },
-    MissingPrerequisites { keys: Vec<String> },
+    /// The window closed at `until` (exclusive).
+    WindowClosed { until: Timestamp },
+    /// One prerequisite not earned yet: its key (a placeholder id, for a
+    /// secret the catalog only knows as one) and its name when the catalog
+    /// has its definition. Adapters that hold secret definitions (the
+    /// server) must mask unearned secrets before showing this.
+    Requires { key: String, name: Option<String> },
+    /// The tracked value, as progress reads it (the run as of now, for
+    /// streak badges), is below the target.
     BelowTarget { value: i64, target: i64 },
+}
+
+impl Blocker {
+    /// `true` for a reason other than progress: the achievement could not
+    /// unlock now even with its value at the target. A client shows these
+    /// instead of a full progress bar.
+    pub fn is_gate(&self) -> bool {
+        !matches!(self, Blocker::BelowTarget { .. })
+    }
 }
 
 impl fmt::Display for Blocker {
@@ -53,8 +74,8 @@ impl fmt::Display for Blocker {
         match self {
             Blocker::Inactive => f.write_str("the achievement is inactive"),
             Blocker::NotYetAvailable { from } => write!(f, "not available before {from}"),
-            Blocker::NoLongerAvailable { until } => write!(f, "no longer available since {until}"),
-            Blocker::MissingPrerequisites { keys } => write!(f, "requires {} first", keys.join(", ")),
+            Blocker::WindowClosed { until } => write!(f, "no longer available since {until}"),
+            Blocker::Requires { key, .. } => write!(f, "requires {key} first"),
             Blocker::BelowTarget { value, target } => write!(f, "tracked value {value} is below the target {target}"),
         }
     }
@@ -87,9 +108,6 @@ impl Engine {
     pub fn explain(&self, state: &UserState, key: &str, now: Timestamp) -> Option<Explanation> {
         let index = self.catalog().achievements.iter().position(|d| d.key == key)?;
         let def = &self.catalog().achievements[index];
-        let rule = &self.rules[index];
-        let value = self.tracked_value(state, rule);
-        let earned = self.earned(state, key);
         let prerequisites: Vec<PrerequisiteStatus> = self
             .prerequisite_slots(index)
             .iter()
@@ -98,42 +116,64 @@ impl Engine {
                 earned: state.earned[slot].is_some(),
             })
             .collect();
-
-        let mut blockers = Vec::new();
-        if earned.is_none() {
-            if !def.is_active {
-                blockers.push(Blocker::Inactive);
-            }
-            if !in_window(rule, now) {
-                match (def.available_from, def.available_until) {
-                    (Some(from), _) if now < from => blockers.push(Blocker::NotYetAvailable { from }),
-                    (_, Some(until)) => blockers.push(Blocker::NoLongerAvailable { until }),
-                    _ => {}
-                }
-            }
-            let missing: Vec<String> = prerequisites.iter().filter(|p| !p.earned).map(|p| p.key.clone()).collect();
-            if !missing.is_empty() {
-                blockers.push(Blocker::MissingPrerequisites { keys: missing });
-            }
-            if value < rule.target {
-                blockers.push(Blocker::BelowTarget { value, target: rule.target });
-            }
-        }
+        let progress = self.progress_at(state, index, now);
         Some(Explanation {
             key: def.key.clone(),
             name: def.name.clone(),
             criteria: describe_criteria(def),
             tracking_field: def.tracking_field.clone(),
-            value,
-            target: rule.target,
+            value: progress.current,
+            target: progress.target,
             active: def.is_active,
             available_from: def.available_from,
             available_until: def.available_until,
             prerequisites,
-            earned,
-            blockers,
-            progress: self.progress_at(state, index, now),
+            earned: self.earned(state, key),
+            blockers: self.blockers_at(state, index, now),
+            progress,
         })
+    }
+
+    /// Why the definition at `index` (catalog order) cannot unlock at
+    /// `now`: empty once earned, or when every condition holds.
+    ///
+    /// `BelowTarget` carries the value progress shows (for a streak, the run
+    /// as of now), so a bar, an explanation and the API never show two
+    /// numbers; whether it applies is the unlock condition's own test (for
+    /// a streak, the longest run), so it is never listed for a condition
+    /// that holds.
+    ///
+    /// # Panics
+    /// If `index` is out of range.
+    pub fn blockers_at(&self, state: &UserState, index: usize, now: Timestamp) -> Vec<Blocker> {
+        let mut blockers = Vec::new();
+        if state.earned[index].is_some() {
+            return blockers;
+        }
+        let def = &self.catalog().achievements[index];
+        let rule = &self.rules[index];
+        if !def.is_active {
+            blockers.push(Blocker::Inactive);
+        }
+        if !in_window(rule, now) {
+            match (def.available_from, def.available_until) {
+                (Some(from), _) if now < from => blockers.push(Blocker::NotYetAvailable { from }),
+                (_, Some(until)) => blockers.push(Blocker::WindowClosed { until }),
+                _ => {}
+            }
+        }
+        for &slot in self.prerequisite_slots(index) {
+            if state.earned[slot].is_none() {
+                let key = self.slot_name(slot);
+                let name = self.catalog().achievements.get(slot).map(|d| d.name.clone());
+                blockers.push(Blocker::Requires { key: key.to_owned(), name });
+            }
+        }
+        if self.tracked_value(state, rule) < rule.target {
+            let value = self.progress_at(state, index, now).current;
+            blockers.push(Blocker::BelowTarget { value, target: rule.target });
+        }
+        blockers
     }
 }
 

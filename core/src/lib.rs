@@ -17,7 +17,8 @@
 //! - [`streak`]: active days as runs, the basis of streaks.
 //! - [`time`]: instants, dates and time zones (the IANA database with the
 //!   `tzdb` feature, on by default).
-//! - [`progress`], [`explain`]: reading a state for people.
+//! - [`progress`], [`explain`], [`window`]: reading a state for people
+//!   (progress, blockers, a time window in the user's local days).
 //! - [`public_view`]: the catalog a client may see (secrets masked).
 //! - [`recalculate`]: a state rebuilt from its event log (`recalculate`).
 //! - [`scenario`]: the offline rule-test format and its runner.
@@ -49,6 +50,7 @@ pub mod state;
 pub mod streak;
 pub mod time;
 pub mod valid_catalog;
+pub mod window;
 
 pub use diagnostic::{Diagnostic, Diagnostics, InvalidFile};
 pub use engine::{Engine, Unlock};
@@ -63,6 +65,7 @@ pub use sorted_map::SortedMap;
 pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState};
 pub use time::{Date, Instant, TimeZone, ZoneTable, time_zone};
 pub use valid_catalog::ValidCatalog;
+pub use window::{LocalWindow, local_window};
 
 /// The shipped catalog (`fixtures/achievements.json`), embedded so nothing
 /// depends on the working directory.

@@ -274,17 +274,65 @@ fn explanations_name_every_blocker() {
     assert_eq!(
         x.blockers,
         [
-            Blocker::MissingPrerequisites { keys: vec!["made_2".into(), "points_100".into()] },
+            Blocker::Requires { key: "made_2".into(), name: Some("M2".into()) },
+            Blocker::Requires { key: "points_100".into(), name: Some("P100".into()) },
             Blocker::BelowTarget { value: 0, target: 1 }
         ]
     );
     let text = x.to_string();
     assert!(text.contains("condition:     made ≥ 1, after earning made_2, points_100"), "{text}");
-    assert!(text.contains("blocked:       requires made_2, points_100 first"), "{text}");
+    assert!(
+        text.contains("blocked:       requires made_2 first\n  blocked:       requires points_100 first"),
+        "{text}"
+    );
 
     let w = e.explain(&s, "winter", at("2027-02-01T00:00:00Z")).unwrap();
-    assert_eq!(w.blockers[0], Blocker::NoLongerAvailable { until: at("2027-01-01T00:00:00Z") });
+    assert_eq!(w.blockers[0], Blocker::WindowClosed { until: at("2027-01-01T00:00:00Z") });
     assert!(e.explain(&s, "nope", at("2027-02-01T00:00:00Z")).is_none());
+}
+
+/// Issue 10, item 3: a streak broken long ago reads one value everywhere —
+/// the bar, the explanation's tracked value and its `BelowTarget` blocker
+/// all show the run as of now (0), not the longest run (2).
+#[test]
+fn a_broken_streak_reads_one_value_in_progress_explanation_and_blocker() {
+    let e = engine();
+    let mut s = utc(&e);
+    e.apply(&mut s, &ev("visit", None, "2026-03-01T10:00:00Z")).unwrap();
+    e.apply(&mut s, &ev("visit", None, "2026-03-02T10:00:00Z")).unwrap();
+    let now = at("2026-03-20T10:00:00Z");
+    let x = e.explain(&s, "streak_3", now).unwrap();
+    assert_eq!((x.progress.current, x.value), (0, 0));
+    assert_eq!(x.blockers, [Blocker::BelowTarget { value: 0, target: 3 }]);
+    assert!(x.to_string().contains("tracked value: streak = 0 (target 3)"), "{x}");
+    // While the run is alive, all three read it.
+    let x = e.explain(&s, "streak_3", at("2026-03-02T20:00:00Z")).unwrap();
+    assert_eq!((x.progress.current, x.value), (2, 2));
+    assert_eq!(x.blockers, [Blocker::BelowTarget { value: 2, target: 3 }]);
+}
+
+#[test]
+fn blockers_name_each_missing_prerequisite_and_the_window() {
+    let e = engine();
+    let s = utc(&e);
+    let early = e.explain(&s, "winter", at("2026-11-30T00:00:00Z")).unwrap();
+    assert_eq!(early.blockers[0], Blocker::NotYetAvailable { from: at("2026-12-01T00:00:00Z") });
+    let open = e.explain(&s, "winter", at("2026-12-05T00:00:00Z")).unwrap();
+    assert!(open.blockers.iter().all(|b| !b.is_gate()), "an open window blocks nothing: {:?}", open.blockers);
+    let after = e.explain(&s, "after_hidden", at("2026-12-05T00:00:00Z")).unwrap();
+    assert_eq!(after.blockers[0], Blocker::Requires { key: "hidden".into(), name: Some("Hidden gem".into()) });
+    assert!(after.blockers[0].is_gate());
+    let wire = serde_json::to_value(&after.blockers).unwrap();
+    assert_eq!(
+        wire,
+        serde_json::json!([
+            {"kind": "requires", "key": "hidden", "name": "Hidden gem"},
+            {"kind": "below_target", "value": 0, "target": 1}
+        ])
+    );
+    let closed =
+        serde_json::to_value(&e.explain(&s, "winter", at("2027-02-01T00:00:00Z")).unwrap().blockers[0]).unwrap();
+    assert_eq!(closed, serde_json::json!({"kind": "window_closed", "until": "2027-01-01T00:00:00Z"}));
 }
 
 #[test]

@@ -39,6 +39,10 @@ pub struct AchievementItem {
     tracking_field: String,
     is_active: bool,
     requires_achievements: Vec<String>,
+    /// RFC 3339; `null` when the window is open on that side.
+    available_from: Option<String>,
+    /// RFC 3339, exclusive; `null` when the window never closes.
+    available_until: Option<String>,
     /// With a user: earned?
     is_earned: Option<bool>,
     earned_at: Option<String>,
@@ -46,6 +50,27 @@ pub struct AchievementItem {
     progress: Option<u8>,
     progress_value: Option<i64>,
     target_value: Option<i64>,
+    /// With a user: why it cannot unlock now (empty once earned, or when
+    /// every condition holds).
+    blockers: Option<Vec<BlockerItem>>,
+}
+
+/// One reason an achievement cannot unlock now (the core's `Blocker`):
+/// `{"kind": "inactive"}`, `{"kind": "not_yet_available", "from": …}`,
+/// `{"kind": "window_closed", "until": …}`, `{"kind": "requires", "key": …,
+/// "name": …}` (one per missing prerequisite; a secret the user has not
+/// earned shows its placeholder id and `name: null`), or
+/// `{"kind": "below_target", "value": …, "target": …}`.
+#[derive(Serialize, ToSchema)]
+pub struct BlockerItem {
+    /// `inactive`, `not_yet_available`, `window_closed`, `requires` or `below_target`.
+    kind: String,
+    from: Option<String>,
+    until: Option<String>,
+    key: Option<String>,
+    name: Option<String>,
+    value: Option<i64>,
+    target: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -223,7 +248,7 @@ impl Modify for BearerAuth {
         my_progress, profile, openapi_json
     ),
     components(schemas(
-        ErrorBody, AchievementItem, AchievementList, EarnedList, CategoryGroup, CategoryList, CheckResult,
+        ErrorBody, AchievementItem, BlockerItem, AchievementList, EarnedList, CategoryGroup, CategoryList, CheckResult,
         PublicCatalog, Me, EventIn, EventOutcome, EventsResult, Notification, NotificationList, MarkRead, Marked,
         Stats, MyProgress, Profile
     ))

@@ -6,14 +6,15 @@
 //! public placeholder id the downloadable catalog uses.
 //!
 //! An item is written as: its [`StaticFields`] (rendered once per catalog),
-//! `requires_achievements` (masked for this caller), then — when the request
-//! is about a user — [`ItemProgress`], then any route-specific fields.
+//! `requires_achievements` (masked for this caller), its [`Window`], then —
+//! when the request is about a user — [`ItemProgress`] (with the core's
+//! blockers, masked the same way), then any route-specific fields.
 
 use crate::json::append_fields;
 use crate::served_catalog::ServedCatalog;
 use crate::store::notifications::Notification;
 use achievements_core::Instant;
-use achievements_core::{Definition, EarnedRecord, UserState};
+use achievements_core::{Blocker, Definition, EarnedRecord, UserState};
 use serde::Serialize;
 
 /// The fields of an achievement that are the same for every caller, in
@@ -72,6 +73,18 @@ pub struct ItemProgress {
     /// The tracked value (the current run, for streak badges).
     pub progress_value: i64,
     pub target_value: i64,
+    /// Why it cannot unlock now, in the core's wire shape (empty once
+    /// earned, or when it unlocks at the next event). A prerequisite that is
+    /// a secret the user has not earned shows its placeholder id, no name.
+    pub blockers: Vec<Blocker>,
+}
+
+/// An achievement's time window (`null`: open on that side). Every item
+/// carries it, so a client can say "ends in 3 days" without a second call.
+#[derive(Debug, Serialize)]
+pub struct Window {
+    pub available_from: Option<Instant>,
+    pub available_until: Option<Instant>,
 }
 
 /// A notification as the API shows it (`notifications/`, the stream):
@@ -132,8 +145,6 @@ pub struct EarnedFields {
 /// What `achievements/{key}/` adds to an item.
 #[derive(Debug, Serialize)]
 pub struct DetailFields<'a> {
-    pub available_from: Option<Instant>,
-    pub available_until: Option<Instant>,
     pub prerequisites: Vec<Prerequisite<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_at_unlock: Option<i64>,
@@ -206,7 +217,29 @@ impl<'a> View<'a> {
             progress: progress.percent,
             progress_value: progress.current,
             target_value: progress.target,
+            blockers: self
+                .catalog
+                .engine()
+                .blockers_at(state, index, self.now)
+                .into_iter()
+                .map(|b| self.masked(b))
+                .collect(),
         })
+    }
+
+    /// A blocker as the caller may see it: a required secret they have not
+    /// earned becomes its placeholder id, nameless (as in `prerequisites`).
+    fn masked(&self, blocker: Blocker) -> Blocker {
+        match blocker {
+            Blocker::Requires { key, name } => match self.catalog.index(&key) {
+                Some(i) if !self.may_see(i) => Blocker::Requires {
+                    key: self.catalog.placeholder_of(&key).unwrap_or("secret").to_owned(),
+                    name: None,
+                },
+                _ => Blocker::Requires { key, name },
+            },
+            other => other,
+        }
     }
 
     /// Writes the achievement at `index` as an item. Call it only for
@@ -226,6 +259,8 @@ impl<'a> View<'a> {
         out.extend_from_slice(self.catalog.static_json(index).as_bytes());
         let requires = self.definition(index).requires_achievements.iter().map(|k| self.shown_key(k)).collect();
         append_fields(out, &Requires { requires_achievements: requires })?;
+        let def = self.definition(index);
+        append_fields(out, &Window { available_from: def.available_from, available_until: def.available_until })?;
         if let Some(progress) = self.progress(index) {
             append_fields(out, &progress)?;
         }
@@ -251,12 +286,7 @@ impl<'a> View<'a> {
                 }
             })
             .collect();
-        DetailFields {
-            available_from: def.available_from,
-            available_until: def.available_until,
-            prerequisites,
-            progress_at_unlock: self.earned(index).map(|r| r.progress_at_unlock),
-        }
+        DetailFields { prerequisites, progress_at_unlock: self.earned(index).map(|r| r.progress_at_unlock) }
     }
 
     /// A key as the caller may see it: a secret they have not earned
@@ -295,7 +325,7 @@ mod tests {
                 "icon": "faRocket", "color_from": "blue-500", "color_to": "blue-600", "category": "projects",
                 "points": 10, "rarity": "common", "is_secret": false, "order": 1, "criteria_type": "first_time",
                 "criteria_value": 1, "tracking_field": "project_count", "is_active": true,
-                "requires_achievements": [],
+                "requires_achievements": [], "available_from": null, "available_until": null,
             })
         );
         let engine = Engine::new(file);

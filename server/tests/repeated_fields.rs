@@ -87,6 +87,7 @@ fn import_events_rejects_a_line_with_a_repeated_field() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("import.db");
     assert!(binary().args(["users", "add", "ann", "--db"]).arg(&db).output().unwrap().status.success());
+    assert!(binary().args(["load-achievements", "--db"]).arg(&db).output().unwrap().status.success());
     let file = dir.path().join("events.jsonl");
     let lines = [
         r#"{"id": "e1", "user": "ann", "type": "project_created", "at": "2026-03-01T10:00:00Z"}"#,

@@ -373,6 +373,23 @@ impl App {
         engine.explain(state, &badge.id, crate::time::to_core(self.now))
     }
 
+    /// The core's blockers for a badge at `now` (empty once earned, and
+    /// when the core does not have its rule, e.g. before the catalog is
+    /// compiled).
+    pub fn blockers(&self, badge: &Badge) -> Vec<achievements_core::Blocker> {
+        let (Some(Rules { engine, state }), Some(index)) = (self.data.rules.as_ref(), badge.rule) else {
+            return Vec::new();
+        };
+        engine.blockers_at(state, index, crate::time::to_core(self.now))
+    }
+
+    /// A badge's time window in the user's local days at `now`, from the
+    /// core (`None` without a window, or without the rule).
+    pub fn window(&self, badge: &Badge) -> Option<achievements_core::LocalWindow> {
+        let Rules { engine, state } = self.data.rules.as_ref()?;
+        engine.local_window_at(state, badge.rule?, crate::time::to_core(self.now))
+    }
+
     /// Where the keyboard is.
     pub fn context(&self) -> Context {
         match self.mode {

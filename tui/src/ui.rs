@@ -12,11 +12,13 @@
 //!
 //! - [`list`]: the badge list; [`detail`]: one badge; [`popups`]: the
 //!   preview, help and notification panels; [`theme`]: styles per colour
-//!   mode; [`text`]: widths, truncation, times.
+//!   mode; [`text`]: widths, truncation, times; [`reasons`]: why a badge
+//!   cannot be earned now, and when its window ends, in words.
 
 pub mod detail;
 pub mod list;
 pub mod popups;
+pub mod reasons;
 pub mod text;
 pub mod theme;
 

@@ -238,3 +238,102 @@ fn too_small() {
     let app = App::new(Dataset::empty(Origin::Server { url: None }), settings(false), Link::NoServer, now(), (30, 8));
     insta::assert_snapshot!("too_small_30x8", draw(&app).backend());
 }
+
+/// Issue 10, item 11: a badge that cannot unlock now says why — in the
+/// list instead of its gauge, in the detail view in words — and an open
+/// window says when it ends. Local mode on the shipped catalog plus one
+/// badge of each kind, with one login recorded (every login badge's value
+/// is at its target) at the fixed `NOW`, 2026-03-20.
+fn blocked_badges(size: (u16, u16)) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let mut catalog: serde_json::Value = serde_json::from_str(achievements_core::SHIPPED_CATALOG_JSON).unwrap();
+    let defs = catalog["achievements"].as_array_mut().unwrap();
+    let welcome = defs.iter().find(|d| d["key"] == "first_login").unwrap().clone();
+    let badge = |key: &str, name: &str, extra: serde_json::Value| {
+        let mut def = welcome.clone();
+        def["key"] = key.into();
+        def["name"] = name.into();
+        def["description"] = format!("{name}: log in once").into();
+        for (field, value) in extra.as_object().unwrap() {
+            def[field] = value.clone();
+        }
+        def
+    };
+    let extra = [
+        badge(
+            "winter_jam",
+            "Winter Jam",
+            serde_json::json!({"available_from": "2026-01-01T00:00:00Z", "available_until": "2026-01-09T00:00:00Z", "order": 2}),
+        ),
+        badge(
+            "june_jam",
+            "June Jam",
+            serde_json::json!({"available_from": "2026-06-01T00:00:00Z", "available_until": "2026-06-09T00:00:00Z", "order": 3}),
+        ),
+        badge(
+            "spring_sprint",
+            "Spring Sprint",
+            serde_json::json!({"available_until": "2026-03-24T00:00:00Z", "criteria_type": "count", "criteria_value": 5, "order": 4}),
+        ),
+        badge(
+            "first_publish",
+            "First Publish",
+            serde_json::json!({"tracking_field": "project_count", "criteria_value": 50, "criteria_type": "count", "order": 5}),
+        ),
+        badge("encore", "Encore", serde_json::json!({"requires_achievements": ["first_publish"], "order": 6})),
+    ];
+    defs.extend(extra);
+    let catalog_path = dir.path().join("catalog.json");
+    std::fs::write(&catalog_path, catalog.to_string()).unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, r#"{"timezone":"UTC","stats":{"login_count":1}}"#).unwrap();
+    let data = Dataset::local(&catalog_path, Some(&state)).unwrap();
+    let mut app = App::new(data, settings(false), Link::Local, now(), size);
+    app.on_event(ch('4'));
+    app
+}
+
+#[test]
+fn blocked_badges_say_why_in_the_list() {
+    both("blockers_list", blocked_badges);
+}
+
+#[test]
+fn a_closed_window_says_when_the_event_ended() {
+    both("blocker_window_closed", |size| {
+        let mut app = blocked_badges(size);
+        select(&mut app, "Winter Jam");
+        app.on_event(key(KeyCode::Enter));
+        app
+    });
+}
+
+#[test]
+fn a_window_not_open_yet_says_when_it_starts() {
+    both("blocker_not_yet_available", |size| {
+        let mut app = blocked_badges(size);
+        select(&mut app, "June Jam");
+        app.on_event(key(KeyCode::Enter));
+        app
+    });
+}
+
+#[test]
+fn a_missing_prerequisite_is_named() {
+    both("blocker_requires", |size| {
+        let mut app = blocked_badges(size);
+        select(&mut app, "Encore");
+        app.on_event(key(KeyCode::Enter));
+        app
+    });
+}
+
+#[test]
+fn an_open_window_says_when_it_ends() {
+    both("window_ends_in", |size| {
+        let mut app = blocked_badges(size);
+        select(&mut app, "Spring Sprint");
+        app.on_event(key(KeyCode::Enter));
+        app
+    });
+}

@@ -23,8 +23,10 @@ export function toJson(value) {
  *
  * `numbers` holds 4 per item: flags (1 = earned, 2 = has progress), percent,
  * current, target. `earnedAt` holds the earned items' times, in item order.
+ * `extras` (or null) holds `{i, window?, blockers?}` for the few items that
+ * have a time window or a blocker other than progress.
  */
-export function assembleItems(statics, numbers, earnedAt) {
+export function assembleItems(statics, numbers, earnedAt, extras) {
   const n = statics.length;
   const items = new Array(n);
   let e = 0;
@@ -50,7 +52,16 @@ export function assembleItems(statics, numbers, earnedAt) {
     }
     item.isSecret = s.isSecret;
     if (s.rarity !== undefined) item.rarity = s.rarity;
+    if (s.availableFrom !== undefined) item.availableFrom = s.availableFrom;
+    if (s.availableUntil !== undefined) item.availableUntil = s.availableUntil;
     items[i] = item;
+  }
+  if (extras) {
+    for (const x of extras) {
+      const item = items[x.i];
+      if (x.window) item.window = x.window;
+      if (x.blockers) item.blockers = x.blockers;
+    }
   }
   return items;
 }

@@ -16,8 +16,8 @@ mod output;
 
 pub(crate) use input::{event, state_text, time_zone, user_state, zone};
 pub(crate) use output::{
-    categories_to_js, diagnostics_to_js, explanation_to_js, progress_to_js, state_to_js, static_items, step_to_js,
-    unlocks_to_js, validation_to_js,
+    ItemExtras, categories_to_js, diagnostics_to_js, explanation_to_js, progress_to_js, state_to_js, static_items,
+    step_to_js, unlocks_to_js, validation_to_js,
 };
 
 use crate::error::ApiError;
@@ -94,14 +94,16 @@ impl ItemNumbers {
         }
     }
 
-    /// The items as JS objects (`Achievement[]`).
-    pub(crate) fn assemble(self, statics: &JsValue) -> JsValue {
-        assemble_items(statics, &self.numbers, self.earned_at)
+    /// The items as JS objects (`Achievement[]`), with the `extras` of the
+    /// few items that have a window or a blocker other than progress.
+    pub(crate) fn assemble(self, statics: &JsValue, extras: ItemExtras) -> JsValue {
+        let extras = extras.finish().unwrap_or(JsValue::NULL);
+        assemble_items(statics, &self.numbers, self.earned_at, &extras)
     }
 }
 
 #[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
     #[wasm_bindgen(js_name = assembleItems)]
-    fn assemble_items(statics: &JsValue, numbers: &[f64], earned_at: Vec<String>) -> JsValue;
+    fn assemble_items(statics: &JsValue, numbers: &[f64], earned_at: Vec<String>, extras: &JsValue) -> JsValue;
 }

@@ -8,7 +8,7 @@
 //! converts its arguments (`convert`), calls the core once, and converts the
 //! answer back: no rule is decided here.
 
-use crate::convert::{self, ItemNumbers};
+use crate::convert::{self, ItemExtras, ItemNumbers};
 use crate::error::ApiError;
 use achievements_core::{Diagnostic, Engine, TimeZone, UserState, describe_criteria};
 use std::cell::{OnceCell, RefCell};
@@ -57,9 +57,11 @@ impl AchievementEngine {
     }
 
     /// Every achievement in catalog order, with the user's progress at `now`
-    /// (the plan's `Achievement` items). Secrets the catalog only knows as
-    /// placeholders come last: key = placeholder id, `isSecret: true`, empty
-    /// texts and no progress.
+    /// (the plan's `Achievement` items). An unearned time-limited item has
+    /// its `window` in the user's local days; an unearned item that
+    /// something other than progress blocks has the core's `blockers`.
+    /// Secrets the catalog only knows as placeholders come last: key =
+    /// placeholder id, `isSecret: true`, empty texts and no progress.
     #[wasm_bindgen(unchecked_return_type = "Achievement[]")]
     pub fn achievements(
         &self,
@@ -70,17 +72,25 @@ impl AchievementEngine {
         let now = convert::instant("now", &now)?;
         let catalog = self.engine.catalog();
         let mut numbers = ItemNumbers::with_capacity(catalog.achievements.len() + catalog.secret_placeholders.len());
+        let mut extras = ItemExtras::new();
         for (index, def) in catalog.achievements.iter().enumerate() {
             let progress = self.engine.progress_at(&state, index, now);
             // Only earned ones need their record (a lookup by key).
             let earned = if progress.earned { self.engine.earned(&state, &def.key) } else { None };
             numbers.push(earned, Some(progress));
+            // Only unearned ones with a window, a prerequisite or a retired
+            // definition can have more to say than their progress.
+            let windowed = def.available_from.is_some() || def.available_until.is_some();
+            if !progress.earned && (windowed || !def.requires_achievements.is_empty() || !def.is_active) {
+                let window = self.engine.local_window_at(&state, index, now);
+                extras.push(index, window, &self.engine.blockers_at(&state, index, now));
+            }
         }
         for placeholder in &catalog.secret_placeholders {
             numbers.push(self.engine.earned(&state, &placeholder.id), None);
         }
         let statics = self.statics.get_or_init(|| convert::static_items(catalog));
-        Ok(numbers.assemble(statics))
+        Ok(numbers.assemble(statics, extras))
     }
 
     /// Progress toward one achievement at `now` (the plan's

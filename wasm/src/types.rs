@@ -33,6 +33,12 @@ export type Cause = "event" | "points" | "prerequisite" | "evaluation" | "grante
  * tracked value (the current run for streak badges), `targetValue` the
  * target. A secret known only as a placeholder has `isSecret: true`, its
  * placeholder id as `key`, empty texts, `points: 0` and no progress.
+ *
+ * A time-limited achievement has `availableFrom` / `availableUntil` (RFC
+ * 3339; `availableUntil` is exclusive) and, while unearned, its `window` in
+ * the user's local days. An unearned achievement that something other than
+ * progress blocks (a window, a missing prerequisite, a retired definition)
+ * has the core's `blockers` — show those instead of a full bar.
  */
 export interface Achievement {
   key: string;
@@ -50,7 +56,22 @@ export interface Achievement {
   targetValue?: number;
   isSecret?: boolean;
   rarity?: Rarity;
+  availableFrom?: string;
+  availableUntil?: string;
+  window?: LocalWindow;
+  blockers?: Blocker[];
 }
+
+/**
+ * A time window as a person reads it, in the user's local days (dates
+ * `YYYY-MM-DD`): not open yet (it opens on `startsOn`), open (`lastDay` is
+ * its last day, `daysLeft` the days from today to it, 0 on the last day;
+ * both absent when it never closes), or ended (`lastDay` was its last day).
+ */
+export type LocalWindow =
+  | { status: "upcoming"; startsOn: string }
+  | { status: "open"; lastDay?: string; daysLeft?: number }
+  | { status: "ended"; lastDay: string };
 
 /** The core's `Progress`: percent = floor(100 × current / target), capped at 100; 100 once earned. */
 export interface Progress {
@@ -135,12 +156,18 @@ export interface CategoryInfo {
   title: string;
 }
 
-/** One reason an achievement cannot unlock now, with the core's sentence. */
+/**
+ * One reason an achievement cannot unlock now (the API's `blockers` shape),
+ * with the core's sentence. `requires` is one missing prerequisite: its key
+ * (a placeholder id for a secret) and its name (`null` for a secret).
+ * `below_target.value` is the value progress shows (the run as of now, for
+ * streaks).
+ */
 export type Blocker =
   | { kind: "inactive"; message: string }
   | { kind: "not_yet_available"; from: string; message: string }
-  | { kind: "no_longer_available"; until: string; message: string }
-  | { kind: "missing_prerequisites"; keys: string[]; message: string }
+  | { kind: "window_closed"; until: string; message: string }
+  | { kind: "requires"; key: string; name: string | null; message: string }
   | { kind: "below_target"; value: Int64; target: Int64; message: string };
 
 /** Everything that decides one achievement for one user at one moment. */
@@ -150,7 +177,7 @@ export interface Explanation {
   /** The condition in words, e.g. "project count ≥ 5". */
   criteria: string;
   trackingField: string;
-  /** What the condition compares (the longest run, for streak badges). */
+  /** The tracked value as progress reads it (the run as of now, for streak badges). */
   value: Int64;
   target: Int64;
   active: boolean;

@@ -7,7 +7,7 @@ import {
   ApiError, clearToken, getCatalog, getListing, getMe, getToken, setToken,
   type Achievement, type Listing, type Me,
 } from "./services/achievements.ts";
-import { badgeIcon, esc, formatDate, progressBar, rarityLabel, sectionHtml, type Section } from "./render.ts";
+import { badgeIcon, detailLockedStatus, esc, formatDate, rarityLabel, sectionHtml, type Section } from "./render.ts";
 import { iconSvg, UI } from "./icons.ts";
 import { startNotifications, type NotificationFeed } from "./notifications.ts";
 
@@ -283,7 +283,6 @@ function openDetail(key: string): void {
   } else {
     let criteria = "";
     let prereqs = "";
-    let blockers = "";
     let how = "";
     try {
       const ex = model.engine.explain(model.me.state, key, new Date());
@@ -299,23 +298,19 @@ function openDetail(key: string): void {
           })
           .join("")}</ul>`;
       }
-      const other = ex.blockers.filter((b) => b.kind !== "below_target" && b.kind !== "missing_prerequisites");
-      if (!a.isEarned && other.length) blockers = `<ul class="blockers">${other.map((b) => `<li>${esc(b.message)}</li>`).join("")}</ul>`;
     } catch {
       criteria = a.description; // an earned secret: only the server knows its rule
     }
     const status = a.isEarned
       ? `<p class="detail-earned">${iconSvg(UI.check)} Earned on <time datetime="${esc(a.earnedAt)}">${esc(formatDate(a.earnedAt))}</time>${how ? `<span class="muted small">· ${esc(how)}</span>` : ""}</p>`
-      : a.progress !== undefined
-        ? progressBar(a)
-        : "";
+      : detailLockedStatus(a);
     body = `<p class="detail-desc">${esc(a.description)}</p>
       <dl class="facts">
         <div><dt>How to earn</dt><dd class="criteria">${esc(criteria)}</dd></div>
         <div><dt>Points</dt><dd>${a.points}</dd></div>
         <div><dt>Rarity</dt><dd><span class="rarity rarity-pill-${esc(a.rarity ?? "common")}">${esc(rarityLabel(a.rarity ?? "common"))}</span></dd></div>
       </dl>
-      ${prereqs}${blockers}
+      ${prereqs}
       <div class="detail-progress">${status}</div>`;
   }
   dialog.innerHTML = `<div class="detail-inner">

@@ -1,6 +1,11 @@
 // Unlock toasts fed by the notification stream (Server-Sent Events). Unlocks
-// arriving together become one toast; backfill unlocks are summarised. When
-// the server has no notifications route, nothing happens (no toast, no error).
+// arriving together become one toast; backfill unlocks are summarised. On
+// sign-in, the unread ones become one summary. Only a retroactive award —
+// a `backfill` notification whose `cause` is `evaluation` (`award-retroactive`,
+// `POST achievements/check/`) — is "awarded retroactively"; unlocks caused by
+// the user's events, live or replayed (the demo's activity, an import), were
+// earned "while you were away". When the server has no notifications route,
+// nothing happens (no toast, no error).
 import { getNotifications, markNotificationsRead, notificationStreamUrl, type Notification } from "./services/achievements.ts";
 import { badgeIcon, esc } from "./render.ts";
 import { iconSvg, UI } from "./icons.ts";
@@ -16,7 +21,7 @@ function toAchievementLike(n: Notification) {
   return { key: n.key, name: n.name, description: n.description, icon: n.icon, colorFrom: n.color_from, colorTo: n.color_to, category: n.category, points: n.points, isEarned: true };
 }
 
-export function showToast(html: string, kind: "unlock" | "backfill" = "unlock"): HTMLElement {
+export function showToast(html: string, kind: "unlock" | "backfill" | "signin" = "unlock"): HTMLElement {
   const region = document.getElementById("toasts");
   const el = document.createElement("div");
   el.className = `toast toast-${kind}`;
@@ -32,9 +37,15 @@ export function showToast(html: string, kind: "unlock" | "backfill" = "unlock"):
   return el;
 }
 
+/** A retroactive award: the only unlocks the page calls "retroactive". */
+export function isRetroactive(n: Notification): boolean {
+  return n.backfill && n.cause === "evaluation";
+}
+
 export function toastFor(batch: Notification[]): void {
   const live = batch.filter((n) => !n.backfill);
-  const backfill = batch.filter((n) => n.backfill);
+  const backfill = batch.filter(isRetroactive);
+  const replayed = batch.filter((n) => n.backfill && !isRetroactive(n));
   if (live.length === 1) {
     const n = live[0]!;
     showToast(`${badgeIcon(toAchievementLike(n), "sm")}<div class="toast-body"><div class="toast-kicker">Achievement unlocked</div>
@@ -44,11 +55,37 @@ export function toastFor(batch: Notification[]): void {
     showToast(`<div class="toast-body"><div class="toast-kicker">${live.length} achievements unlocked · +${pts} pts</div>
       <ul class="toast-list">${live.map((n) => `<li data-key="${esc(n.key)}">${badgeIcon(toAchievementLike(n), "sm")}<span>${esc(n.name)}</span></li>`).join("")}</ul></div>`);
   }
+  if (replayed.length > 0) {
+    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-summary" data-summary="away" data-count="${replayed.length}">${badges(replayed.length)} earned while you were away</div>
+      <div class="toast-sub">${esc(replayed.map((n) => n.name).join(", "))}</div></div>`, "backfill");
+  }
   if (backfill.length > 0) {
-    const word = backfill.length === 1 ? "badge" : "badges";
-    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-summary">${backfill.length} ${word} awarded retroactively</div>
+    showToast(`<div class="toast-body"><div class="toast-kicker">Catching up</div><div class="toast-title toast-summary" data-summary="backfill" data-count="${backfill.length}">${badges(backfill.length)} awarded retroactively</div>
       <div class="toast-sub">${esc(backfill.map((n) => n.name).join(", "))}</div></div>`, "backfill");
   }
+}
+
+function badges(n: number): string {
+  return `${n} ${n === 1 ? "badge" : "badges"}`;
+}
+
+/**
+ * The sign-in summary of unread notifications: one toast, a line for the
+ * unlocks the user's events caused ("while you were away") and one for the
+ * retroactive awards ("awarded retroactively"), each listing the names.
+ */
+export function signInSummary(unread: Notification[]): void {
+  const live = unread.filter((n) => !isRetroactive(n));
+  const backfill = unread.filter(isRetroactive);
+  const line = (list: Notification[], text: string, kind: string) =>
+    list.length === 0
+      ? ""
+      : `<div class="toast-title toast-summary" data-summary="${kind}" data-count="${list.length}">${esc(text)}</div>
+      <div class="toast-sub">${esc(list.map((n) => n.name).join(", "))}</div>`;
+  const kicker = live.length > 0 ? "Welcome back" : "Catching up";
+  showToast(`<div class="toast-body"><div class="toast-kicker">${kicker}</div>
+      ${line(live, `${badges(live.length)} earned while you were away`, "away")}
+      ${line(backfill, `${badges(backfill.length)} awarded retroactively`, "backfill")}</div>`, "signin");
 }
 
 /** Starts the feed; `onUnlock` runs after each group (refetch the grid). */
@@ -71,7 +108,7 @@ export async function startNotifications(onUnlock: () => void): Promise<Notifica
   const unread = initial.results.filter((n) => !n.read);
   for (const n of initial.results) seen.add(n.id);
   if (unread.length > 0) {
-    toastFor(unread);
+    signInSummary(unread);
     void markNotificationsRead(unread.map((n) => n.id));
     onUnlock();
   }

@@ -4,6 +4,7 @@
 import type { Achievement } from "./services/achievements.ts";
 import { gradient } from "./colors.ts";
 import { iconSvg, UI } from "./icons.ts";
+import { endsText, reasons } from "./reasons.ts";
 
 export function esc(s: string | number | undefined | null): string {
   return String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -32,6 +33,37 @@ export function progressBar(a: Achievement): string {
     <div class="progress-text"><span class="progress-numbers">${esc(value)} / ${esc(target)}</span><span class="progress-pct">${pct}%</span></div>`;
 }
 
+/**
+ * Where a locked badge's progress bar goes: why it cannot unlock now
+ * ("Event ended on 8 Jun 2026", "Requires First Publish first") instead of
+ * the bar, or the bar and, for an open window, when it ends.
+ */
+export function lockedStatus(a: Achievement): string {
+  const why = reasons(a);
+  if (why.length > 0) {
+    return `<ul class="blocked" aria-label="Why it cannot be earned now">${why
+      .map((r) => `<li class="blocked-reason" data-blocker="${esc(r.kind)}">${iconSvg(UI.lock)}<span>${esc(r.text)}</span></li>`)
+      .join("")}</ul>`;
+  }
+  if (a.progress === undefined) return "";
+  const ends = endsText(a);
+  const daysLeft = a.window?.status === "open" ? a.window.daysLeft : undefined;
+  return `${progressBar(a)}${ends ? `<p class="window-ends" data-days-left="${esc(daysLeft)}">${esc(ends)}</p>` : ""}`;
+}
+
+/**
+ * The detail dialog's locked status: as on the tile, plus — when a reason
+ * replaces the bar — the numbers alone (`2 / 25`, no bar), as the terminal
+ * app's detail view shows them.
+ */
+export function detailLockedStatus(a: Achievement): string {
+  const gated = reasons(a).length > 0;
+  const numbers = gated && a.progress !== undefined
+    ? `<div class="progress-text"><span class="progress-numbers">${esc(a.progressValue ?? 0)} / ${esc(a.targetValue ?? 0)}</span><span class="progress-pct">${a.progress}%</span></div>`
+    : "";
+  return lockedStatus(a) + numbers;
+}
+
 /** The round icon with its gradient; locked icons are desaturated. */
 export function badgeIcon(a: Achievement, size: "md" | "lg" | "sm" = "md"): string {
   if (a.isSecret && !a.name) {
@@ -56,12 +88,11 @@ export function tile(a: Achievement): string {
   const rarity = a.rarity ?? "common";
   const status = a.isEarned
     ? `<div class="tile-earned">${iconSvg(UI.check)} Earned <time datetime="${esc(a.earnedAt)}">${esc(formatDate(a.earnedAt))}</time></div>`
-    : a.progress !== undefined
-      ? progressBar(a)
-      : "";
+    : lockedStatus(a);
+  const why = reasons(a)[0]?.text;
   return `<li><button type="button" class="tile rarity-${esc(rarity)}${a.isEarned ? " is-earned" : " is-locked"}" data-key="${esc(a.key)}"
       data-earned="${a.isEarned}" data-progress="${a.progress ?? ""}" data-progress-value="${a.progressValue ?? ""}" data-target-value="${a.targetValue ?? ""}"
-      aria-label="${esc(a.name)}, ${a.isEarned ? "earned" : `locked, ${a.progress ?? 0}%`}, ${esc(rarityLabel(rarity))}, ${a.points} points">
+      aria-label="${esc(a.name)}, ${a.isEarned ? "earned" : why ? `locked, ${esc(why)}` : `locked, ${a.progress ?? 0}%`}, ${esc(rarityLabel(rarity))}, ${a.points} points">
       ${badgeIcon(a)}
       <div class="tile-body">
         <div class="tile-title"><span class="tile-name">${esc(a.name)}</span></div>

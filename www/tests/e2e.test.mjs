@@ -99,6 +99,7 @@ test("progress bars computed by the WASM module show the server's numbers", asyn
       value: el.dataset.progressValue,
       target: el.dataset.targetValue,
       numbers: el.querySelector(".progress-numbers")?.textContent ?? null,
+      blockers: [...el.querySelectorAll(".blocked-reason")].map((r) => r.dataset.blocker),
     })),
   );
   const byKey = new Map(tiles.map((t) => [t.key, t]));
@@ -110,11 +111,16 @@ test("progress bars computed by the WASM module show the server's numbers", asyn
     assert.equal(Number(t.progress), a.progress, `${a.key} progress`);
     assert.equal(Number(t.value), a.progress_value, `${a.key} progress_value`);
     assert.equal(Number(t.target), a.target_value, `${a.key} target_value`);
-    if (!a.is_earned) assert.equal(t.numbers, `${a.progress_value} / ${a.target_value}`, `${a.key} bar text`);
+    // The server's reasons other than progress are the tile's, shown instead of the bar.
+    const gates = a.blockers.filter((b) => b.kind !== "below_target").map((b) => b.kind);
+    assert.deepEqual(t.blockers, gates, `${a.key} blockers`);
+    if (!a.is_earned && gates.length === 0) assert.equal(t.numbers, `${a.progress_value} / ${a.target_value}`, `${a.key} bar text`);
+    if (gates.length > 0) assert.equal(t.numbers, null, `${a.key}: a reason, not a bar`);
     compared++;
   }
   assert.ok(compared >= 20, `compared ${compared} items`);
   assert.ok(listing.results.some((a) => !a.is_earned && a.progress > 0), "some partial progress to compare");
+  assert.ok(listing.results.some((a) => a.blockers.some((b) => b.kind === "requires")), "some prerequisite to compare");
   const secretTiles = await page.$$eval(".tile-secret", (els) => els.length);
   assert.equal(secretTiles, listing.secret_locked, "one ??? tile per locked secret");
 });
@@ -265,6 +271,178 @@ test("backfill notifications are summarised in one toast, live ones grouped in a
   assert.doesNotMatch(live[0], /Back One/);
   await shot("desktop-backfill", p);
   await p.close();
+});
+
+/**
+ * A page (locale en-GB: "8 Jun 2026") whose public catalog has, besides the
+ * shipped badges, login badges (the user has logged in) blocked every way:
+ * an event last June (Paris days 1–8), one next June, one open until 3 days
+ * from today (Paris), and one requiring "First Publish". The catalog route is
+ * fulfilled with the real server's catalog plus these; progress, windows and
+ * blockers are the WASM engine's.
+ */
+async function pageWithTimeLimitedBadges() {
+  const catalog = (await api("achievements/catalog/")).body;
+  const welcome = catalog.achievements.find((d) => d.key === "first_login");
+  const badge = (key, name, extra) => ({ ...welcome, key, name, description: `${name}: log in once`, ...extra });
+  const year = new Date().getUTCFullYear();
+  // Today in Paris, then noon (11:00Z) three Paris days later: the window's last day is 3 days away.
+  const [y, m, d] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date()).split("-").map(Number);
+  const inThreeDays = new Date(Date.UTC(y, m - 1, d + 3, 11)).toISOString().replace(/\.\d{3}Z$/, "Z");
+  catalog.achievements.push(
+    badge("june_jam_past", "June Jam Past", { available_from: `${year - 1}-05-31T22:00:00Z`, available_until: `${year - 1}-06-08T22:00:00Z` }),
+    badge("june_jam_next", "June Jam Next", { available_from: `${year + 1}-05-31T22:00:00Z`, available_until: `${year + 1}-06-08T22:00:00Z` }),
+    badge("sprint_now", "Sprint Now", { available_until: inThreeDays, criteria_type: "count", criteria_value: 100000 }),
+    badge("first_publish", "First Publish", { tracking_field: "project_count", criteria_type: "count", criteria_value: 100000 }),
+    badge("encore", "Encore", { requires_achievements: ["first_publish"] }),
+  );
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "en-GB" });
+  await p.route("**/api/v1/achievements/catalog/", (r) =>
+    r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(catalog) }),
+  );
+  await openSignedIn(p);
+  return { p, year };
+}
+
+/** The reasons a tile shows instead of its bar, and whether it still has a bar. */
+async function tileStatus(p, key) {
+  return p.$eval(`.tile[data-key="${key}"]`, (el) => ({
+    reasons: [...el.querySelectorAll(".blocked-reason")].map((r) => ({ kind: r.dataset.blocker, text: r.textContent.trim() })),
+    bar: el.querySelector(".progress") !== null,
+    ends: el.querySelector(".window-ends")?.textContent.trim() ?? null,
+    label: el.getAttribute("aria-label"),
+  }));
+}
+
+/** The same in the detail dialog. */
+async function detailStatus(p, key) {
+  await p.evaluate((k) => document.querySelector(`.tile[data-key="${k}"]`)?.scrollIntoView(), key);
+  await p.click(`.tile[data-key="${key}"]`);
+  await p.waitForSelector("dialog#detail[open]");
+  const status = await p.$eval("#detail", (el) => ({
+    reasons: [...el.querySelectorAll(".blocked-reason")].map((r) => r.textContent.trim()),
+    bar: el.querySelector(".progress") !== null,
+    ends: el.querySelector(".window-ends")?.textContent.trim() ?? null,
+    numbers: el.querySelector(".progress-numbers")?.textContent.trim() ?? null,
+  }));
+  await p.keyboard.press("Escape");
+  await p.waitForSelector("dialog#detail:not([open])", { state: "attached" });
+  return status;
+}
+
+test("a closed event says when it ended instead of a full bar, in the tile and the detail", async () => {
+  const { p, year } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "june_jam_past");
+  assert.deepEqual(tile.reasons, [{ kind: "window_closed", text: `Event ended on 8 Jun ${year - 1}` }]);
+  assert.equal(tile.bar, false, "no bar: the value is at the target but the event is over");
+  assert.match(tile.label, /locked, Event ended on 8 Jun/);
+  const detail = await detailStatus(p, "june_jam_past");
+  assert.deepEqual(detail.reasons, [`Event ended on 8 Jun ${year - 1}`]);
+  assert.equal(detail.bar, false);
+  assert.equal(detail.ends, null);
+  const logins = (await api("me/")).body.stats.login_count;
+  assert.equal(detail.numbers, `${logins} / 1`, "the numbers stay in the detail, without a bar");
+  await p.evaluate(() => document.querySelector('.tile[data-key="june_jam_past"]')?.scrollIntoView());
+  await shot("desktop-blocker-closed", p);
+  await p.close();
+});
+
+test("an event not open yet says when it starts", async () => {
+  const { p, year } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "june_jam_next");
+  assert.deepEqual(tile.reasons, [{ kind: "not_yet_available", text: `Starts on 1 Jun ${year + 1}` }]);
+  assert.equal(tile.bar, false);
+  const detail = await detailStatus(p, "june_jam_next");
+  assert.deepEqual(detail.reasons, [`Starts on 1 Jun ${year + 1}`]);
+  await p.close();
+});
+
+test("a badge whose prerequisite is missing names it", async () => {
+  const { p } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "encore");
+  assert.deepEqual(tile.reasons, [{ kind: "requires", text: "Requires First Publish first" }]);
+  assert.equal(tile.bar, false);
+  const detail = await detailStatus(p, "encore");
+  assert.deepEqual(detail.reasons, ["Requires First Publish first"]);
+  await p.close();
+});
+
+test("an open event shows its bar and when it ends", async () => {
+  const { p } = await pageWithTimeLimitedBadges();
+  const tile = await tileStatus(p, "sprint_now");
+  assert.deepEqual(tile.reasons, []);
+  assert.equal(tile.bar, true);
+  assert.equal(tile.ends, "ends in 3 days");
+  const detail = await detailStatus(p, "sprint_now");
+  assert.deepEqual(detail.reasons, []);
+  assert.equal(detail.bar, true);
+  assert.equal(detail.ends, "ends in 3 days");
+  await p.evaluate(() => document.querySelector('.tile[data-key="sprint_now"]')?.scrollIntoView());
+  await shot("desktop-window-open", p);
+  await p.close();
+});
+
+/** A notification as `GET notifications/` sends it. */
+function notification(id, key, name, backfill, cause = backfill ? "evaluation" : "event") {
+  return {
+    id, key, name, description: `${name} description`, icon: "faStar", color_from: "blue-500", color_to: "blue-600",
+    category: "projects", rarity: "common", points: 10, earned_at: new Date().toISOString(), cause,
+    backfill, read: false, created_at: new Date().toISOString(),
+  };
+}
+
+/** Opens a fresh page whose unread notifications are `unread`; returns the sign-in summary toast's lines. */
+async function signInSummaryFor(unread) {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const body = JSON.stringify({ count: unread.length, unread: unread.length, results: unread });
+  await p.route("**/api/v1/notifications/", (r) => r.fulfill({ status: 200, contentType: "application/json", body }));
+  await p.route("**/api/v1/notifications/read/", (r) => r.fulfill({ status: 200, contentType: "application/json", body: "{}" }));
+  await p.route("**/api/v1/notifications/stream/**", (r) =>
+    r.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body: "retry: 600000\n\n" }),
+  );
+  await openSignedIn(p);
+  await p.waitForSelector(".toast-signin", { timeout: 10000 });
+  const toasts = await p.$$eval(".toast", (els) => els.map((el) => el.className));
+  const lines = await p.$$eval(".toast-signin [data-summary]", (els) =>
+    els.map((el) => ({ kind: el.dataset.summary, text: el.textContent.trim() })),
+  );
+  const text = await p.textContent(".toast-signin");
+  return { p, toasts, lines, text };
+}
+
+test("sign-in summary: live unlocks were earned while you were away, only backfill is retroactive", async () => {
+  const live = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => notification(800 + i, `live${i}`, `Live ${i}`, false));
+  const away = await signInSummaryFor(live);
+  assert.equal(away.toasts.length, 1, `one summary toast: ${away.toasts}`);
+  assert.deepEqual(away.lines, [{ kind: "away", text: "8 badges earned while you were away" }]);
+  assert.doesNotMatch(away.text, /retroactive/);
+  await shot("desktop-signin-away", away.p);
+  await away.p.close();
+
+  const backfill = [1, 2, 3].map((i) => notification(810 + i, `back${i}`, `Back ${i}`, true));
+  const caught = await signInSummaryFor(backfill);
+  assert.deepEqual(caught.lines, [{ kind: "backfill", text: "3 badges awarded retroactively" }]);
+  assert.doesNotMatch(caught.text, /while you were away/);
+  await caught.p.close();
+
+  // The demo's activity (and an import) is flagged backfill, but the user's
+  // events caused it (cause `event`): earned while away, not retroactive.
+  const demo = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => notification(820 + i, `demo${i}`, `Demo ${i}`, true, i % 2 ? "event" : "points"));
+  const replayed = await signInSummaryFor(demo);
+  assert.deepEqual(replayed.lines, [{ kind: "away", text: "8 badges earned while you were away" }]);
+  assert.doesNotMatch(replayed.text, /retroactive/);
+  await replayed.p.close();
+
+  const mixed = await signInSummaryFor([...live.slice(0, 2), ...backfill.slice(0, 1)]);
+  assert.equal(mixed.toasts.length, 1, `one summary toast: ${mixed.toasts}`);
+  assert.deepEqual(mixed.lines, [
+    { kind: "away", text: "2 badges earned while you were away" },
+    { kind: "backfill", text: "1 badge awarded retroactively" },
+  ]);
+  assert.match(mixed.text, /Live 1, Live 2/);
+  assert.match(mixed.text, /Back 1/);
+  await shot("desktop-signin-mixed", mixed.p);
+  await mixed.p.close();
 });
 
 test("sign-out returns to the sign-in form; a bad token is refused politely", async () => {

@@ -1,9 +1,12 @@
 //! One badge in full: description, status, progress, the criteria in words
 //! (the core's), prerequisites and their state, what still blocks it (the
-//! core's explanation), and when it was earned.
+//! core's explanation and blockers, worded by [`super::reasons`]), when its
+//! window ends, and when it was earned. Whether it is earned is the core's
+//! answer (`Progress::earned`); nothing here compares a value with a target.
 
 use super::list::gauge;
 use super::message;
+use super::reasons;
 use super::text::{self, date_time};
 use super::theme::Theme;
 use crate::app::{App, Mode};
@@ -61,19 +64,40 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     };
     lines.push(status);
 
-    // Progress, as the core computes it.
+    // Progress, as the core computes it; a badge that cannot unlock now
+    // (the core's blockers other than progress) shows no gauge, but why.
+    let blockers = app.blockers(badge);
+    let window = app.window(badge);
+    let gated = reasons::first_gate(&blockers).is_some();
     if let Some(progress) = &badge.progress {
-        let cells = usize::from(inner.width).saturating_sub(LABEL + 16).clamp(4, 24);
         let mut spans = vec![label("Progress")];
-        spans.extend(gauge(theme, glyphs, badge, cells));
+        if !gated {
+            let cells = usize::from(inner.width).saturating_sub(LABEL + 16).clamp(4, 24);
+            spans.extend(gauge(theme, glyphs, badge, cells));
+            spans.push(Span::raw(" "));
+        }
         let (current, target) = (text::thousands(progress.current), text::thousands(progress.target));
-        let numbers = if progress.current >= progress.target {
-            format!(" {current} (target {target})")
+        let numbers = if progress.earned {
+            format!("{current} (target {target})")
         } else {
-            format!(" {current}/{target} ({}%)", badge.percent())
+            format!("{current}/{target} ({}%)", badge.percent())
         };
         spans.push(Span::styled(numbers, theme.text()));
         lines.push(Line::from(spans));
+    }
+    for (i, reason) in blockers.iter().filter_map(|b| reasons::sentence(b, window, app.board())).enumerate() {
+        lines.push(Line::from(vec![label(if i == 0 { "Blocked" } else { "" }), Span::styled(reason, theme.bad())]));
+    }
+    if badge.earned.is_none()
+        && let Some(ends) = reasons::ends_in(window)
+    {
+        let last_day = match window {
+            Some(achievements_core::LocalWindow::Open { last_day: Some(day), .. }) => {
+                format!(" (last day {})", reasons::date(day))
+            }
+            _ => String::new(),
+        };
+        lines.push(Line::from(vec![label("Event"), Span::styled(format!("{ends}{last_day}"), theme.text())]));
     }
     if let Some(criteria) = &badge.criteria {
         lines.push(Line::from(vec![label("Criteria"), Span::styled(text::prose(criteria, glyphs), theme.text())]));
@@ -118,7 +142,8 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
                 Span::styled("every condition holds: it unlocks at your next event", theme.ok()),
             ]));
         }
-        for (i, blocker) in explanation.blockers.iter().enumerate() {
+        // Reasons other than progress are worded above ("Blocked").
+        for (i, blocker) in explanation.blockers.iter().filter(|b| !b.is_gate()).enumerate() {
             lines.push(Line::from(vec![
                 label(if i == 0 { "Missing" } else { "" }),
                 Span::styled(text::prose(&blocker.to_string(), glyphs), theme.text()),

@@ -1,9 +1,11 @@
 //! The badge list: a row per badge with its glyph, name, a progress gauge
-//! in the badge's gradient, percent, rarity, points and the date earned.
+//! in the badge's gradient (or, for a badge that cannot unlock now, why:
+//! "Ended 8 Jun 2026"), percent, rarity, points and the date earned (or,
+//! for an open time-limited badge, the days left).
 
 use super::text::{self, fit, fit_right};
 use super::theme::Theme;
-use super::{cell, ellipsis, message};
+use super::{cell, ellipsis, message, reasons};
 use crate::app::{App, Link, Mode};
 use crate::badges::{Badge, Kind};
 use crate::glyphs::Glyphs;
@@ -146,7 +148,22 @@ fn row_line(app: &App, theme: Theme, badge: &Badge, c: Columns, selected: bool) 
         (_, false, _) => theme.text(),
     };
     spans.push(cell(&badge.name, c.name, name_style, glyphs));
-    if c.gauge > 0 {
+    // A badge that cannot unlock now says why where its gauge and percent
+    // would be (the core's first blocker other than progress).
+    let window = if hidden || earned { None } else { app.window(badge) };
+    let gate = if hidden || earned {
+        None
+    } else {
+        reasons::first_gate(&app.blockers(badge)).and_then(|b| reasons::short(b, window, app.board()))
+    };
+    if let Some(reason) = &gate
+        && c.gauge > 0
+    {
+        let columns = c.gauge + if c.percent > 0 { c.percent + 1 } else { 0 };
+        spans.push(Span::raw(" "));
+        spans.push(cell(reason, columns, theme.bad(), glyphs));
+    }
+    if c.gauge > 0 && gate.is_none() {
         spans.push(Span::raw(" "));
         if hidden {
             spans.push(cell("secret", c.gauge, theme.dim(), glyphs));
@@ -154,7 +171,7 @@ fn row_line(app: &App, theme: Theme, badge: &Badge, c: Columns, selected: bool) 
             spans.extend(gauge(theme, glyphs, badge, c.gauge));
         }
     }
-    if c.percent > 0 {
+    if c.percent > 0 && (gate.is_none() || c.gauge == 0) {
         spans.push(Span::raw(" "));
         let percent = match (&badge.progress, earned) {
             (_, true) => "100%".to_owned(),
@@ -178,7 +195,7 @@ fn row_line(app: &App, theme: Theme, badge: &Badge, c: Columns, selected: bool) 
         let date = match (&badge.earned, &app.data().user) {
             (Some(e), Some(user)) => text::date(e.at, &user.timezone),
             (Some(e), None) => text::date(e.at, &crate::time::core_utc()),
-            (None, _) => String::new(),
+            (None, _) => reasons::ends_in_short(window).unwrap_or_default(),
         };
         let style = if badge.is_new { theme.new_badge() } else { theme.dim() };
         spans.push(Span::styled(fit(&date, c.date, ellipsis(glyphs)), style));

@@ -14,8 +14,8 @@
 use super::MAX_SAFE;
 use achievements_core::explain::PrerequisiteStatus;
 use achievements_core::{
-    Blocker, Catalog, Category, Definition, Diagnostic, EarnedRecord, Explanation, Instant, Placeholder, Progress,
-    StateSnapshot, Unlock,
+    Blocker, Catalog, Category, Definition, Diagnostic, EarnedRecord, Explanation, Instant, LocalWindow, Placeholder,
+    Progress, StateSnapshot, Unlock,
 };
 use std::fmt::Write;
 use wasm_bindgen::JsValue;
@@ -128,6 +128,12 @@ impl Out {
         self
     }
 
+    pub(crate) fn null(&mut self) -> &mut Self {
+        self.separate();
+        self.text.push_str("null");
+        self
+    }
+
     pub(crate) fn instant(&mut self, value: Instant) -> &mut Self {
         self.separate();
         let _ = write!(self.text, "\"{value}\"");
@@ -171,8 +177,86 @@ fn static_item(out: &mut Out, def: &Definition) {
         .number(def.points)
         .key("isSecret")
         .bool(def.is_secret)
-        .field("rarity", def.rarity.as_str())
-        .close_object();
+        .field("rarity", def.rarity.as_str());
+    if let Some(from) = def.available_from {
+        out.key("availableFrom").instant(from);
+    }
+    if let Some(until) = def.available_until {
+        out.key("availableUntil").instant(until);
+    }
+    out.close_object();
+}
+
+/// The per-user parts of the listing that only some items have, as
+/// `[{i, window?, blockers?}, …]` (`i`: the item's index): the window in
+/// the user's local days, and the blockers when something other than
+/// progress blocks the item. `assembleItems` in `js/interop.js` merges them.
+#[derive(Debug, Default)]
+pub(crate) struct ItemExtras {
+    out: Out,
+    any: bool,
+}
+
+impl ItemExtras {
+    pub(crate) fn new() -> Self {
+        let mut extras = ItemExtras::default();
+        extras.out.open_array();
+        extras
+    }
+
+    pub(crate) fn push(&mut self, index: usize, window: Option<LocalWindow>, blockers: &[Blocker]) {
+        let gated = blockers.iter().any(Blocker::is_gate);
+        if window.is_none() && !gated {
+            return;
+        }
+        self.any = true;
+        let out = &mut self.out;
+        out.open_object().key("i").number(i64::try_from(index).unwrap_or(i64::MAX));
+        if let Some(window) = window {
+            out.key("window");
+            local_window(out, window);
+        }
+        if gated {
+            out.key("blockers").open_array();
+            for b in blockers {
+                blocker(out, b);
+            }
+            out.close_array();
+        }
+        out.close_object();
+    }
+
+    /// The extras as a JS array, or `None` when no item has any.
+    pub(crate) fn finish(mut self) -> Option<JsValue> {
+        self.any.then(|| {
+            self.out.close_array();
+            self.out.finish()
+        })
+    }
+}
+
+/// `{status: "upcoming", startsOn}`, `{status: "open", lastDay?, daysLeft?}`
+/// or `{status: "ended", lastDay}`; dates `YYYY-MM-DD`, the user's local days.
+fn local_window(out: &mut Out, window: LocalWindow) {
+    out.open_object();
+    match window {
+        LocalWindow::Upcoming { starts_on } => {
+            out.field("status", "upcoming").field("startsOn", &starts_on.to_string());
+        }
+        LocalWindow::Open { last_day, days_left } => {
+            out.field("status", "open");
+            if let Some(day) = last_day {
+                out.field("lastDay", &day.to_string());
+            }
+            if let Some(days) = days_left {
+                out.key("daysLeft").number(days);
+            }
+        }
+        LocalWindow::Ended { last_day } => {
+            out.field("status", "ended").field("lastDay", &last_day.to_string());
+        }
+    }
+    out.close_object();
 }
 
 /// A secret the client may not see (from a public catalog): its id as
@@ -360,15 +444,15 @@ fn blocker(out: &mut Out, b: &Blocker) {
         Blocker::NotYetAvailable { from } => {
             out.field("kind", "not_yet_available").key("from").instant(*from);
         }
-        Blocker::NoLongerAvailable { until } => {
-            out.field("kind", "no_longer_available").key("until").instant(*until);
+        Blocker::WindowClosed { until } => {
+            out.field("kind", "window_closed").key("until").instant(*until);
         }
-        Blocker::MissingPrerequisites { keys } => {
-            out.field("kind", "missing_prerequisites").key("keys").open_array();
-            for key in keys {
-                out.string(key);
-            }
-            out.close_array();
+        Blocker::Requires { key, name } => {
+            out.field("kind", "requires").field("key", key).key("name");
+            match name {
+                Some(name) => out.string(name),
+                None => out.null(),
+            };
         }
         Blocker::BelowTarget { value, target } => {
             out.field("kind", "below_target").key("value").int(*value).key("target").int(*target);

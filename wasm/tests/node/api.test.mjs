@@ -19,6 +19,9 @@ const PLAN_FIELDS = [
   "isEarned", "earnedAt", "progress", "progressValue", "targetValue", "isSecret", "rarity",
 ];
 
+/** What an item adds to the plan's fields when it has a window or a blocker other than progress. */
+const WINDOW_FIELDS = ["availableFrom", "availableUntil", "window", "blockers"];
+
 /** Applies events in order; returns the final StepResult-like `{state, unlocked}`. */
 function play(eng, events, state = {}) {
   let unlocked = [];
@@ -41,7 +44,9 @@ test("achievements() lists every definition as the plan's Achievement, in catalo
   const items = engine.achievements({}, NOW);
   assert.deepEqual(items.map((a) => a.key), catalog.achievements.map((d) => d.key));
   for (const item of items) {
-    for (const field of Object.keys(item)) assert.ok(PLAN_FIELDS.includes(field), `unexpected field ${field}`);
+    for (const field of Object.keys(item)) {
+      assert.ok(PLAN_FIELDS.includes(field) || WINDOW_FIELDS.includes(field), `unexpected field ${field}`);
+    }
   }
   const first = items.find((a) => a.key === "first_project");
   assert.deepEqual(first, {
@@ -245,10 +250,52 @@ test("explain says why a badge is locked, with the core's sentences", () => {
     { key: "10_wins", earned: false },
   ]);
   assert.deepEqual(explanation.blockers, [
-    { kind: "missing_prerequisites", keys: ["5_battles", "10_wins"], message: "requires 5_battles, 10_wins first" },
+    { kind: "requires", key: "5_battles", name: "Battle Tested", message: "requires 5_battles first" },
+    { kind: "requires", key: "10_wins", name: "Battle Master", message: "requires 10_wins first" },
   ]);
   assert.match(explanation.text, /status: +locked/);
   assert.equal(explanation.criteria, engine.describeCriteria("battle_legend"));
+});
+
+test("items carry their window in the user's local days and the core's blockers other than progress", () => {
+  const catalog = JSON.parse(shippedText);
+  const welcome = catalog.achievements.find((d) => d.key === "first_login");
+  const badge = (key, name, extra) => ({ ...welcome, key, name, ...extra });
+  catalog.achievements.push(
+    badge("june_jam", "June Jam", { available_from: "2026-06-01T00:00:00Z", available_until: "2026-06-09T00:00:00Z" }),
+    badge("encore", "Encore", { requires_achievements: ["first_project"] }),
+  );
+  const eng = new api.AchievementEngine(catalog);
+  const { state } = play(eng, [{ type: "login", at: "2026-05-20T09:00:00Z" }]);
+  const item = (now, key) => eng.achievements(state, now).find((a) => a.key === key);
+
+  const early = item("2026-05-25T12:00:00Z", "june_jam");
+  assert.equal(early.availableFrom, "2026-06-01T00:00:00Z");
+  assert.equal(early.availableUntil, "2026-06-09T00:00:00Z");
+  assert.deepEqual(early.window, { status: "upcoming", startsOn: "2026-06-01" });
+  assert.deepEqual(early.blockers, [
+    { kind: "not_yet_available", from: "2026-06-01T00:00:00Z", message: "not available before 2026-06-01T00:00:00Z" },
+  ]);
+  // Open: June 5th, 3 days to its last day (the 8th); progress alone decides.
+  const open = item("2026-06-05T12:00:00Z", "june_jam");
+  assert.deepEqual(open.window, { status: "open", lastDay: "2026-06-08", daysLeft: 3 });
+  assert.equal(open.blockers, undefined);
+  // Closed in December: the value is at the target, and the window says why it is not earned.
+  const closed = item("2026-12-02T12:00:00Z", "june_jam");
+  assert.equal(closed.isEarned, false);
+  assert.equal(closed.progressValue, 1);
+  assert.deepEqual(closed.window, { status: "ended", lastDay: "2026-06-08" });
+  assert.deepEqual(closed.blockers.map((b) => b.kind), ["window_closed"]);
+
+  const encore = item("2026-12-02T12:00:00Z", "encore");
+  assert.deepEqual(encore.blockers, [
+    { kind: "requires", key: "first_project", name: "First Launch", message: "requires first_project first" },
+  ]);
+  assert.equal(encore.window, undefined);
+  // Earned items and items blocked by progress alone carry neither.
+  const welcomeItem = item("2026-12-02T12:00:00Z", "first_login");
+  assert.equal(welcomeItem.blockers ?? welcomeItem.window, undefined);
+  assert.equal(item("2026-12-02T12:00:00Z", "5_projects").blockers, undefined);
 });
 
 test("accessors: event types, tracking fields, keys, categories", () => {

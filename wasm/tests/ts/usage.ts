@@ -105,9 +105,15 @@ export function useEverything(
   const explanation: Explanation = engine.explain(null, "battle_legend", now);
   for (const blocker of explanation.blockers) {
     const b: Blocker = blocker;
-    if (b.kind === "missing_prerequisites") {
-      const keys: string[] = b.keys;
-      void keys;
+    if (b.kind === "requires") {
+      const key: string = b.key;
+      const name: string | null = b.name;
+      // @ts-expect-error a secret prerequisite has no name
+      const named: string = b.name;
+      void key, name, named;
+    } else if (b.kind === "window_closed") {
+      const until: string = b.until;
+      void until;
     } else if (b.kind === "below_target") {
       const gap: Int64 = b.target;
       void gap;

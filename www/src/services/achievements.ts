@@ -1,7 +1,7 @@
 // The achievements API service (plan §6): the server's snake_case JSON as the
 // plan's camelCase `Achievement` interface. Progress fields come with a
 // signed-in user; the token is the one from sign-in (localStorage).
-import type { CatalogFile, StateSnapshot, ZoneTable } from "../../../wasm/pkg/achievements_wasm.js";
+import type { Blocker, CatalogFile, LocalWindow, StateSnapshot, ZoneTable } from "../../../wasm/pkg/achievements_wasm.js";
 
 export interface Achievement {
   key: string;
@@ -19,6 +19,13 @@ export interface Achievement {
   targetValue?: number;
   isSecret?: boolean;
   rarity?: string;
+  /** A time window (from the WASM engine's items): RFC 3339, `availableUntil` exclusive. */
+  availableFrom?: string;
+  availableUntil?: string;
+  /** While unearned: the window in the user's local days. */
+  window?: LocalWindow;
+  /** While unearned and blocked by more than progress: the core's reasons. */
+  blockers?: Blocker[];
 }
 
 /** The plan's progress for one achievement (server's numbers). */
