@@ -24,6 +24,7 @@ async fn check_and_the_api_read_the_broken_streak_as_zero() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("streak.db");
     let token = run(&db, &["users", "add", "ann"]).lines().last().unwrap().to_owned();
+    run(&db, &["load-achievements"]);
     let events = dir.path().join("events.jsonl");
     std::fs::write(
         &events,
