@@ -80,6 +80,7 @@ fn import_events_reads_long_fractions() {
         stdout
     };
     run(&["users", "add", "ann"]);
+    run(&["load-achievements"]);
     let file = dir.path().join("events.jsonl");
     std::fs::write(
         &file,
