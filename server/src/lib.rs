@@ -31,28 +31,28 @@
 //! serialized through one connection; an unearned secret achievement
 //! leaves the server in no response, for anyone.
 
-pub mod admin;
-pub mod api_error;
-pub mod app;
-pub mod auth;
-pub mod cache;
+mod admin;
+mod api_error;
+mod app;
+mod auth;
+mod cache;
 pub mod catalog_file;
 pub mod cli;
 pub mod clock;
 pub mod connections;
-pub mod demo;
-pub mod file_read;
-pub mod intake;
-pub mod json;
-pub mod names;
-pub mod openapi;
-pub mod ops;
-pub mod routes;
-pub mod rules;
+mod demo;
+mod file_read;
+mod intake;
+mod json;
+mod names;
+mod openapi;
+mod ops;
+mod routes;
+mod rules;
 pub mod serve;
-pub mod served_catalog;
-pub mod stats;
+mod served_catalog;
+mod stats;
 pub mod store;
-pub mod token;
-pub mod views;
-pub mod www;
+mod token;
+mod views;
+mod www;
