@@ -25,6 +25,12 @@
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
 //!   and hashes.
 //!
+//! Exports: only what other crates use — the binary (`cli`), and the tests
+//! and benches that start a real server or seed a database (`serve`,
+//! `store::open` and `store::users`, `catalog_file`, `clock`,
+//! `connections`). Everything else is private or `pub(crate)`, so the
+//! `unreachable_pub` lint catches an item made `pub` by mistake.
+//!
 //! Invariants: the server holds no rule logic (it hands the core events
 //! and `now`, and stores what comes back); an event and all its effects
 //! commit in one transaction before it is acknowledged; writes are
