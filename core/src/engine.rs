@@ -503,8 +503,9 @@ impl Engine {
         self.fields.iter().map(|f| f.name.as_str())
     }
 
-    /// `true` if `field` is a streak field (its value derives from active days).
-    pub fn is_streak_field(&self, field: &str) -> bool {
+    /// `true` if `field` is a streak field (its value derives from active
+    /// days). Only `recalculate` asks; no adapter needs it.
+    pub(crate) fn is_streak_field(&self, field: &str) -> bool {
         self.field_ids.get(field).is_some_and(|&f| self.fields[f].streak_slot.is_some())
     }
 

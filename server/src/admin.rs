@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Why an operator's command failed.
 #[derive(Debug, thiserror::Error)]
-pub enum AdminError {
+pub(crate) enum AdminError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -37,7 +37,7 @@ impl From<rusqlite::Error> for AdminError {
 /// # Errors
 /// A bad name or time zone, an existing user or one whose name looks the
 /// same (see [`crate::names`]), or a database error; nothing is stored then.
-pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Instant) -> Result<(), AdminError> {
+pub(crate) fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Instant) -> Result<(), AdminError> {
     // Refused before the database is opened; `create_user` checks again,
     // as it does for every way a user is created.
     check_name(name)?;
@@ -59,7 +59,7 @@ pub fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Inst
 ///
 /// # Errors
 /// An unknown user or a database error.
-pub fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<(), AdminError> {
+pub(crate) fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<(), AdminError> {
     in_write_transaction(db, |tx| {
         if crate::store::users::set_public_profile(tx, name, public)? {
             Ok(())
@@ -76,7 +76,7 @@ pub fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<(), Adm
 ///
 /// # Errors
 /// An unknown user or a database error.
-pub fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), AdminError> {
+pub(crate) fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), AdminError> {
     let token = in_write_transaction(db, |tx| {
         let user = user_by_name(tx, name)?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
         add_token(tx, TokenFor::User(&user), now)
@@ -93,7 +93,7 @@ pub fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), AdminEr
 ///
 /// # Errors
 /// A bad name or a database error.
-pub fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), AdminError> {
+pub(crate) fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), AdminError> {
     check_name(service)?;
     let token = in_write_transaction(db, |tx| add_token(tx, TokenFor::Service(service), now))?;
     println!("service token for {service}, allowed to post events (shown only now; the database keeps only its hash):");
@@ -105,7 +105,7 @@ pub fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), A
 ///
 /// # Errors
 /// An invalid catalog (nothing is stored) or a database error.
-pub fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Result<(), AdminError> {
+pub(crate) fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Result<(), AdminError> {
     load_catalog_into(db, source, now)?;
     Ok(())
 }
@@ -119,7 +119,11 @@ pub fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Res
 ///
 /// # Errors
 /// An invalid catalog or a database error.
-pub fn load_catalog_into(db: &Path, source: &CatalogSource, now: Instant) -> Result<(Connection, Synced), AdminError> {
+pub(crate) fn load_catalog_into(
+    db: &Path,
+    source: &CatalogSource,
+    now: Instant,
+) -> Result<(Connection, Synced), AdminError> {
     let loaded = source.load()?;
     for warning in &loaded.warnings {
         println!("warning: {warning}");
@@ -145,7 +149,7 @@ pub fn load_catalog_into(db: &Path, source: &CatalogSource, now: Instant) -> Res
 /// One line per key that changed: `added KEY`, `changed KEY`,
 /// `deactivated KEY`, `deactivated KEY (removed from the catalog file)`,
 /// `reactivated KEY`.
-pub fn change_lines(changes: &CatalogChanges) -> Vec<String> {
+pub(crate) fn change_lines(changes: &CatalogChanges) -> Vec<String> {
     let mut lines = Vec::new();
     lines.extend(changes.added.iter().map(|k| format!("added {k}")));
     lines.extend(changes.changed.iter().map(|k| format!("changed {k}")));
@@ -162,7 +166,7 @@ pub fn change_lines(changes: &CatalogChanges) -> Vec<String> {
 
 /// `N added, N changed, N deactivated, N reactivated, N unchanged` (and the
 /// retired definitions kept, if any).
-pub fn change_summary(changes: &CatalogChanges) -> String {
+pub(crate) fn change_summary(changes: &CatalogChanges) -> String {
     let mut text = format!(
         "{} added, {} changed, {} deactivated, {} reactivated, {} unchanged",
         changes.added.len(),

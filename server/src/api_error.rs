@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// 400: the body is not JSON.
     #[error("{0}")]
     Parse(String),
@@ -54,7 +54,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::Parse(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::NotAuthenticated(_) | ApiError::AuthenticationFailed(_) => StatusCode::UNAUTHORIZED,
@@ -70,7 +70,7 @@ impl ApiError {
     }
 
     /// The machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ApiError::Parse(_) => "parse_error",
             ApiError::InvalidQuery(_) => "invalid_query",
@@ -90,7 +90,7 @@ impl ApiError {
 
     /// The one answer for an unknown achievement key and for a secret the
     /// caller has not earned: identical bytes, so keys cannot be probed.
-    pub fn no_such_achievement() -> Self {
+    pub(crate) fn no_such_achievement() -> Self {
         ApiError::NotFound("No achievement found with this key.".to_owned())
     }
 }

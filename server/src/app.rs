@@ -23,7 +23,7 @@ const PUSH_BUFFER: usize = 1024;
 
 /// A committed notification, rendered, on its way to the open streams.
 #[derive(Debug)]
-pub struct Pushed {
+pub(crate) struct Pushed {
     pub user_id: i64,
     pub id: i64,
     /// The notification JSON (as `GET notifications/` lists it).
@@ -32,7 +32,7 @@ pub struct Pushed {
 
 /// What every handler shares: the database, the catalog, the clock.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub(crate) struct AppState {
     inner: Arc<Shared>,
 }
 
@@ -49,7 +49,7 @@ struct Shared {
 }
 
 impl AppState {
-    pub fn new(db: Db, catalog: ServedCatalog, clock: Clock) -> Self {
+    pub(crate) fn new(db: Db, catalog: ServedCatalog, clock: Clock) -> Self {
         let (pushed, _) = broadcast::channel(PUSH_BUFFER);
         let (closing, _) = watch::channel(false);
         AppState {
@@ -66,7 +66,7 @@ impl AppState {
 
     /// Sends committed notifications to the open streams. Call it from a
     /// [`Db::write_then`] hook, after the commit.
-    pub fn push(&self, notifications: &[Notification]) {
+    pub(crate) fn push(&self, notifications: &[Notification]) {
         if self.inner.pushed.receiver_count() == 0 {
             return;
         }
@@ -81,43 +81,43 @@ impl AppState {
     }
 
     /// Pushed notifications, from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Pushed>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Pushed>> {
         self.inner.pushed.subscribe()
     }
 
     /// Becomes `true` when the server shuts down.
-    pub fn closing(&self) -> watch::Receiver<bool> {
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
         self.inner.closing.subscribe()
     }
 
     /// Ends the open streams (graceful shutdown waits for them).
-    pub fn close_streams(&self) {
+    pub(crate) fn close_streams(&self) {
         let _ = self.inner.closing.send(true);
     }
 
-    pub fn db(&self) -> &Db {
+    pub(crate) fn db(&self) -> &Db {
         &self.inner.db
     }
 
     /// Token and state caches in front of the database.
-    pub fn caches(&self) -> &Caches {
+    pub(crate) fn caches(&self) -> &Caches {
         &self.inner.caches
     }
 
     /// Publishes states a write committed, for the readers. Call it from a
     /// [`Db::write_then`] hook, so it runs even if the request is dropped.
-    pub fn publish<'a>(&self, states: impl IntoIterator<Item = &'a SavedState>) {
+    pub(crate) fn publish<'a>(&self, states: impl IntoIterator<Item = &'a SavedState>) {
         for saved in states {
             self.inner.caches.put_state(saved.user_id, saved.version, Arc::clone(&saved.state));
         }
     }
 
-    pub fn catalog(&self) -> &Arc<ServedCatalog> {
+    pub(crate) fn catalog(&self) -> &Arc<ServedCatalog> {
         &self.inner.catalog
     }
 
     /// The time, read here and passed down to the core.
-    pub fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> Instant {
         self.inner.clock.now()
     }
 }
@@ -125,7 +125,7 @@ impl AppState {
 /// The API under `/api/v1/`, and the web page in `www` at `/` (see
 /// [`crate::www`]: hidden names and symlinks out of the folder are 404s; any
 /// other path that is not a file gets `index.html`, for client-side routing).
-pub fn router(state: AppState, www: Option<WwwRoot>) -> Router {
+pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
     let api = Router::new()
         .route("/api/v1/achievements/", get(achievements::list))
         .route("/api/v1/achievements/earned/", get(achievements::earned))

@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 
 /// The credentials of a request, as its handler receives them.
 #[derive(Clone, Debug)]
-pub enum Credentials {
+pub(crate) enum Credentials {
     /// No `Authorization` header.
     Anonymous,
     /// A token not yet checked (the stream's `?token=`, or a router without
@@ -42,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Credentials {
 /// # Errors
 /// 401 `authentication_failed` for a header that is not `Bearer TOKEN`:
 /// a credential that is present is either valid or refused, never ignored.
-pub fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
     let malformed = || ApiError::AuthenticationFailed("Invalid Authorization header: expected `Bearer TOKEN`.");
     let text = value.to_str().map_err(|_| malformed())?;
@@ -60,7 +60,7 @@ fn is_token_text(token: &str) -> bool {
 
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Caller {
+pub(crate) enum Caller {
     Anonymous,
     User(User),
     /// A platform service (the name it was issued for).
@@ -78,7 +78,7 @@ impl From<TokenOwner> for Caller {
 
 /// Whose data a request is about, once the caller is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// Nobody's: the plain catalog.
     Nobody,
     /// The caller's own.
@@ -92,7 +92,7 @@ pub enum Target {
 ///
 /// # Errors
 /// As [`acting_as`].
-pub fn viewer(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError> {
+pub(crate) fn viewer(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError> {
     match (caller, as_user) {
         (_, Some(name)) => acting_as(caller, name),
         (Caller::User(user), None) => Ok(Target::Caller(user.clone())),
@@ -104,7 +104,7 @@ pub fn viewer(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError
 ///
 /// # Errors
 /// 401 without credentials, 403 for a service token, and as [`acting_as`].
-pub fn subject(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError> {
+pub(crate) fn subject(caller: &Caller, as_user: Option<&str>) -> Result<Target, ApiError> {
     match caller {
         Caller::Anonymous => Err(not_authenticated()),
         Caller::Service(_) => Err(service_not_allowed()),
@@ -132,7 +132,7 @@ fn acting_as(caller: &Caller, name: &str) -> Result<Target, ApiError> {
 ///
 /// # Errors
 /// 401 without credentials, 403 for a user's token.
-pub fn require_service(caller: &Caller) -> Result<&str, ApiError> {
+pub(crate) fn require_service(caller: &Caller) -> Result<&str, ApiError> {
     match caller {
         Caller::Service(name) => Ok(name),
         Caller::Anonymous => Err(not_authenticated()),

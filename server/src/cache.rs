@@ -27,9 +27,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long a token's owner is trusted without asking the database.
-pub const TOKEN_TTL: Duration = Duration::from_secs(60);
+pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(60);
 /// How long a cached state is trusted without asking the database.
-pub const STATE_TTL: Duration = Duration::from_secs(10);
+pub(crate) const STATE_TTL: Duration = Duration::from_secs(10);
 const MAX_TOKENS: usize = 100_000;
 const MAX_STATES: usize = 100_000;
 
@@ -38,20 +38,20 @@ type CachedState = (i64, Instant, Arc<UserState>);
 
 /// The caches of one server.
 #[derive(Debug, Default)]
-pub struct Caches {
+pub(crate) struct Caches {
     tokens: RwLock<HashMap<[u8; 32], (Instant, TokenOwner)>>,
     states: RwLock<HashMap<i64, CachedState>>,
 }
 
 impl Caches {
     /// The owner of the token with this hash, if cached and fresh.
-    pub fn token(&self, hash: &[u8; 32]) -> Option<TokenOwner> {
+    pub(crate) fn token(&self, hash: &[u8; 32]) -> Option<TokenOwner> {
         let tokens = self.tokens.read().ok()?;
         let (at, owner) = tokens.get(hash)?;
         (at.elapsed() < TOKEN_TTL).then(|| owner.clone())
     }
 
-    pub fn put_token(&self, hash: [u8; 32], owner: TokenOwner) {
+    pub(crate) fn put_token(&self, hash: [u8; 32], owner: TokenOwner) {
         if let Ok(mut tokens) = self.tokens.write() {
             make_room(&mut tokens, MAX_TOKENS);
             tokens.insert(hash, (Instant::now(), owner));
@@ -59,14 +59,14 @@ impl Caches {
     }
 
     /// A user's last known committed state, if fresh.
-    pub fn state(&self, user_id: i64) -> Option<Arc<UserState>> {
+    pub(crate) fn state(&self, user_id: i64) -> Option<Arc<UserState>> {
         let states = self.states.read().ok()?;
         let (_, at, state) = states.get(&user_id)?;
         (at.elapsed() < STATE_TTL).then(|| Arc::clone(state))
     }
 
     /// Records a committed state unless a newer version is already known.
-    pub fn put_state(&self, user_id: i64, version: i64, state: Arc<UserState>) {
+    pub(crate) fn put_state(&self, user_id: i64, version: i64, state: Arc<UserState>) {
         if let Ok(mut states) = self.states.write() {
             match states.get_mut(&user_id) {
                 Some((known, _, _)) if *known > version => return,

@@ -16,12 +16,12 @@ pub enum CatalogSource {
 
 impl CatalogSource {
     /// `--catalog FILE` if given, else the shipped catalog.
-    pub fn from_arg(path: Option<PathBuf>) -> Self {
+    pub(crate) fn from_arg(path: Option<PathBuf>) -> Self {
         path.map_or(CatalogSource::Shipped, CatalogSource::File)
     }
 
     /// How to name it in messages.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             CatalogSource::Shipped => "the shipped catalog".to_owned(),
             CatalogSource::File(path) => path.display().to_string(),
@@ -32,7 +32,7 @@ impl CatalogSource {
     ///
     /// # Errors
     /// [`CatalogError`]: unreadable, or every validation problem found.
-    pub fn load(&self) -> Result<Loaded, CatalogError> {
+    pub(crate) fn load(&self) -> Result<Loaded, CatalogError> {
         let text = match self {
             CatalogSource::Shipped => SHIPPED_CATALOG_JSON.to_owned(),
             CatalogSource::File(path) => read_text_file(path)?,

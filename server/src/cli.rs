@@ -13,11 +13,11 @@ use std::process::ExitCode;
 #[command(name = "achievements", version, about = "Achievement and badge system for the creative platform")]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Work with catalogs and rule scenarios offline.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -85,7 +85,7 @@ pub enum Command {
 /// The database and, optionally, a catalog to load into it first: the
 /// commands that write user state.
 #[derive(Debug, Args)]
-pub struct OpsArgs {
+pub(crate) struct OpsArgs {
     /// Catalog file to validate and upsert first, exactly as `load-achievements --catalog FILE`
     /// (same lines printed) [default: none; the catalog stored in the database is used].
     #[arg(long, value_name = "FILE")]
@@ -97,7 +97,7 @@ pub struct OpsArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum RulesCommand {
+pub(crate) enum RulesCommand {
     /// Validate a catalog file; lists every problem as `PATH: message`.
     Validate {
         /// The catalog JSON file.
@@ -113,7 +113,7 @@ pub enum RulesCommand {
 
 /// The database every stateful command works on.
 #[derive(Debug, Args)]
-pub struct DbArg {
+pub(crate) struct DbArg {
     /// SQLite database file; created and migrated if missing.
     #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
     pub db: PathBuf,
@@ -121,14 +121,14 @@ pub struct DbArg {
 
 /// The database a command only reads.
 #[derive(Debug, Args)]
-pub struct ReadDbArg {
+pub(crate) struct ReadDbArg {
     /// SQLite database file; it must exist. Opened read-only: never created, migrated or changed.
     #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
     pub db: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub db: DbArg,
     /// Address to listen on (port 0 picks a free port).
@@ -146,7 +146,7 @@ pub struct ServeArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum UsersCommand {
+pub(crate) enum UsersCommand {
     /// Create a user and print a token for them (alone on the last line).
     Add {
         /// User name: letters, digits and @ . + - _ (at most 150).
@@ -173,7 +173,7 @@ pub enum UsersCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TokensCommand {
+pub(crate) enum TokensCommand {
     /// Issue a token (printed alone on the last line; stored only hashed).
     #[command(group(ArgGroup::new("owner").required(true).args(["service", "user"])))]
     Add {
@@ -189,7 +189,7 @@ pub enum TokensCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct LoadArgs {
+pub(crate) struct LoadArgs {
     /// Catalog file [default: the shipped catalog].
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,

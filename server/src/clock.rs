@@ -12,7 +12,7 @@ pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
 
 impl Clock {
     /// The system clock.
-    pub fn system() -> Self {
+    pub(crate) fn system() -> Self {
         Clock(Arc::new(system_now))
     }
 
@@ -21,12 +21,7 @@ impl Clock {
         Clock(Arc::new(move || at))
     }
 
-    /// Any function of nothing to a timestamp (tests that move time).
-    pub fn from_fn(f: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
-        Clock(Arc::new(f))
-    }
-
-    pub fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> Instant {
         (self.0)()
     }
 }

@@ -39,9 +39,9 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 /// How long a client may take to send a request's head.
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a keep-alive connection may stay idle between requests.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// The time limits of a connection (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl Default for ConnectionTimeouts {
 /// completes; then stops accepting, lets each connection finish the
 /// request it is answering (idle ones close at once), and returns when all
 /// are closed.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     timeouts: ConnectionTimeouts,

@@ -11,11 +11,11 @@ use achievements_core::Instant;
 use std::sync::Arc;
 
 /// The demo user's name.
-pub const DEMO_USER: &str = "demo";
+pub(crate) const DEMO_USER: &str = "demo";
 
 /// What `--demo` set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DemoReport {
+pub(crate) struct DemoReport {
     pub token: String,
     /// Events applied now (0 when the demo user already had them).
     pub applied: usize,
@@ -27,7 +27,7 @@ pub struct DemoReport {
 ///
 /// # Errors
 /// Storage errors.
-pub async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, StoreError> {
+pub(crate) async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, StoreError> {
     // Whole seconds read better in the demo's JSON.
     let now = app.now();
     let now = Instant::from_unix(now.unix_seconds(), 0).unwrap_or(now);

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// The largest file a command reads: 64 MiB.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why a file could not be read as text. Each message names the file as it
 /// was given.
@@ -34,7 +34,7 @@ pub enum ReadFileError {
 ///
 /// # Errors
 /// [`ReadFileError`]: unreadable, too large, a directory, or not UTF-8.
-pub fn read_text_file(path: &Path) -> Result<String, ReadFileError> {
+pub(crate) fn read_text_file(path: &Path) -> Result<String, ReadFileError> {
     let shown = || path.display().to_string();
     let io = |error| ReadFileError::Io { path: shown(), error };
     let file = std::fs::File::open(path).map_err(io)?;

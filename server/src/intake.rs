@@ -14,18 +14,18 @@ use serde::Serialize;
 use std::borrow::Cow;
 
 /// The most events one request may carry.
-pub const MAX_EVENTS: usize = 1000;
+pub(crate) const MAX_EVENTS: usize = 1000;
 /// The longest accepted `id`.
-pub const MAX_ID_LEN: usize = 200;
+pub(crate) const MAX_ID_LEN: usize = 200;
 /// How far ahead of the server's clock `at` may be, in seconds (clock skew
 /// between hosts). Further is refused: a future event would unlock too early.
-pub const MAX_CLOCK_SKEW_SECONDS: i64 = 5 * 60;
+pub(crate) const MAX_CLOCK_SKEW_SECONDS: i64 = 5 * 60;
 
 const FIELDS: &[&str] = &["id", "user", "type", "value", "at"];
 
 /// Why one event was refused. Nothing of a refused event is stored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Rejection {
+pub(crate) enum Rejection {
     #[error("an event must be a JSON object with id, user, type, value and at")]
     NotAnObject,
     #[error("`id` must be a string of 1 to {MAX_ID_LEN} characters")]
@@ -52,7 +52,7 @@ pub enum Rejection {
 
 impl Rejection {
     /// A stable, machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Rejection::NotAnObject => "invalid_event",
             Rejection::BadId => "invalid_id",
@@ -71,7 +71,7 @@ impl Rejection {
 
 /// One event of a request: ready for the store, or already refused
 /// (with its id, when it had a usable one).
-pub type Checked = Result<NewEvent, (Option<String>, Rejection)>;
+pub(crate) type Checked = Result<NewEvent, (Option<String>, Rejection)>;
 
 /// Parses a request body: one event object, or `{"events": [...]}`.
 ///
@@ -81,7 +81,7 @@ pub type Checked = Result<NewEvent, (Option<String>, Rejection)>;
 /// [`MAX_EVENTS`] events. Problems with one event are not errors: they come
 /// back as that event's [`Rejection`] (a field name repeated in an event
 /// included), and the other events still apply.
-pub fn parse_body(body: &[u8], now: Instant) -> Result<Vec<Checked>, ApiError> {
+pub(crate) fn parse_body(body: &[u8], now: Instant) -> Result<Vec<Checked>, ApiError> {
     let top = parse_json(body)?;
     let Json::Object(fields) = &top else {
         return Err(ApiError::Invalid(
@@ -113,7 +113,7 @@ pub fn parse_body(body: &[u8], now: Instant) -> Result<Vec<Checked>, ApiError> {
 ///
 /// # Errors
 /// 400 `parse_error` for a body that is not UTF-8 JSON.
-pub fn parse_json(body: &[u8]) -> Result<Json<'_>, ApiError> {
+pub(crate) fn parse_json(body: &[u8]) -> Result<Json<'_>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         ApiError::Parse(format!("JSON parse error: the body is not UTF-8 (at byte {})", e.valid_up_to()))
     })?;
@@ -121,7 +121,7 @@ pub fn parse_json(body: &[u8]) -> Result<Json<'_>, ApiError> {
 }
 
 /// The 422 for a request body with a repeated field name, naming it.
-pub fn repeated_in_body(path: &Path<'_>) -> ApiError {
+pub(crate) fn repeated_in_body(path: &Path<'_>) -> ApiError {
     ApiError::Invalid(format!("Repeated field `{path}` in the request body: a JSON object must name each field once."))
 }
 
@@ -184,19 +184,19 @@ fn check_fields(
 /// The answer for one event, in request order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum EventResult {
+pub(crate) enum EventResult {
     Applied { id: String, unlocked: Vec<String> },
     Duplicate { id: String },
     Rejected { id: Option<String>, detail: String, code: &'static str },
 }
 
 impl EventResult {
-    pub fn rejected(id: Option<String>, rejection: &Rejection) -> Self {
+    pub(crate) fn rejected(id: Option<String>, rejection: &Rejection) -> Self {
         EventResult::Rejected { id, detail: rejection.to_string(), code: rejection.code() }
     }
 
     /// The answer for an event the store handled.
-    pub fn from_outcome(event: NewEvent, outcome: Outcome) -> Self {
+    pub(crate) fn from_outcome(event: NewEvent, outcome: Outcome) -> Self {
         match outcome {
             Outcome::Applied(unlocks) => {
                 EventResult::Applied { id: event.id, unlocked: unlocks.into_iter().map(|u| u.key).collect() }

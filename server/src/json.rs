@@ -13,7 +13,7 @@ use serde::Serialize;
 ///
 /// # Errors
 /// `value` failed to serialize (then `out` is unchanged).
-pub fn append_fields(out: &mut Vec<u8>, value: &impl Serialize) -> serde_json::Result<()> {
+pub(crate) fn append_fields(out: &mut Vec<u8>, value: &impl Serialize) -> serde_json::Result<()> {
     let start = out.len();
     if let Err(e) = serde_json::to_writer(&mut *out, value) {
         out.truncate(start);
@@ -33,7 +33,7 @@ pub fn append_fields(out: &mut Vec<u8>, value: &impl Serialize) -> serde_json::R
 ///
 /// # Errors
 /// `head` failed to serialize, or `items` failed.
-pub fn object_with_array(
+pub(crate) fn object_with_array(
     out: &mut Vec<u8>,
     head: &impl Serialize,
     key: &str,
@@ -56,7 +56,7 @@ pub fn object_with_array(
 ///
 /// # Errors
 /// The first element that failed.
-pub fn each<T>(
+pub(crate) fn each<T>(
     out: &mut Vec<u8>,
     elements: impl IntoIterator<Item = T>,
     mut write: impl FnMut(&mut Vec<u8>, T) -> serde_json::Result<()>,

@@ -25,34 +25,40 @@
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
 //!   and hashes.
 //!
+//! Exports: only what other crates use — the binary (`cli`), and the tests
+//! and benches that start a real server or seed a database (`serve`,
+//! `store::open` and `store::users`, `catalog_file`, `clock`,
+//! `connections`). Everything else is private or `pub(crate)`, so the
+//! `unreachable_pub` lint catches an item made `pub` by mistake.
+//!
 //! Invariants: the server holds no rule logic (it hands the core events
 //! and `now`, and stores what comes back); an event and all its effects
 //! commit in one transaction before it is acknowledged; writes are
 //! serialized through one connection; an unearned secret achievement
 //! leaves the server in no response, for anyone.
 
-pub mod admin;
-pub mod api_error;
-pub mod app;
-pub mod auth;
-pub mod cache;
+mod admin;
+mod api_error;
+mod app;
+mod auth;
+mod cache;
 pub mod catalog_file;
 pub mod cli;
 pub mod clock;
 pub mod connections;
-pub mod demo;
-pub mod file_read;
-pub mod intake;
-pub mod json;
-pub mod names;
-pub mod openapi;
-pub mod ops;
-pub mod routes;
-pub mod rules;
+mod demo;
+mod file_read;
+mod intake;
+mod json;
+mod names;
+mod openapi;
+mod ops;
+mod routes;
+mod rules;
 pub mod serve;
-pub mod served_catalog;
-pub mod stats;
+mod served_catalog;
+mod stats;
 pub mod store;
-pub mod token;
-pub mod views;
-pub mod www;
+mod token;
+mod views;
+mod www;

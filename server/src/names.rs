@@ -43,7 +43,7 @@ pub enum NameError {
 ///
 /// # Errors
 /// [`NameError`] saying which rule the name breaks.
-pub fn check_name(name: &str) -> Result<(), NameError> {
+pub(crate) fn check_name(name: &str) -> Result<(), NameError> {
     let allowed = |c: char| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_');
     if !(1..=150).contains(&name.chars().count()) || !name.chars().all(allowed) {
         return Err(NameError::Characters(name.to_owned()));
@@ -57,18 +57,12 @@ pub fn check_name(name: &str) -> Result<(), NameError> {
 
 /// The keys under which user names are unique: two names that share a key
 /// look alike. One or two keys, without repeats.
-pub fn look_alike_keys(name: &str) -> Vec<String> {
+pub(crate) fn look_alike_keys(name: &str) -> Vec<String> {
     let normalized: String = name.nfkc().collect();
     let case_first: String = skeleton(&normalized.to_lowercase()).collect();
     let shape: String = skeleton(&normalized).collect();
     let shape_first: String = skeleton(&shape.to_lowercase()).collect();
     if shape_first == case_first { vec![case_first] } else { vec![case_first, shape_first] }
-}
-
-/// `true` when the two names look alike (share a key).
-pub fn look_alike(a: &str, b: &str) -> bool {
-    let keys = look_alike_keys(b);
-    look_alike_keys(a).iter().any(|key| keys.contains(key))
 }
 
 /// The scripts a name's letters belong to, in order of appearance
@@ -92,6 +86,13 @@ fn scripts_in(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `true` when the two names look alike (share a key), as
+    /// `create_user` decides it.
+    fn look_alike(a: &str, b: &str) -> bool {
+        let keys = look_alike_keys(b);
+        look_alike_keys(a).iter().any(|key| keys.contains(key))
+    }
 
     #[test]
     fn names_follow_the_platform_rule() {

@@ -34,12 +34,12 @@ use std::path::Path;
 /// Users evaluated per transaction by `award-retroactive`.
 const USERS_PER_TRANSACTION: usize = 500;
 /// Events per transaction for `import-events`.
-pub const IMPORT_BATCH: usize = 1000;
+pub(crate) const IMPORT_BATCH: usize = 1000;
 
 /// The database has no catalog: nothing says which rules to run.
 #[derive(Debug, thiserror::Error)]
 #[error("no catalog loaded: run achievements load-achievements first")]
-pub struct NoCatalogLoaded;
+pub(crate) struct NoCatalogLoaded;
 
 /// The engine over the stored catalog (retired definitions included).
 fn stored_engine(conn: &Connection) -> anyhow::Result<Engine> {
@@ -101,7 +101,12 @@ fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> anyho
 ///
 /// # Errors
 /// An unknown user, no catalog, an invalid catalog file, a database error.
-pub fn award_retroactive(db: &Path, catalog: Option<&Path>, user: Option<&str>, now: Instant) -> anyhow::Result<()> {
+pub(crate) fn award_retroactive(
+    db: &Path,
+    catalog: Option<&Path>,
+    user: Option<&str>,
+    now: Instant,
+) -> anyhow::Result<()> {
     let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let users = match user {
         Some(name) => vec![user_named(&conn, name)?],
@@ -151,7 +156,7 @@ pub fn award_retroactive(db: &Path, catalog: Option<&Path>, user: Option<&str>, 
 ///
 /// # Errors
 /// An unknown user, no catalog, an invalid catalog file, a database error.
-pub fn recalculate(db: &Path, catalog: Option<&Path>, name: &str, now: Instant) -> anyhow::Result<()> {
+pub(crate) fn recalculate(db: &Path, catalog: Option<&Path>, name: &str, now: Instant) -> anyhow::Result<()> {
     let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let (differences, replayed, refused, unlocked) = in_transaction(&mut conn, |tx| {
         let user = user_named(tx, name)?;
@@ -216,7 +221,7 @@ fn user_events(conn: &Connection, user_id: i64) -> anyhow::Result<Vec<StoredEven
 ///
 /// # Errors
 /// No database, no catalog, an unknown user, a database error.
-pub fn check(db: &Path, name: &str, now: Instant) -> anyhow::Result<()> {
+pub(crate) fn check(db: &Path, name: &str, now: Instant) -> anyhow::Result<()> {
     let text = read(db, |conn, engine| check_table(conn, engine, name, now))?;
     print_all(&text);
     Ok(())
@@ -269,7 +274,7 @@ fn check_table(conn: &Connection, engine: &Engine, name: &str, now: Instant) -> 
 }
 
 /// Prints `text`; a closed pipe (`| head`) ends the output quietly.
-pub fn print_all(text: &str) {
+pub(crate) fn print_all(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
@@ -282,7 +287,7 @@ pub fn print_all(text: &str) {
 ///
 /// # Errors
 /// No database, no catalog, an unknown user or key, a database error.
-pub fn debug(db: &Path, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
+pub(crate) fn debug(db: &Path, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
     read(db, |conn, engine| debug_report(conn, engine, name, key, now))
 }
 
@@ -323,7 +328,7 @@ fn debug_report(conn: &Connection, engine: &Engine, name: &str, key: &str, now: 
 
 /// What `import-events` did.
 #[derive(Debug, Default)]
-pub struct ImportReport {
+pub(crate) struct ImportReport {
     pub applied: usize,
     pub duplicate: usize,
     /// Line number (1-based) and why.
@@ -338,7 +343,12 @@ pub struct ImportReport {
 /// # Errors
 /// An unreadable file, no catalog, an invalid catalog file, a database
 /// error. Bad lines are not errors: they are reported as rejected.
-pub fn import_events(db: &Path, catalog: Option<&Path>, file: &Path, now: Instant) -> anyhow::Result<ImportReport> {
+pub(crate) fn import_events(
+    db: &Path,
+    catalog: Option<&Path>,
+    file: &Path,
+    now: Instant,
+) -> anyhow::Result<ImportReport> {
     let text = crate::file_read::read_text_file(file)?;
     let (mut conn, engine) = open_to_write(db, catalog, now)?;
     let lines: Vec<(usize, &str)> =

@@ -10,14 +10,14 @@
 //! - [`stats`]: the success metrics (admins).
 //! - [`fallback`]: unknown routes and methods, in the API's error shape.
 
-pub mod achievements;
-pub mod catalog;
-pub mod compat;
-pub mod events;
-pub mod fallback;
-pub mod me;
-pub mod notifications;
-pub mod stats;
+pub(crate) mod achievements;
+pub(crate) mod catalog;
+pub(crate) mod compat;
+pub(crate) mod events;
+pub(crate) mod fallback;
+pub(crate) mod me;
+pub(crate) mod notifications;
+pub(crate) mod stats;
 
 use crate::api_error::ApiError;
 use crate::app::AppState;
@@ -38,11 +38,11 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 /// The largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// A user and their state.
 #[derive(Debug)]
-pub struct Viewer {
+pub(crate) struct Viewer {
     pub user: User,
     pub state: Arc<UserState>,
 }
@@ -51,7 +51,7 @@ pub struct Viewer {
 ///
 /// # Errors
 /// 401 for a token the database does not know.
-pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
+pub(crate) async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
     let token = match credentials {
         Credentials::Anonymous => return Ok(Caller::Anonymous),
         Credentials::Checked(caller) => return Ok(caller),
@@ -75,7 +75,7 @@ pub async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Cal
 /// answered `401` before any handler runs; otherwise the caller it names
 /// goes to the handler (as [`Credentials::Checked`]). No header: anonymous,
 /// and each route decides whether that is enough.
-pub async fn authenticate(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn authenticate(State(app): State<AppState>, mut request: Request, next: Next) -> Response {
     let token = match auth::bearer_token(request.headers()) {
         Ok(Some(token)) => token,
         Ok(None) => return next.run(request).await,
@@ -107,7 +107,7 @@ async fn resolve(app: &AppState, target: Target) -> Result<Option<User>, ApiErro
 ///
 /// # Errors
 /// Storage errors.
-pub async fn load_state(app: &AppState, user: &User) -> Result<Arc<UserState>, ApiError> {
+pub(crate) async fn load_state(app: &AppState, user: &User) -> Result<Arc<UserState>, ApiError> {
     if let Some(state) = app.caches().state(user.id) {
         return Ok(state);
     }
@@ -124,7 +124,7 @@ pub async fn load_state(app: &AppState, user: &User) -> Result<Arc<UserState>, A
 ///
 /// # Errors
 /// As [`load_caller`] and [`auth::viewer`].
-pub async fn load_viewer(
+pub(crate) async fn load_viewer(
     app: &AppState,
     credentials: Credentials,
     as_user: Option<String>,
@@ -139,7 +139,7 @@ pub async fn load_viewer(
 ///
 /// # Errors
 /// As [`load_caller`] and [`auth::subject`].
-pub async fn load_subject_user(
+pub(crate) async fn load_subject_user(
     app: &AppState,
     credentials: Credentials,
     as_user: Option<String>,
@@ -154,7 +154,7 @@ pub async fn load_subject_user(
 ///
 /// # Errors
 /// As [`load_subject_user`].
-pub async fn load_subject(
+pub(crate) async fn load_subject(
     app: &AppState,
     credentials: Credentials,
     as_user: Option<String>,
@@ -166,7 +166,7 @@ pub async fn load_subject(
 
 /// `Query<T>` whose rejections are API errors (400 `invalid_query`).
 #[derive(Debug)]
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
@@ -190,7 +190,7 @@ const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
 ///
 /// # Errors
 /// 413, 415, or 400 when the body could not be read.
-pub async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let text = content_type.to_str().unwrap_or("");
         let mime = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -228,7 +228,7 @@ pub async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiErro
 ///
 /// # Errors
 /// 500 if a part did not serialize (a bug, logged).
-pub fn json_bytes(write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>) -> Result<Response, ApiError> {
+pub(crate) fn json_bytes(write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>) -> Result<Response, ApiError> {
     let mut out = Vec::with_capacity(16 * 1024);
     write(&mut out).map_err(|e| {
         tracing::error!(error = %e, "a response did not serialize");
@@ -241,7 +241,7 @@ pub fn json_bytes(write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>) ->
 ///
 /// # Errors
 /// 500 if the value does not serialize (a bug, logged).
-pub fn json_response(value: &impl Serialize) -> Result<Response, ApiError> {
+pub(crate) fn json_response(value: &impl Serialize) -> Result<Response, ApiError> {
     let bytes = serde_json::to_vec(value).map_err(|e| {
         tracing::error!(error = %e, "a response did not serialize");
         ApiError::Internal

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Prints a one-line summary (exit 0) or every problem (exit non-zero).
-pub fn validate(path: &Path) -> bool {
+pub(crate) fn validate(path: &Path) -> bool {
     let text = match read_text_file(path) {
         Ok(text) => text,
         Err(e) => {
@@ -50,7 +50,7 @@ pub fn validate(path: &Path) -> bool {
 
 /// Runs every scenario under `paths`; prints `ok NAME` / `FAILED NAME` and
 /// the closing line `N passed, M failed`.
-pub fn test(paths: &[PathBuf]) -> bool {
+pub(crate) fn test(paths: &[PathBuf]) -> bool {
     let mut files = Vec::new();
     let mut failed = 0usize;
     for path in paths {

@@ -129,7 +129,7 @@ impl Server {
     }
 
     /// What `--demo` set up, if asked.
-    pub fn demo(&self) -> Option<&DemoReport> {
+    pub(crate) fn demo(&self) -> Option<&DemoReport> {
         self.demo.as_ref()
     }
 
@@ -160,7 +160,7 @@ impl Server {
 ///
 /// # Errors
 /// As [`Server::start`] and [`Server::run`].
-pub async fn serve_until_signal(options: ServeOptions) -> Result<(), ServeError> {
+pub(crate) async fn serve_until_signal(options: ServeOptions) -> Result<(), ServeError> {
     let server = Server::start(options).await?;
     let addr = server.local_addr();
     {
@@ -217,7 +217,7 @@ async fn shutdown_signal() {
 }
 
 /// Logs to standard error; `RUST_LOG` overrides the default `info`.
-pub fn init_tracing() {
+pub(crate) fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Everything derived from the catalog that the routes read.
 #[derive(Debug)]
-pub struct ServedCatalog {
+pub(crate) struct ServedCatalog {
     engine: Engine,
     /// Secret key → public placeholder id (never sent as such).
     placeholder_of: BTreeMap<String, String>,
@@ -32,7 +32,7 @@ impl ServedCatalog {
     /// # Panics
     /// Never for a catalog that passed validation (the public view of a
     /// valid catalog always serializes).
-    pub fn new(file: &Catalog, effective: ValidCatalog) -> Self {
+    pub(crate) fn new(file: &Catalog, effective: ValidCatalog) -> Self {
         // Clients load the public view with the core's loader, so it is built
         // from the file's catalog (always valid). Secret placeholders are
         // numbered in catalog order and retired definitions come last, so the
@@ -52,43 +52,43 @@ impl ServedCatalog {
         ServedCatalog { engine, placeholder_of, index_of, display_order, static_json, public_json, etag }
     }
 
-    pub fn engine(&self) -> &Engine {
+    pub(crate) fn engine(&self) -> &Engine {
         &self.engine
     }
 
     /// Every definition (retired ones included), in catalog order.
-    pub fn definitions(&self) -> &[Definition] {
+    pub(crate) fn definitions(&self) -> &[Definition] {
         &self.engine.catalog().achievements
     }
 
     /// The index of the definition with this key.
-    pub fn index(&self, key: &str) -> Option<usize> {
+    pub(crate) fn index(&self, key: &str) -> Option<usize> {
         self.index_of.get(key).copied()
     }
 
     /// Definition indexes in display order.
-    pub fn display_order(&self) -> &[usize] {
+    pub(crate) fn display_order(&self) -> &[usize] {
         &self.display_order
     }
 
     /// The static fields of the definition at `index` as an open JSON object
     /// (see [`crate::views::render_static`]).
-    pub fn static_json(&self, index: usize) -> &str {
+    pub(crate) fn static_json(&self, index: usize) -> &str {
         &self.static_json[index]
     }
 
     /// The public placeholder id standing for a secret key.
-    pub fn placeholder_of(&self, secret_key: &str) -> Option<&str> {
+    pub(crate) fn placeholder_of(&self, secret_key: &str) -> Option<&str> {
         self.placeholder_of.get(secret_key).map(String::as_str)
     }
 
     /// The public catalog JSON (secrets masked), as served.
-    pub fn public_json(&self) -> &Bytes {
+    pub(crate) fn public_json(&self) -> &Bytes {
         &self.public_json
     }
 
     /// A strong ETag of [`Self::public_json`], quoted.
-    pub fn etag(&self) -> &str {
+    pub(crate) fn etag(&self) -> &str {
         &self.etag
     }
 }

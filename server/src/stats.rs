@@ -11,14 +11,14 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 /// How many achievements `most_earned` and `least_earned` list.
-pub const TOP: usize = 5;
+pub(crate) const TOP: usize = 5;
 /// The default range of `unlocks_per_day`, in days up to today.
-pub const DEFAULT_DAYS: i32 = 30;
+pub(crate) const DEFAULT_DAYS: i32 = 30;
 /// The longest range of `unlocks_per_day`, in days.
-pub const MAX_DAYS: i32 = 3660;
+pub(crate) const MAX_DAYS: i32 = 3660;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub users: i64,
     pub users_with_achievements: i64,
     /// `users_with_achievements / users` (0 without users), 0–1.
@@ -39,7 +39,7 @@ pub struct Stats {
 
 /// One achievement and how many users earned it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Earners {
+pub(crate) struct Earners {
     pub key: String,
     pub name: String,
     pub count: i64,
@@ -48,7 +48,7 @@ pub struct Earners {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PerDay {
+pub(crate) struct PerDay {
     /// First and last day (UTC), inclusive.
     pub from: String,
     pub until: String,
@@ -57,7 +57,7 @@ pub struct PerDay {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Day {
+pub(crate) struct Day {
     pub date: String,
     pub count: i64,
 }
@@ -67,7 +67,7 @@ pub struct Day {
 ///
 /// # Errors
 /// A message for a malformed date, a reversed or too long range.
-pub fn range(from: Option<&str>, until: Option<&str>, now: Instant) -> Result<(Date, Date), String> {
+pub(crate) fn range(from: Option<&str>, until: Option<&str>, now: Instant) -> Result<(Date, Date), String> {
     let parse = |name: &str, text: &str| {
         Date::parse(text).map_err(|_| format!("`{name}` must be a date such as 2026-03-01, got `{text}`."))
     };
@@ -94,7 +94,7 @@ pub fn range(from: Option<&str>, until: Option<&str>, now: Instant) -> Result<(D
 ///
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for an unreadable timestamp.
-pub fn compute(conn: &Connection, from: Date, until: Date) -> Result<Stats, StoreError> {
+pub(crate) fn compute(conn: &Connection, from: Date, until: Date) -> Result<Stats, StoreError> {
     let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
     let users_with: i64 = conn.query_row("SELECT count(DISTINCT user_id) FROM earned", [], |r| r.get(0))?;
     let total: i64 = conn.query_row("SELECT count(*) FROM earned", [], |r| r.get(0))?;
@@ -162,7 +162,7 @@ pub fn compute(conn: &Connection, from: Date, until: Date) -> Result<Stats, Stor
 }
 
 /// `1 d 2 h 3 min`, `45 s`.
-pub fn human_duration(seconds: i64) -> String {
+pub(crate) fn human_duration(seconds: i64) -> String {
     let (d, h, m, s) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60, seconds % 60);
     let mut text = String::new();
     for (n, unit) in [(d, "d"), (h, "h"), (m, "min")] {
@@ -177,7 +177,7 @@ pub fn human_duration(seconds: i64) -> String {
 }
 
 /// The metrics as `achievements stats` prints them.
-pub fn render(stats: &Stats) -> String {
+pub(crate) fn render(stats: &Stats) -> String {
     let pct = |x: f64| format!("{:.1}%", x * 100.0);
     let mut out = String::new();
     let _ = writeln!(

@@ -13,16 +13,16 @@
 //! own: the caller (the writer thread, or a command) owns the transaction, so
 //! an event and all its effects commit together.
 
-pub mod catalog;
-pub mod db;
-pub mod intake;
-pub mod migrations;
-pub mod notifications;
-pub mod state;
-pub mod unlocks;
+pub(crate) mod catalog;
+pub(crate) mod db;
+pub(crate) mod intake;
+pub(crate) mod migrations;
+pub(crate) mod notifications;
+pub(crate) mod state;
+pub(crate) mod unlocks;
 pub mod users;
 
-pub use db::Db;
+pub(crate) use db::Db;
 
 use achievements_core::Instant;
 use rusqlite::{Connection, OpenFlags};
@@ -98,7 +98,7 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 ///
 /// # Errors
 /// [`StoreError::NoDatabase`], or as [`open`].
-pub fn open_existing(path: &Path) -> Result<Connection, StoreError> {
+pub(crate) fn open_existing(path: &Path) -> Result<Connection, StoreError> {
     if !path.is_file() {
         return Err(StoreError::NoDatabase(path.display().to_string()));
     }
@@ -115,7 +115,7 @@ pub fn open_existing(path: &Path) -> Result<Connection, StoreError> {
 /// # Errors
 /// [`StoreError::NoDatabase`], [`StoreError::SchemaTooOld`],
 /// [`StoreError::SchemaTooNew`], or the file cannot be opened.
-pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     if !path.is_file() {
         return Err(StoreError::NoDatabase(path.display().to_string()));
     }
@@ -136,7 +136,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
 ///
 /// # Errors
 /// The file cannot be opened.
-pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     configure(&conn)?;

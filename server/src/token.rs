@@ -19,7 +19,7 @@ pub struct TokenError(String);
 ///
 /// # Errors
 /// [`TokenError`] when the OS random source fails.
-pub fn generate() -> Result<String, TokenError> {
+pub(crate) fn generate() -> Result<String, TokenError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| TokenError(e.to_string()))?;
     let mut text = String::with_capacity(PREFIX.len() + 64);
@@ -32,7 +32,7 @@ pub fn generate() -> Result<String, TokenError> {
 }
 
 /// The SHA-256 of a token's text: what the database stores and looks up.
-pub fn hash(token: &str) -> [u8; 32] {
+pub(crate) fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 /// The fields of an achievement that are the same for every caller, in
 /// wire order. Rendered once per definition by [`render_static`].
 #[derive(Debug, Serialize)]
-pub struct StaticFields<'a> {
+pub(crate) struct StaticFields<'a> {
     pub key: &'a str,
     pub name: &'a str,
     pub description: &'a str,
@@ -40,7 +40,7 @@ pub struct StaticFields<'a> {
 
 /// `{"key":…,"is_active":…` — a definition's static fields as an object
 /// left open for the fields that follow.
-pub fn render_static(def: &Definition) -> Box<str> {
+pub(crate) fn render_static(def: &Definition) -> Box<str> {
     let fields = StaticFields {
         key: &def.key,
         name: &def.name,
@@ -65,7 +65,7 @@ pub fn render_static(def: &Definition) -> Box<str> {
 
 /// A user's standing on one achievement (present when the request has a user).
 #[derive(Debug, Serialize)]
-pub struct ItemProgress {
+pub(crate) struct ItemProgress {
     pub is_earned: bool,
     pub earned_at: Option<Instant>,
     /// Percent, 0–100 (100 once earned).
@@ -82,7 +82,7 @@ pub struct ItemProgress {
 /// An achievement's time window (`null`: open on that side). Every item
 /// carries it, so a client can say "ends in 3 days" without a second call.
 #[derive(Debug, Serialize)]
-pub struct Window {
+pub(crate) struct Window {
     pub available_from: Option<Instant>,
     pub available_until: Option<Instant>,
 }
@@ -91,7 +91,7 @@ pub struct Window {
 /// the unlock and the achievement's display fields. Only its own user sees
 /// it, so secrets they earned are shown in full.
 #[derive(Debug, Serialize)]
-pub struct NotificationJson<'a> {
+pub(crate) struct NotificationJson<'a> {
     pub id: i64,
     pub key: &'a str,
     pub name: &'a str,
@@ -112,7 +112,7 @@ pub struct NotificationJson<'a> {
 }
 
 impl<'a> NotificationJson<'a> {
-    pub fn new(catalog: &'a ServedCatalog, n: &'a Notification) -> Self {
+    pub(crate) fn new(catalog: &'a ServedCatalog, n: &'a Notification) -> Self {
         let def = catalog.index(&n.key).map(|i| &catalog.definitions()[i]);
         NotificationJson {
             id: n.id,
@@ -136,7 +136,7 @@ impl<'a> NotificationJson<'a> {
 
 /// What `achievements/earned/` adds to an item.
 #[derive(Debug, Serialize)]
-pub struct EarnedFields {
+pub(crate) struct EarnedFields {
     pub progress_at_unlock: i64,
     /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
     pub cause: &'static str,
@@ -144,7 +144,7 @@ pub struct EarnedFields {
 
 /// What `achievements/{key}/` adds to an item.
 #[derive(Debug, Serialize)]
-pub struct DetailFields<'a> {
+pub(crate) struct DetailFields<'a> {
     pub prerequisites: Vec<Prerequisite<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_at_unlock: Option<i64>,
@@ -152,7 +152,7 @@ pub struct DetailFields<'a> {
 
 /// The state of one prerequisite, as the caller may see it.
 #[derive(Debug, Serialize)]
-pub struct Prerequisite<'a> {
+pub(crate) struct Prerequisite<'a> {
     /// The key, or the placeholder id of a secret the caller has not earned.
     pub key: &'a str,
     /// `null` for a secret the caller has not earned.
@@ -170,7 +170,7 @@ struct Requires<'a> {
 
 /// The catalog as one caller sees it at one moment.
 #[derive(Clone, Copy, Debug)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     catalog: &'a ServedCatalog,
     state: Option<&'a UserState>,
     now: Instant,
@@ -178,37 +178,37 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// `state` is the user the request is about, if any.
-    pub fn new(catalog: &'a ServedCatalog, state: Option<&'a UserState>, now: Instant) -> Self {
+    pub(crate) fn new(catalog: &'a ServedCatalog, state: Option<&'a UserState>, now: Instant) -> Self {
         View { catalog, state, now }
     }
 
-    pub fn definition(&self, index: usize) -> &'a Definition {
+    pub(crate) fn definition(&self, index: usize) -> &'a Definition {
         &self.catalog.definitions()[index]
     }
 
     /// The user's record of the achievement at `index`, if earned.
-    pub fn earned(&self, index: usize) -> Option<EarnedRecord> {
+    pub(crate) fn earned(&self, index: usize) -> Option<EarnedRecord> {
         self.state.and_then(|state| self.catalog.engine().earned(state, &self.definition(index).key))
     }
 
     /// May the caller know that this achievement exists?
-    pub fn may_see(&self, index: usize) -> bool {
+    pub(crate) fn may_see(&self, index: usize) -> bool {
         !self.definition(index).is_secret || self.earned(index).is_some()
     }
 
     /// Shown in the catalog listings: active, and visible to the caller.
-    pub fn listed(&self, index: usize) -> bool {
+    pub(crate) fn listed(&self, index: usize) -> bool {
         self.definition(index).is_active && self.may_see(index)
     }
 
     /// An active secret the caller has not earned: counted, never shown.
-    pub fn locked_secret(&self, index: usize) -> bool {
+    pub(crate) fn locked_secret(&self, index: usize) -> bool {
         let def = self.definition(index);
         def.is_active && def.is_secret && self.earned(index).is_none()
     }
 
     /// The user's progress on the achievement at `index`.
-    pub fn progress(&self, index: usize) -> Option<ItemProgress> {
+    pub(crate) fn progress(&self, index: usize) -> Option<ItemProgress> {
         let state = self.state?;
         let progress = self.catalog.engine().progress_at(state, index, self.now);
         Some(ItemProgress {
@@ -247,7 +247,7 @@ impl<'a> View<'a> {
     ///
     /// # Errors
     /// Serialization errors (none in practice).
-    pub fn write_item(&self, out: &mut Vec<u8>, index: usize) -> serde_json::Result<()> {
+    pub(crate) fn write_item(&self, out: &mut Vec<u8>, index: usize) -> serde_json::Result<()> {
         self.write_item_with(out, index, &serde_json::Map::new())
     }
 
@@ -255,7 +255,12 @@ impl<'a> View<'a> {
     ///
     /// # Errors
     /// Serialization errors (none in practice).
-    pub fn write_item_with(&self, out: &mut Vec<u8>, index: usize, extra: &impl Serialize) -> serde_json::Result<()> {
+    pub(crate) fn write_item_with(
+        &self,
+        out: &mut Vec<u8>,
+        index: usize,
+        extra: &impl Serialize,
+    ) -> serde_json::Result<()> {
         out.extend_from_slice(self.catalog.static_json(index).as_bytes());
         let requires = self.definition(index).requires_achievements.iter().map(|k| self.shown_key(k)).collect();
         append_fields(out, &Requires { requires_achievements: requires })?;
@@ -270,7 +275,7 @@ impl<'a> View<'a> {
     }
 
     /// The fields `achievements/{key}/` adds for the achievement at `index`.
-    pub fn detail_fields(&self, index: usize) -> DetailFields<'a> {
+    pub(crate) fn detail_fields(&self, index: usize) -> DetailFields<'a> {
         let def = self.definition(index);
         let prerequisites = def
             .requires_achievements
@@ -291,7 +296,7 @@ impl<'a> View<'a> {
 
     /// A key as the caller may see it: a secret they have not earned
     /// becomes its public placeholder id.
-    pub fn shown_key(&self, key: &'a str) -> &'a str {
+    pub(crate) fn shown_key(&self, key: &'a str) -> &'a str {
         match self.catalog.index(key) {
             Some(i) if !self.may_see(i) => self.catalog.placeholder_of(key).unwrap_or("secret"),
             _ => key,

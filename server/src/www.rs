@@ -38,7 +38,7 @@ pub enum WwwError {
 
 /// The web page's folder, canonical (symlinks resolved), with an `index.html`.
 #[derive(Clone, Debug)]
-pub struct WwwRoot {
+pub(crate) struct WwwRoot {
     root: PathBuf,
 }
 
@@ -48,17 +48,12 @@ impl WwwRoot {
     ///
     /// # Errors
     /// A folder that exists but cannot be resolved.
-    pub fn open(dir: &Path) -> Result<Option<Self>, WwwError> {
+    pub(crate) fn open(dir: &Path) -> Result<Option<Self>, WwwError> {
         if !dir.join("index.html").is_file() {
             return Ok(None);
         }
         let root = dir.canonicalize().map_err(|source| WwwError::Unreadable { dir: dir.to_owned(), source })?;
         Ok(Some(WwwRoot { root }))
-    }
-
-    /// The canonical folder.
-    pub fn path(&self) -> &Path {
-        &self.root
     }
 }
 
@@ -68,7 +63,7 @@ impl WwwRoot {
 ///
 /// # Errors
 /// [`WwwError::DatabaseInside`].
-pub fn check_database_outside(db: &Path, www: &Path) -> Result<(), WwwError> {
+pub(crate) fn check_database_outside(db: &Path, www: &Path) -> Result<(), WwwError> {
     let Ok(www) = www.canonicalize() else { return Ok(()) };
     let folder = match db.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -94,7 +89,7 @@ enum Found {
 }
 
 /// The fallback service for every path outside `/api/`.
-pub async fn serve(State(www): State<Arc<WwwRoot>>, request: Request) -> Response {
+pub(crate) async fn serve(State(www): State<Arc<WwwRoot>>, request: Request) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         let mut response = ApiError::MethodNotAllowed(request.method().clone()).into_response();
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));

@@ -18,16 +18,18 @@ use achievements_server::serve::{ServeOptions, Server};
 use achievements_server::store::{self, users};
 use achievements_tui::app::{App, Link, Settings};
 use achievements_tui::badges::Board;
-use achievements_tui::cache::Cache;
+use achievements_tui::cache::{Cache, Stored};
 use achievements_tui::dataset::Dataset;
 use achievements_tui::glyphs::Glyphs;
 use achievements_tui::http::{HttpTransport, ServerUrl};
 use achievements_tui::palette::ColorMode;
-use achievements_tui::sync::{self, Resource, Transport};
+use achievements_tui::resource::Resource;
+use achievements_tui::sync::{self, Transport};
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -394,7 +396,8 @@ fn profile_first_frame(cache_path: &Path) {
     lap("app from the cached list");
     let data = Dataset::load(&cache).unwrap();
     lap("dataset in full (core load)");
-    let contents = cache.contents().unwrap();
+    let documents: HashMap<Resource, Stored> =
+        Resource::ALL.into_iter().filter_map(|r| Some((r, cache.document(r).unwrap()?))).collect();
     lap("all documents");
     let _ = app;
     let app = App::new(data, Settings::default(), Link::Offline, now(), (120, 40));
@@ -402,7 +405,7 @@ fn profile_first_frame(cache_path: &Path) {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal.draw(|frame| achievements_tui::ui::render(&app, frame)).unwrap();
     lap("draw");
-    let Some(achievements_tui::cache::Stored::Body { body, .. }) = contents.documents.get(&Resource::Catalog) else {
+    let Some(Stored::Body { body, .. }) = documents.get(&Resource::Catalog) else {
         return;
     };
     let loaded = achievements_core::load_catalog(body).unwrap();
@@ -411,7 +414,7 @@ fn profile_first_frame(cache_path: &Path) {
     lap("  core Engine::new");
     let _ = engine;
     for r in [Resource::Me, Resource::Achievements, Resource::Earned] {
-        if let Some(achievements_tui::cache::Stored::Body { body, .. }) = contents.documents.get(&r) {
+        if let Some(Stored::Body { body, .. }) = documents.get(&r) {
             let _: Value = serde_json::from_str(body).unwrap();
             lap(&format!("  parse {} as Value", r.name()));
         }

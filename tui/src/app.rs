@@ -3,128 +3,34 @@
 //! [`App::update`]. Nothing here draws ([`crate::ui`] does, reading an
 //! `App`) and nothing here does I/O: sync requests leave as an [`Effect`]
 //! and results come back as [`AppEvent`]s.
+//!
+//! The list (tabs, filter, search, sort, selection) is in [`listing`], the
+//! preview panel in [`preview`]; how many rows fit comes from
+//! [`crate::layout`], which the renderer uses too.
 
-use crate::badges::{Badge, Board, Kind};
+mod listing;
+mod preview;
+
+pub use listing::{Filter, Sort, TABS};
+pub use preview::{FieldChange, Preview, PreviewOutcome};
+
+use crate::badges::{Badge, Board};
 use crate::dataset::{Dataset, Notifications, Origin, Rules};
 use crate::event::{AppEvent, Failure, SyncOutcome};
 use crate::glyphs::Glyphs;
 use crate::keymap::{self, Action, Context};
+use crate::layout::{self, Panes};
 use crate::palette::ColorMode;
 use crate::time::CoreDate;
-use crate::ui;
-use achievements_core::{Category, Event, Explanation, Rarity};
+use achievements_core::Explanation;
 use jiff::Timestamp;
 use ratatui::crossterm::event::KeyEvent;
-use std::cmp::Reverse;
 
 /// How things look: chosen at start-up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
     pub glyphs: Glyphs,
     pub colors: ColorMode,
-}
-
-/// Which badges the list shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Filter {
-    #[default]
-    All,
-    Earned,
-    Locked,
-}
-
-impl Filter {
-    fn next(self) -> Self {
-        match self {
-            Filter::All => Filter::Earned,
-            Filter::Earned => Filter::Locked,
-            Filter::Locked => Filter::All,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Filter::All => "all",
-            Filter::Earned => "earned",
-            Filter::Locked => "locked",
-        }
-    }
-
-    fn accepts(self, badge: &Badge) -> bool {
-        match self {
-            Filter::All => true,
-            Filter::Earned => badge.is_earned(),
-            Filter::Locked => !badge.is_earned(),
-        }
-    }
-}
-
-/// The list's order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sort {
-    /// The catalog's: category, then each badge's `order`.
-    #[default]
-    Catalog,
-    /// Closest to unlocking first, earned ones after.
-    Progress,
-    /// Rarest first.
-    Rarity,
-    Name,
-    /// Most recently earned first.
-    Recent,
-}
-
-impl Sort {
-    fn next(self) -> Self {
-        match self {
-            Sort::Catalog => Sort::Progress,
-            Sort::Progress => Sort::Rarity,
-            Sort::Rarity => Sort::Name,
-            Sort::Name => Sort::Recent,
-            Sort::Recent => Sort::Catalog,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Sort::Catalog => "catalog",
-            Sort::Progress => "progress",
-            Sort::Rarity => "rarity",
-            Sort::Name => "name",
-            Sort::Recent => "recent",
-        }
-    }
-}
-
-/// The "what would unlock?" panel.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Preview {
-    /// The catalog's event types, sorted.
-    pub events: Vec<String>,
-    pub event: usize,
-    /// The value as typed; empty means "no value" (an `add` counts 1).
-    pub value: String,
-    pub outcome: PreviewOutcome,
-}
-
-/// What the core answered for the previewed event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PreviewOutcome {
-    /// It would be accepted: the fields it changes and the badges it
-    /// unlocks (ids, cascades included, in unlock order).
-    Accepted { changes: Vec<FieldChange>, unlocks: Vec<String> },
-    /// The core would refuse it, and why.
-    Refused(String),
-    /// No catalog the core can run.
-    Unavailable,
-}
-
-/// A tracking field before and after a previewed event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldChange {
-    pub field: String,
-    pub before: i64,
-    pub after: i64,
 }
 
 /// What the keyboard is doing.
@@ -218,9 +124,6 @@ pub struct App {
     loading: bool,
 }
 
-/// The number of tabs: "All" and one per category.
-pub const TABS: usize = Category::ALL.len() + 1;
-
 impl App {
     /// An app over `data` at `now`, for a terminal of `size` (columns, rows).
     pub fn new(data: Dataset, settings: Settings, link: Link, now: Timestamp, size: (u16, u16)) -> Self {
@@ -306,11 +209,6 @@ impl App {
 
     pub fn tab(&self) -> usize {
         self.tab
-    }
-
-    /// The category of a tab (`None` for "All").
-    pub fn tab_category(tab: usize) -> Option<Category> {
-        tab.checked_sub(1).and_then(|i| Category::ALL.get(i).copied())
     }
 
     pub fn filter(&self) -> Filter {
@@ -402,6 +300,19 @@ impl App {
         }
     }
 
+    /// What the layout depends on besides the terminal's size.
+    pub fn panes(&self) -> Panes {
+        Panes {
+            banner: self.status.failure.is_some() || self.notice().is_some(),
+            detail_only: self.mode == Mode::Detail,
+        }
+    }
+
+    /// How many badges the list shows at the app's current size.
+    pub fn list_rows(&self) -> usize {
+        layout::list_rows(self.size, self.panes())
+    }
+
     // ----- changing ----------------------------------------------------
 
     /// Adds an informational message to the status line.
@@ -487,7 +398,7 @@ impl App {
                 self.mode = match action {
                     Action::Back | Action::Help => Mode::Browse,
                     Action::Up => Mode::Help { offset: offset.saturating_sub(1) },
-                    Action::Down => Mode::Help { offset: (offset + 1).min(ui::help_lines(self).saturating_sub(1)) },
+                    Action::Down => Mode::Help { offset: (offset + 1).min(layout::help_lines().saturating_sub(1)) },
                     _ => Mode::Help { offset },
                 }
             }
@@ -564,32 +475,6 @@ impl App {
         }
     }
 
-    fn previewing(&mut self, mut preview: Preview, action: Action) {
-        let count = preview.events.len().max(1);
-        match action {
-            Action::Back => return,
-            Action::NextEvent => preview.event = (preview.event + 1) % count,
-            Action::PrevEvent => preview.event = (preview.event + count - 1) % count,
-            Action::Increase | Action::Decrease => {
-                let value = preview.value.parse::<i64>().unwrap_or(0);
-                let value = if action == Action::Increase { value.saturating_add(1) } else { value.saturating_sub(1) };
-                preview.value = value.to_string();
-            }
-            Action::Input(c) if preview.value.len() < 18 => {
-                if preview.value == "0" {
-                    preview.value.clear();
-                }
-                preview.value.push(c);
-            }
-            Action::Backspace => {
-                preview.value.pop();
-            }
-            _ => {}
-        }
-        preview.outcome = self.preview_outcome(&preview);
-        self.mode = Mode::Preview(preview);
-    }
-
     fn notifications(&mut self, offset: usize, action: Action) {
         let count = match &self.data.notifications {
             Notifications::List(list) => list.len(),
@@ -601,77 +486,6 @@ impl App {
             Action::Down => Mode::Notifications { offset: (offset + 1).min(count.saturating_sub(1)) },
             _ => Mode::Notifications { offset },
         };
-    }
-
-    /// List movement shared by the modes that show the list. True if the
-    /// action was one.
-    fn navigate(&mut self, action: Action) -> bool {
-        let last = self.visible.len().saturating_sub(1);
-        let page = ui::list_rows(self).max(1);
-        self.selected = match action {
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Down => (self.selected + 1).min(last),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::PageDown => (self.selected + page).min(last),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => return false,
-        };
-        self.scroll_to_selection();
-        true
-    }
-
-    fn set_tab(&mut self, tab: usize) {
-        if tab != self.tab {
-            self.tab = tab;
-            self.selected = 0;
-            self.offset = 0;
-            self.refresh();
-        }
-    }
-
-    fn open_preview(&mut self) {
-        if self.loading {
-            self.inform("The rules are still loading: try p again in a moment.");
-            return;
-        }
-        let events: Vec<String> =
-            self.data.rules.as_ref().map(|r| r.engine.catalog().events.keys().cloned().collect()).unwrap_or_default();
-        let mut preview = Preview { events, event: 0, value: "1".to_owned(), outcome: PreviewOutcome::Unavailable };
-        preview.outcome = self.preview_outcome(&preview);
-        self.mode = Mode::Preview(preview);
-    }
-
-    /// Asks the core what the previewed event would do to the user's state.
-    fn preview_outcome(&self, preview: &Preview) -> PreviewOutcome {
-        let Some(Rules { engine, state }) = &self.data.rules else { return PreviewOutcome::Unavailable };
-        let Some(event_type) = preview.events.get(preview.event) else { return PreviewOutcome::Unavailable };
-        let value = match preview.value.as_str() {
-            "" => None,
-            text => match text.parse::<i64>() {
-                Ok(v) => Some(v),
-                Err(_) => return PreviewOutcome::Refused(format!("`{text}` is not a whole number")),
-            },
-        };
-        let event = Event { event_type, value, at: crate::time::to_core(self.now) };
-        let mut after = state.clone();
-        match engine.apply(&mut after, &event) {
-            Ok(unlocks) => {
-                let fields =
-                    engine.catalog().events.get(event_type).into_iter().flatten().flat_map(|effect| {
-                        std::iter::once(effect.field.as_str()).chain(effect.longest_field.as_deref())
-                    });
-                let changes = fields
-                    .map(|field| FieldChange {
-                        field: field.to_owned(),
-                        before: engine.stat(state, field),
-                        after: engine.stat(&after, field),
-                    })
-                    .collect();
-                PreviewOutcome::Accepted { changes, unlocks: unlocks.into_iter().map(|u| u.key).collect() }
-            }
-            Err(e) => PreviewOutcome::Refused(e.to_string()),
-        }
     }
 
     fn set_now(&mut self, now: Timestamp) {
@@ -730,79 +544,8 @@ impl App {
         self.refresh();
     }
 
-    /// Recomputes the listed badges (tab, filter, search, sort), keeping the
-    /// selected badge selected when it is still listed.
-    fn refresh(&mut self) {
-        let keep = self.selected_badge().map(|b| b.id.clone());
-        let category = Self::tab_category(self.tab);
-        let query = self.search.to_lowercase();
-        let badges = &self.board.badges;
-        let mut visible: Vec<usize> = (0..badges.len())
-            .filter(|&i| {
-                let b = &badges[i];
-                category.is_none_or(|c| b.category == c) && self.filter.accepts(b) && matches(b, &query)
-            })
-            .collect();
-        sort(&mut visible, badges, self.sort);
-        self.visible = visible;
-        let last = self.visible.len().saturating_sub(1);
-        self.selected = keep
-            .and_then(|id| self.visible.iter().position(|&i| badges[i].id == id))
-            .unwrap_or(self.selected.min(last));
-        self.scroll_to_selection();
-    }
-
-    fn scroll_to_selection(&mut self) {
-        let rows = ui::list_rows(self).max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + rows {
-            self.offset = self.selected + 1 - rows;
-        }
-        self.offset = self.offset.min(self.visible.len().saturating_sub(rows));
-    }
-
     /// Local rules mode, or a server?
     pub fn origin(&self) -> &Origin {
         &self.data.origin
     }
-}
-
-/// Case-insensitive search in what may be shown of a badge.
-fn matches(badge: &Badge, query: &str) -> bool {
-    if query.is_empty() {
-        return true;
-    }
-    if badge.kind == Kind::Hidden {
-        return "???".contains(query) || "secret".contains(query);
-    }
-    let hit = |text: &str| text.to_lowercase().contains(query);
-    hit(&badge.name) || hit(&badge.description) || badge.criteria.as_deref().is_some_and(hit) || hit(&badge.id)
-}
-
-fn sort(visible: &mut [usize], badges: &[Badge], sort: Sort) {
-    let hidden = |b: &Badge| b.kind == Kind::Hidden;
-    match sort {
-        Sort::Catalog => {}
-        Sort::Progress => visible.sort_by_key(|&i| {
-            let b = &badges[i];
-            (hidden(b), b.is_earned(), Reverse(b.percent()))
-        }),
-        Sort::Rarity => visible.sort_by_key(|&i| {
-            let b = &badges[i];
-            (hidden(b), Reverse(b.rarity.map_or(0, rarity_rank)))
-        }),
-        Sort::Name => visible.sort_by_cached_key(|&i| {
-            let b = &badges[i];
-            (hidden(b), b.name.to_lowercase())
-        }),
-        Sort::Recent => visible.sort_by_key(|&i| {
-            let b = &badges[i];
-            (hidden(b), b.earned.is_none(), Reverse(b.earned.as_ref().map(|e| e.at)))
-        }),
-    }
-}
-
-fn rarity_rank(rarity: Rarity) -> usize {
-    Rarity::ALL.iter().position(|r| *r == rarity).map_or(0, |p| p + 1)
 }

@@ -4,7 +4,7 @@
 
 use crate::cache::{Cache, CacheError, Stored};
 use crate::file_read::{ReadFileError, read_text_file};
-use crate::sync::Resource;
+use crate::resource::Resource;
 use crate::time::CoreZone;
 use crate::wire::{self, Item, ItemList, Me, Notification};
 use achievements_core::{Engine, StateSnapshot, UserState, load_catalog};

@@ -6,18 +6,25 @@
 //! `achievements-core`.
 //!
 //! # Layout
-//! - State and behaviour: [`app`] (the `App`, its modes, `update`),
-//!   [`keymap`] (keys → actions, as data), [`event`] (the closed event set
-//!   and the input thread), [`run`] (the main loop, generic over the
-//!   backend).
-//! - Drawing: [`ui`] (layout, list, details, panels), [`palette`]
+//! - State and behaviour: [`app`] (the `App`, its modes, `update`; the
+//!   list's tabs, filter, search and sort in `app/listing.rs`, the "what
+//!   would unlock?" panel in `app/preview.rs`), [`keymap`] (keys → actions,
+//!   as data), [`event`] (the closed event set and the input thread),
+//!   [`run`] (the main loop, generic over the backend).
+//! - [`layout`]: where each part of the screen goes and how many rows fit,
+//!   read by both the app (paging, scrolling) and the renderer, so the app
+//!   never asks the renderer for a size.
+//! - Drawing: [`ui`] (header, list, details, panels), [`palette`]
 //!   (Tailwind tokens → RGB, 256-colour fallback), [`glyphs`] (icons,
 //!   `--ascii`), [`terminal`] (raw mode, restore on exit and on panic).
 //! - Data: [`dataset`] (what is browsed, from the cache or local files),
 //!   [`badges`] (the rows, derived with the core), [`wire`] (the server's
 //!   JSON).
-//! - Sync: [`sync`] (plan, then execute), [`http`] (the reqwest transport),
-//!   [`cache`] (SQLite, versioned, rebuilt when unusable), [`worker`] (the
+//! - Sync: [`resource`] (the documents synced, which the cache keys by),
+//!   [`sync`] (plan, then execute), [`http`] (the reqwest transport),
+//!   [`cache`] (SQLite, rebuilt when unusable: `cache/schema.rs` the
+//!   versioned schema, `cache/documents.rs` the synced documents and
+//!   metadata, `cache/board.rs` the list as last shown), [`worker`] (the
 //!   background thread).
 //! - [`config`]: XDG paths, the `login` config file, flag/env/file
 //!   precedence; [`file_read`]: every file read, at most 64 MiB.
@@ -39,7 +46,9 @@ pub mod file_read;
 pub mod glyphs;
 pub mod http;
 pub mod keymap;
+pub mod layout;
 pub mod palette;
+pub mod resource;
 pub mod run;
 pub mod sync;
 pub mod terminal;

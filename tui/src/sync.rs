@@ -10,67 +10,9 @@
 //! error.
 
 use crate::cache::{Cache, CacheError, Commit, Fetched};
+use crate::resource::Resource;
 use crate::wire;
 use jiff::Timestamp;
-use std::fmt;
-
-/// One document the app syncs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Resource {
-    Me,
-    Catalog,
-    Achievements,
-    Earned,
-    Notifications,
-}
-
-impl Resource {
-    /// In the order a full sync fetches them.
-    pub const ALL: [Resource; 5] =
-        [Resource::Me, Resource::Catalog, Resource::Achievements, Resource::Earned, Resource::Notifications];
-
-    /// The name the cache stores it under.
-    pub fn name(self) -> &'static str {
-        match self {
-            Resource::Me => "me",
-            Resource::Catalog => "catalog",
-            Resource::Achievements => "achievements",
-            Resource::Earned => "earned",
-            Resource::Notifications => "notifications",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.name() == name)
-    }
-
-    /// The API path, relative to the server's base URL.
-    pub fn path(self) -> &'static str {
-        match self {
-            Resource::Me => "/api/v1/me/",
-            Resource::Catalog => "/api/v1/achievements/catalog/",
-            Resource::Achievements => "/api/v1/achievements/",
-            Resource::Earned => "/api/v1/achievements/earned/",
-            Resource::Notifications => "/api/v1/notifications/",
-        }
-    }
-
-    /// Only meaningful with a user's token.
-    pub fn needs_user(self) -> bool {
-        matches!(self, Resource::Me | Resource::Earned | Resource::Notifications)
-    }
-
-    /// A 404 means "this server does not have it", not a failure.
-    pub fn optional(self) -> bool {
-        self == Resource::Notifications
-    }
-}
-
-impl fmt::Display for Resource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.path())
-    }
-}
 
 /// What [`plan`] looks at.
 #[derive(Clone, Copy, Debug)]
@@ -398,10 +340,12 @@ mod tests {
         let first = run(&mut cache, &server, true, at).unwrap();
         assert_eq!(first.generation, 1);
         assert!(!first.catalog_unchanged);
-        let contents = cache.contents().unwrap();
-        assert_eq!(contents.meta.user.as_deref(), Some("ann"));
-        assert_eq!(contents.first_seen.len(), 2);
-        assert!(matches!(contents.documents[&Resource::Notifications], crate::cache::Stored::Unsupported { .. }));
+        assert_eq!(cache.meta().unwrap().user.as_deref(), Some("ann"));
+        assert_eq!(cache.first_seen().unwrap().len(), 2);
+        assert!(matches!(
+            cache.document(Resource::Notifications).unwrap(),
+            Some(crate::cache::Stored::Unsupported { .. })
+        ));
 
         let second = run(&mut cache, &server, true, at).unwrap();
         assert!(second.catalog_unchanged);
@@ -409,12 +353,19 @@ mod tests {
         assert_eq!(asked[6], ("/api/v1/achievements/catalog/".to_owned(), Some("\"v1\"".to_owned())));
     }
 
+    /// Everything the cache holds, through its read paths.
+    fn everything(cache: &Cache) -> impl PartialEq + std::fmt::Debug + use<> {
+        let documents: Vec<_> = Resource::ALL.iter().map(|&r| cache.document(r).unwrap()).collect();
+        let first_seen: std::collections::BTreeMap<_, _> = cache.first_seen().unwrap().into_iter().collect();
+        (cache.meta().unwrap(), documents, cache.earned_extra().unwrap(), first_seen, cache.board().unwrap())
+    }
+
     #[test]
     fn failures_leave_the_cache_alone() {
         let at = "2026-03-20T12:00:00Z".parse().unwrap();
         let mut cache = Cache::open_in_memory().unwrap();
         run(&mut cache, &full_server(), true, at).unwrap();
-        let before = cache.contents().unwrap();
+        let before = everything(&cache);
 
         let mut down = full_server();
         down.down = true;
@@ -438,7 +389,7 @@ mod tests {
         let err = run(&mut cache, &failing, true, at).unwrap_err();
         assert!(err.is_transient());
 
-        assert_eq!(cache.contents().unwrap(), before);
+        assert_eq!(everything(&cache), before);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Drawing: [`render`] reads an [`App`] and draws a frame; it changes
-//! nothing. The layout lives here too, because the app needs it to know
-//! how many list rows fit (page up/down, scrolling).
+//! nothing. Where each part goes is [`crate::layout`]'s, shared with the
+//! app (which needs to know how many list rows fit).
 //!
 //! ```text
 //!  header   ★ Achievements  demo · 1,230 pts · 12/23 earned      ● synced 2 min ago
@@ -24,65 +24,14 @@ pub mod theme;
 
 use crate::app::{App, Link, Mode, TABS};
 use crate::keymap;
+use crate::layout::{self, MIN_SIZE};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use text::{ago, date_time, fit, thousands, until, width};
 use theme::Theme;
-
-/// Below this the app asks for a bigger terminal.
-pub const MIN_SIZE: (u16, u16) = (40, 10);
-/// From this width the list and the details sit side by side.
-pub const SPLIT_WIDTH: u16 = 100;
-
-/// Where each part of the screen goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Areas {
-    pub header: Rect,
-    pub banner: Option<Rect>,
-    pub tabs: Rect,
-    /// The list, unless the details fill the main area.
-    pub list: Option<Rect>,
-    /// The details, when shown.
-    pub detail: Option<Rect>,
-    pub footer: Rect,
-}
-
-/// The layout of `app` in `area`.
-pub fn areas(app: &App, area: Rect) -> Areas {
-    let banner_rows = u16::from(banner(app).is_some());
-    let [header, banner_area, tabs, main, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(banner_rows),
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let (list, detail) = match app.mode() {
-        Mode::Detail => (None, Some(main)),
-        _ if main.width >= SPLIT_WIDTH => {
-            let [list, detail] =
-                Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(main);
-            (Some(list), Some(detail))
-        }
-        _ => (Some(main), None),
-    };
-    Areas { header, banner: (banner_rows > 0).then_some(banner_area), tabs, list, detail, footer }
-}
-
-/// How many badges the list shows at the app's current size.
-pub fn list_rows(app: &App) -> usize {
-    let (columns, rows) = app.size();
-    areas(app, Rect::new(0, 0, columns, rows)).list.map_or(0, |r| usize::from(r.height.saturating_sub(2)))
-}
-
-/// How many lines the help has (for scrolling it).
-pub fn help_lines(app: &App) -> usize {
-    popups::help_text(Theme::new(app.settings().colors), app.settings().glyphs).len()
-}
 
 /// Draws the whole interface.
 pub fn render(app: &App, frame: &mut Frame<'_>) {
@@ -93,23 +42,23 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), area);
         return;
     }
-    let layout = areas(app, area);
-    frame.render_widget(header(app, theme, layout.header.width), layout.header);
-    if let (Some(rect), Some((text, style))) = (layout.banner, banner(app)) {
+    let areas = layout::areas(area, app.panes());
+    frame.render_widget(header(app, theme, areas.header.width), areas.header);
+    if let (Some(rect), Some((text, style))) = (areas.banner, banner(app)) {
         let glyphs = app.settings().glyphs;
         let text = text::prose(&text, glyphs);
         let shown = text::truncate(&text, usize::from(rect.width).saturating_sub(1), ellipsis(glyphs));
         let line = Line::from(format!(" {shown}"));
         frame.render_widget(line.style(theme_style(theme, style)), rect);
     }
-    frame.render_widget(tabs(app, theme, layout.tabs.width), layout.tabs);
-    if let Some(rect) = layout.list {
+    frame.render_widget(tabs(app, theme, areas.tabs.width), areas.tabs);
+    if let Some(rect) = areas.list {
         list::render(app, theme, frame, rect);
     }
-    if let Some(rect) = layout.detail {
+    if let Some(rect) = areas.detail {
         detail::render(app, theme, frame, rect);
     }
-    frame.render_widget(footer(app, theme, layout.footer.width), layout.footer);
+    frame.render_widget(footer(app, theme, areas.footer.width), areas.footer);
     match app.mode() {
         Mode::Preview(preview) => popups::preview(app, preview, theme, frame, area),
         Mode::Help { offset } => popups::help(app, *offset, theme, frame, area),
@@ -190,7 +139,7 @@ fn theme_style(theme: Theme, style: BannerStyle) -> Style {
 }
 
 /// The banner line, if there is something to say: the offline state first,
-/// then the latest notice.
+/// then the latest notice (exactly when [`App::panes`] has a banner).
 fn banner(app: &App) -> Option<(String, BannerStyle)> {
     let now = app.now();
     let dot = app.settings().glyphs.dot();

@@ -413,7 +413,7 @@ mod tests {
             user: Some("ann".to_owned()),
             at: "2026-03-20T12:00:00Z".parse().unwrap(),
             documents: vec![(
-                crate::sync::Resource::Me,
+                crate::resource::Resource::Me,
                 crate::cache::Fetched::Body { body: r#"{"name":"ann"}"#.to_owned(), etag: None },
             )],
             earned_keys: vec![],

@@ -102,7 +102,7 @@ fn moving_around_with_arrows_and_vim_keys() {
     app.on_event(ch('g'));
     assert_eq!((app.selected(), app.offset()), (0, 0));
     app.on_event(key(KeyCode::PageDown));
-    let rows = achievements_tui::ui::list_rows(&app);
+    let rows = app.list_rows();
     assert_eq!(app.selected(), rows);
     assert_eq!(app.offset(), 1, "the selection stays on screen");
     app.on_event(AppEvent::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
@@ -330,7 +330,7 @@ fn detail_help_and_notification_modes() {
         app.on_event(ch('j'));
     }
     let Mode::Help { offset } = *app.mode() else { panic!() };
-    assert_eq!(offset, achievements_tui::ui::help_lines(&app) - 1, "scrolling stops at the end");
+    assert_eq!(offset, achievements_tui::layout::help_lines() - 1, "scrolling stops at the end");
     app.on_event(ch('?'));
     assert_eq!(*app.mode(), Mode::Browse);
 
@@ -431,7 +431,7 @@ fn resizing_keeps_the_selection_visible() {
     let mut app = app((120, 40), false);
     app.on_event(ch('G'));
     app.on_event(AppEvent::Resize(80, 12));
-    let rows = achievements_tui::ui::list_rows(&app);
+    let rows = app.list_rows();
     assert!(app.selected() >= app.offset() && app.selected() < app.offset() + rows);
 }
 

@@ -17,7 +17,8 @@ use achievements_tui::cache::{Cache, Stored};
 use achievements_tui::dataset::{Dataset, Notifications};
 use achievements_tui::event::{AppEvent, SyncOutcome};
 use achievements_tui::http::{HttpTransport, ServerUrl};
-use achievements_tui::sync::{self, Resource, SyncError};
+use achievements_tui::resource::Resource;
+use achievements_tui::sync::{self, SyncError};
 use achievements_tui::worker::{Remote, Schedule, SyncThread};
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
-use support::{days_ago, now, screen, settings};
+use support::{days_ago, everything, now, screen, settings};
 
 /// A server on its own thread and runtime (the app's HTTP is blocking, as
 /// on its sync thread).
@@ -232,7 +233,7 @@ fn sync_then_browse_offline() {
     // A later start, offline, from the same file: the same badges.
     let (cache, rebuilt) = Cache::open(&cache_path).unwrap();
     assert_eq!(rebuilt, None);
-    let before = cache.contents().unwrap();
+    let before = everything(&cache);
     // First what the first frame draws: the list cached by the last sync.
     let header = Dataset::load_header(&cache).unwrap();
     let cached = Board::from_sorted(cache.board().unwrap().expect("the sync thread cached the list"));
@@ -259,7 +260,7 @@ fn sync_then_browse_offline() {
     let mut cache = cache;
     let err = sync::run(&mut cache, &transport(&format!("http://{}", "127.0.0.1:9"), Some(&token)), true, now());
     assert!(matches!(err, Err(SyncError::Unreachable { .. })));
-    assert_eq!(cache.contents().unwrap(), before);
+    assert_eq!(everything(&cache), before);
 }
 
 #[test]
@@ -277,7 +278,7 @@ fn the_catalog_is_revalidated_with_its_etag() {
     assert!(second.catalog_unchanged && !first.catalog_unchanged);
     assert!(second.bytes < first.bytes);
     assert_eq!(cache.etag(Resource::Catalog).unwrap(), etag);
-    let Stored::Body { body, .. } = &cache.contents().unwrap().documents[&Resource::Catalog] else { panic!() };
+    let Some(Stored::Body { body, .. }) = cache.document(Resource::Catalog).unwrap() else { panic!() };
     assert!(body.contains("first_project"));
     server.stop();
 }

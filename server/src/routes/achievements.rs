@@ -17,12 +17,12 @@ use std::sync::Arc;
 
 /// `?user=NAME`: an admin acting for another user.
 #[derive(Debug, Deserialize)]
-pub struct UserQuery {
+pub(crate) struct UserQuery {
     pub user: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     user: Option<String>,
     category: Option<String>,
     rarity: Option<String>,
@@ -83,7 +83,7 @@ struct ListHead {
 }
 
 /// `GET achievements/`: the active catalog, with the user's progress.
-pub async fn list(
+pub(crate) async fn list(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<ListQuery>,
@@ -117,7 +117,7 @@ struct CountHead {
 
 /// `GET achievements/earned/`: the user's badges, newest first, including
 /// ones deactivated since, with `progress_at_unlock` and `cause`.
-pub async fn earned(
+pub(crate) async fn earned(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,
@@ -143,7 +143,7 @@ pub async fn earned(
 /// `GET achievements/{key}/`: one achievement with progress and
 /// prerequisites. An unknown key, an unearned secret and an inactive badge
 /// the user never earned all get the same 404.
-pub async fn detail(
+pub(crate) async fn detail(
     State(app): State<AppState>,
     Path(key): Path<String>,
     credentials: Credentials,
@@ -173,7 +173,7 @@ struct CategoryHead {
 
 /// `GET achievements/categories/`: the active catalog grouped by category,
 /// every category listed (in the catalog's category order).
-pub async fn categories(
+pub(crate) async fn categories(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,
@@ -204,7 +204,7 @@ pub async fn categories(
 
 /// `POST achievements/check/`: re-evaluates the user now (a retroactive
 /// award) and returns what unlocked.
-pub async fn check(
+pub(crate) async fn check(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,

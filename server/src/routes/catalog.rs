@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 /// Clients may keep it but must revalidate (cheap: a 304 has no body).
 const CACHE_CONTROL: &str = "no-cache";
 
-pub async fn catalog(
+pub(crate) async fn catalog(
     State(app): State<AppState>,
     credentials: Credentials,
     headers: HeaderMap,

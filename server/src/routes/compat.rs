@@ -32,7 +32,7 @@ struct ProgressFields {
 /// category (in catalog order) with its listed achievements, each a flat
 /// item: the display fields plus `is_earned`, `earned_at`, `current_value`,
 /// `target_value`, `progress_percentage`.
-pub async fn my_progress(
+pub(crate) async fn my_progress(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,
@@ -85,7 +85,7 @@ struct ProfileHead<'a> {
 /// `GET users/{username}/achievements/`: a user's earned achievements,
 /// newest first, for anyone — when their profile is public. A private
 /// profile and an unknown user get the same 404.
-pub async fn user_achievements(
+pub(crate) async fn user_achievements(
     State(app): State<AppState>,
     Path(username): Path<String>,
 ) -> Result<Response, ApiError> {

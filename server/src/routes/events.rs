@@ -17,14 +17,14 @@ use serde::Serialize;
 use std::sync::Arc;
 
 #[derive(Debug, Serialize)]
-pub struct EventsResponse {
+pub(crate) struct EventsResponse {
     pub applied: usize,
     pub duplicate: usize,
     pub rejected: usize,
     pub results: Vec<EventResult>,
 }
 
-pub async fn post_events(
+pub(crate) async fn post_events(
     State(app): State<AppState>,
     credentials: Credentials,
     headers: HeaderMap,

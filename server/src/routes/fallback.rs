@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 /// Unknown path under `/api/`.
-pub async fn api_not_found(method: Method, uri: Uri) -> Response {
+pub(crate) async fn api_not_found(method: Method, uri: Uri) -> Response {
     let path = uri.path();
     if (method == Method::GET || method == Method::HEAD) && !path.ends_with('/') && is_route(&format!("{path}/")) {
         let location = match uri.query() {
@@ -21,12 +21,12 @@ pub async fn api_not_found(method: Method, uri: Uri) -> Response {
 }
 
 /// Unknown path outside `/api/` when no web page is served.
-pub async fn not_found(uri: Uri) -> Response {
+pub(crate) async fn not_found(uri: Uri) -> Response {
     ApiError::NotFound(format!("Nothing at {}. The API is under /api/v1/.", uri.path())).into_response()
 }
 
 /// A route that exists, called with a method it does not take.
-pub async fn method_not_allowed(method: Method) -> ApiError {
+pub(crate) async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::MethodNotAllowed(method)
 }
 

@@ -46,7 +46,7 @@ struct Streak {
     longest: i64,
 }
 
-pub async fn me(
+pub(crate) async fn me(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,

@@ -26,10 +26,10 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 /// How often an idle stream sends a comment, so proxies keep it open.
-pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Deserialize)]
-pub struct NotificationsQuery {
+pub(crate) struct NotificationsQuery {
     user: Option<String>,
 }
 
@@ -41,7 +41,7 @@ struct ListHead {
 
 /// `GET notifications/`: the caller's notifications, unread first, then
 /// newest first.
-pub async fn list(
+pub(crate) async fn list(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<NotificationsQuery>,
@@ -58,13 +58,13 @@ pub async fn list(
 }
 
 #[derive(Debug, Serialize)]
-pub struct Marked {
+pub(crate) struct Marked {
     pub marked: usize,
 }
 
 /// `POST notifications/read/` with `{"ids": [1, 2]}` or `{"all": true}`:
 /// marks the caller's own notifications read (other ids are ignored).
-pub async fn mark_read(
+pub(crate) async fn mark_read(
     State(app): State<AppState>,
     credentials: Credentials,
     headers: HeaderMap,
@@ -102,7 +102,7 @@ fn parse_mark(body: &[u8]) -> Result<Mark, ApiError> {
 /// cannot set headers, so the token and the resume point may come in the
 /// query string.
 #[derive(Debug, Deserialize)]
-pub struct StreamQuery {
+pub(crate) struct StreamQuery {
     token: Option<String>,
     last_event_id: Option<String>,
     user: Option<String>,
@@ -113,7 +113,7 @@ pub struct StreamQuery {
 /// commits. With `Last-Event-ID` (header, or `?last_event_id=`) the
 /// caller's notifications after that id are replayed first. A comment every
 /// [`KEEP_ALIVE`]; the stream ends when the server shuts down.
-pub async fn stream(
+pub(crate) async fn stream(
     State(app): State<AppState>,
     headers: HeaderMap,
     credentials: Credentials,

@@ -10,12 +10,12 @@ use axum::response::Response;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
-pub struct StatsQuery {
+pub(crate) struct StatsQuery {
     from: Option<String>,
     until: Option<String>,
 }
 
-pub async fn stats(
+pub(crate) async fn stats(
     State(app): State<AppState>,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<StatsQuery>,

@@ -99,7 +99,7 @@ impl TryFrom<StoredDefinition> for Definition {
 
 /// What an upsert changed, key by key. Each key is in at most one list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CatalogChanges {
+pub(crate) struct CatalogChanges {
     /// New keys.
     pub added: Vec<String>,
     /// Definitions whose content changed (and whose active state did not).
@@ -116,16 +116,9 @@ pub struct CatalogChanges {
     pub retired: usize,
 }
 
-impl CatalogChanges {
-    /// `true` when the upsert changed nothing.
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.changed.is_empty() && self.deactivated.is_empty() && self.reactivated.is_empty()
-    }
-}
-
 /// The outcome of [`sync`]: the catalog the engine should run and what changed.
 #[derive(Clone, Debug)]
-pub struct Synced {
+pub(crate) struct Synced {
     /// The file's catalog plus every retired definition, inactive.
     pub catalog: ValidCatalog,
     pub changes: CatalogChanges,
@@ -144,7 +137,7 @@ struct Row {
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for an unreadable or invalid
 /// stored definition.
-pub fn sync(conn: &Connection, file: &ValidCatalog, now: Instant) -> Result<Synced, StoreError> {
+pub(crate) fn sync(conn: &Connection, file: &ValidCatalog, now: Instant) -> Result<Synced, StoreError> {
     let mut existing: HashMap<String, Row> = HashMap::new();
     {
         let mut stmt = conn.prepare("SELECT key, position, definition, is_active, retired FROM achievements")?;
@@ -244,7 +237,7 @@ fn save_document(conn: &Connection, file: &Catalog, now: &str) -> Result<(), Sto
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for a stored catalog or definition
 /// that does not load.
-pub fn stored(conn: &Connection) -> Result<Option<ValidCatalog>, StoreError> {
+pub(crate) fn stored(conn: &Connection) -> Result<Option<ValidCatalog>, StoreError> {
     let document: Option<String> =
         conn.query_row("SELECT document FROM catalog WHERE id = 1", [], |r| r.get(0)).optional()?;
     let Some(document) = document else { return Ok(None) };
@@ -280,6 +273,14 @@ mod tests {
     use super::*;
     use achievements_core::{SHIPPED_CATALOG_JSON, load_catalog};
 
+    /// `true` when an upsert changed nothing.
+    fn changed_nothing(changes: &CatalogChanges) -> bool {
+        changes.added.is_empty()
+            && changes.changed.is_empty()
+            && changes.deactivated.is_empty()
+            && changes.reactivated.is_empty()
+    }
+
     fn db() -> Connection {
         let mut conn = Connection::open_in_memory().expect("in-memory database");
         super::super::migrations::migrate(&mut conn).expect("migrate");
@@ -300,7 +301,7 @@ mod tests {
         let first = sync(&conn, &shipped(), now()).expect("sync");
         assert_eq!(first.changes.added.len(), shipped().achievements.len());
         let second = sync(&conn, &shipped(), now()).expect("sync");
-        assert!(second.changes.is_empty(), "{:?}", second.changes);
+        assert!(changed_nothing(&second.changes), "{:?}", second.changes);
         assert_eq!(second.changes.unchanged, shipped().achievements.len());
         assert_eq!(second.catalog, shipped());
     }

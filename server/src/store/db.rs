@@ -22,7 +22,7 @@ use std::thread::JoinHandle;
 use tokio::sync::{Semaphore, oneshot};
 
 /// The most writes committed together.
-pub const MAX_GROUP: usize = 32;
+pub(crate) const MAX_GROUP: usize = 32;
 /// Read connections, and so reads running at once. Reads are short and
 /// CPU-bound: a few per core keep the cores busy, and a fixed pool means no
 /// connection is ever opened or closed per request.
@@ -30,7 +30,7 @@ const READERS: usize = 4;
 
 /// A cheap-to-clone handle: one writer thread, pooled readers.
 #[derive(Clone, Debug)]
-pub struct Db {
+pub(crate) struct Db {
     inner: Arc<Inner>,
 }
 
@@ -54,7 +54,7 @@ impl Db {
     ///
     /// # Errors
     /// As [`super::open`].
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = open(path)?;
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -71,17 +71,12 @@ impl Db {
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Runs `f` in the write transaction and returns its result once the
     /// transaction has committed. If `f` fails, its changes are rolled back.
     ///
     /// # Errors
     /// `f`'s error, a failed commit, or [`StoreError::WriterGone`].
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    pub(crate) async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -97,7 +92,7 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::write`].
-    pub async fn write_then<T, E, F, P>(&self, f: F, after_commit: P) -> Result<T, E>
+    pub(crate) async fn write_then<T, E, F, P>(&self, f: F, after_commit: P) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -117,7 +112,7 @@ impl Db {
     ///
     /// # Errors
     /// `f`'s error, or a connection that cannot be opened.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    pub(crate) async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -150,7 +145,7 @@ impl Db {
 
     /// Stops the writer after the writes already queued, and waits for it.
     /// Later writes fail with [`StoreError::WriterGone`].
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         // Readers first: the last connection to close checkpoints the WAL
         // into the database file, and only the writer can.
         self.inner.read_permits.close();

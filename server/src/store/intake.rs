@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// An event that passed the wire checks (see [`crate::intake`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewEvent {
+pub(crate) struct NewEvent {
     /// The client's idempotency key.
     pub id: String,
     /// The user's name.
@@ -28,7 +28,7 @@ pub struct NewEvent {
 
 /// What happened to one event.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Stored and applied; what it unlocked, in unlock order.
     Applied(Vec<Unlock>),
     /// An event with this id was accepted before; nothing changed.
@@ -47,7 +47,7 @@ struct Loaded {
 
 /// A user's state as a write left it, for the server's state cache.
 #[derive(Clone, Debug)]
-pub struct SavedState {
+pub(crate) struct SavedState {
     pub user_id: i64,
     /// The stored row's version after the write.
     pub version: i64,
@@ -56,7 +56,7 @@ pub struct SavedState {
 
 /// What [`apply_events`] did.
 #[derive(Debug)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// One per event, in order.
     pub outcomes: Vec<Outcome>,
     /// The new state of every user an event changed.
@@ -71,7 +71,7 @@ pub struct Applied {
 ///
 /// # Errors
 /// SQLite errors (the caller rolls the transaction back).
-pub fn apply_events(
+pub(crate) fn apply_events(
     conn: &Connection,
     engine: &Engine,
     events: &[NewEvent],
@@ -153,7 +153,7 @@ fn already_stored<'a>(conn: &Connection, events: &'a [NewEvent]) -> Result<HashS
 
 /// What [`evaluate_user`] did.
 #[derive(Debug)]
-pub struct Evaluated {
+pub(crate) struct Evaluated {
     /// The user's state after it.
     pub saved: SavedState,
     pub unlocked: Vec<Unlock>,
@@ -166,7 +166,12 @@ pub struct Evaluated {
 ///
 /// # Errors
 /// SQLite errors.
-pub fn evaluate_user(conn: &Connection, engine: &Engine, user: &User, now: Instant) -> Result<Evaluated, StoreError> {
+pub(crate) fn evaluate_user(
+    conn: &Connection,
+    engine: &Engine,
+    user: &User,
+    now: Instant,
+) -> Result<Evaluated, StoreError> {
     let state::Versioned { version, state } = state::load(conn, engine, user)?;
     evaluate_state(conn, engine, user.id, version, state, now)
 }
@@ -176,7 +181,7 @@ pub fn evaluate_user(conn: &Connection, engine: &Engine, user: &User, now: Insta
 ///
 /// # Errors
 /// SQLite errors.
-pub fn evaluate_state(
+pub(crate) fn evaluate_state(
     conn: &Connection,
     engine: &Engine,
     user_id: i64,

@@ -22,7 +22,7 @@ type RustStep = fn(&Connection) -> Result<(), StoreError>;
 const RUST_STEPS: &[(u32, RustStep)] = &[(4, backfill_name_keys)];
 
 /// The schema version this build writes.
-pub const LATEST: u32 = MIGRATIONS.len() as u32;
+pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
 
 const V1_INITIAL: &str = r"
 -- Every definition ever loaded. Definitions removed from the catalog file
@@ -180,7 +180,7 @@ fn backfill_name_keys(conn: &Connection) -> Result<(), StoreError> {
 ///
 /// # Errors
 /// SQLite errors.
-pub fn version(conn: &Connection) -> Result<u32, StoreError> {
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
     Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
 }
 
@@ -189,7 +189,7 @@ pub fn version(conn: &Connection) -> Result<u32, StoreError> {
 /// # Errors
 /// [`StoreError::SchemaTooNew`] for a database written by a newer build;
 /// SQLite errors otherwise (the failed migration is rolled back).
-pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+pub(crate) fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
     let start = version(conn)?;
     if start > LATEST {
         return Err(StoreError::SchemaTooNew { found: start, known: LATEST });

@@ -8,7 +8,7 @@ use rusqlite::{Connection, Row, params};
 
 /// A queued notification as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notification {
+pub(crate) struct Notification {
     /// Increasing, never reused: the SSE event id.
     pub id: i64,
     pub user_id: i64,
@@ -42,7 +42,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
 ///
 /// # Errors
 /// SQLite errors.
-pub fn queue(
+pub(crate) fn queue(
     conn: &Connection,
     user_id: i64,
     key: &str,
@@ -74,7 +74,7 @@ pub fn queue(
 ///
 /// # Errors
 /// SQLite errors.
-pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<Notification>, StoreError> {
+pub(crate) fn list(conn: &Connection, user_id: i64) -> Result<Vec<Notification>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 ORDER BY read ASC, id DESC"
     ))?;
@@ -86,7 +86,7 @@ pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<Notification>, StoreE
 ///
 /// # Errors
 /// SQLite errors.
-pub fn after(conn: &Connection, user_id: i64, after: i64) -> Result<Vec<Notification>, StoreError> {
+pub(crate) fn after(conn: &Connection, user_id: i64, after: i64) -> Result<Vec<Notification>, StoreError> {
     let mut stmt = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id > ?2 ORDER BY id"))?;
     Ok(stmt.query_map(params![user_id, after], from_row)?.collect::<Result<_, _>>()?)
@@ -94,7 +94,7 @@ pub fn after(conn: &Connection, user_id: i64, after: i64) -> Result<Vec<Notifica
 
 /// Which notifications to mark read.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Mark {
+pub(crate) enum Mark {
     All,
     Ids(Vec<i64>),
 }
@@ -104,7 +104,7 @@ pub enum Mark {
 ///
 /// # Errors
 /// SQLite errors.
-pub fn mark_read(conn: &Connection, user_id: i64, which: &Mark) -> Result<usize, StoreError> {
+pub(crate) fn mark_read(conn: &Connection, user_id: i64, which: &Mark) -> Result<usize, StoreError> {
     Ok(match which {
         Mark::All => conn.execute("UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0", [user_id])?,
         Mark::Ids(ids) => {
@@ -122,7 +122,7 @@ pub fn mark_read(conn: &Connection, user_id: i64, which: &Mark) -> Result<usize,
 ///
 /// # Errors
 /// SQLite errors.
-pub fn last_id(conn: &Connection, user_id: i64) -> Result<i64, StoreError> {
+pub(crate) fn last_id(conn: &Connection, user_id: i64) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT coalesce(max(id), 0) FROM notifications WHERE user_id = ?1")?
         .query_row([user_id], |r| r.get(0))?)

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// A user's state and the version of its stored row (0 before the first save).
 #[derive(Clone, Debug)]
-pub struct Versioned {
+pub(crate) struct Versioned {
     pub version: i64,
     pub state: UserState,
 }
@@ -28,7 +28,7 @@ pub struct Versioned {
 ///
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for an unreadable snapshot.
-pub fn load(conn: &Connection, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {
+pub(crate) fn load(conn: &Connection, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {
     let row: Option<(String, i64)> = conn
         .prepare_cached("SELECT snapshot, version FROM user_state WHERE user_id = ?1")?
         .query_row([user.id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -51,7 +51,7 @@ pub fn load(conn: &Connection, engine: &Engine, user: &User) -> Result<Versioned
 ///
 /// # Errors
 /// SQLite errors.
-pub fn save(
+pub(crate) fn save(
     conn: &Connection,
     engine: &Engine,
     user_id: i64,

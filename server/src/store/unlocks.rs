@@ -20,7 +20,7 @@ use rusqlite::{Connection, params};
 ///
 /// # Errors
 /// SQLite errors, including a constraint error for a badge already earned.
-pub fn record(
+pub(crate) fn record(
     conn: &Connection,
     user_id: i64,
     unlocks: &[Unlock],

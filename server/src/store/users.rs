@@ -94,7 +94,7 @@ pub(crate) fn add_name_key(conn: &Connection, key: &str, user_id: i64) -> Result
 ///
 /// # Errors
 /// SQLite errors.
-pub fn user_by_name(conn: &Connection, name: &str) -> Result<Option<User>, StoreError> {
+pub(crate) fn user_by_name(conn: &Connection, name: &str) -> Result<Option<User>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = ?1")?
         .query_row([name], |r| Ok(User { id: r.get(0)?, name: r.get(1)?, timezone: r.get(2)?, is_admin: r.get(3)? }))
@@ -105,7 +105,7 @@ pub fn user_by_name(conn: &Connection, name: &str) -> Result<Option<User>, Store
 ///
 /// # Errors
 /// SQLite errors.
-pub fn all_users(conn: &Connection) -> Result<Vec<User>, StoreError> {
+pub(crate) fn all_users(conn: &Connection) -> Result<Vec<User>, StoreError> {
     let mut stmt = conn.prepare("SELECT id, name, timezone, is_admin FROM users ORDER BY id")?;
     let rows =
         stmt.query_map([], |r| Ok(User { id: r.get(0)?, name: r.get(1)?, timezone: r.get(2)?, is_admin: r.get(3)? }))?;
@@ -116,7 +116,7 @@ pub fn all_users(conn: &Connection) -> Result<Vec<User>, StoreError> {
 ///
 /// # Errors
 /// SQLite errors.
-pub fn public_user(conn: &Connection, name: &str) -> Result<Option<User>, StoreError> {
+pub(crate) fn public_user(conn: &Connection, name: &str) -> Result<Option<User>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = ?1 AND public_profile = 1")?
         .query_row([name], |r| Ok(User { id: r.get(0)?, name: r.get(1)?, timezone: r.get(2)?, is_admin: r.get(3)? }))
@@ -127,7 +127,7 @@ pub fn public_user(conn: &Connection, name: &str) -> Result<Option<User>, StoreE
 ///
 /// # Errors
 /// SQLite errors.
-pub fn set_public_profile(conn: &Connection, name: &str, public: bool) -> Result<bool, StoreError> {
+pub(crate) fn set_public_profile(conn: &Connection, name: &str, public: bool) -> Result<bool, StoreError> {
     Ok(conn.execute("UPDATE users SET public_profile = ?2 WHERE name = ?1", params![name, public])? > 0)
 }
 
@@ -161,7 +161,7 @@ pub fn token_owner(conn: &Connection, token: &str) -> Result<Option<TokenOwner>,
 ///
 /// # Errors
 /// SQLite errors.
-pub fn owner_of_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
+pub(crate) fn owner_of_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT t.service, u.id, u.name, u.timezone, u.is_admin

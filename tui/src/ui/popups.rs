@@ -167,3 +167,19 @@ pub fn notifications(app: &App, offset: usize, theme: Theme, frame: &mut Frame<'
     };
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::glyphs::Glyphs;
+    use crate::palette::ColorMode;
+
+    /// The app scrolls the help by [`crate::layout::help_lines`]; it must be
+    /// the length of the text drawn.
+    #[test]
+    fn the_layout_counts_the_help_lines_drawn() {
+        for glyphs in [Glyphs::UNICODE, Glyphs::ASCII] {
+            assert_eq!(help_text(Theme::new(ColorMode::default()), glyphs).len(), crate::layout::help_lines());
+        }
+    }
+}

@@ -12,6 +12,7 @@ use achievements_tui::dataset::Dataset;
 use achievements_tui::event::AppEvent;
 use achievements_tui::glyphs::Glyphs;
 use achievements_tui::palette::ColorMode;
+use achievements_tui::resource::Resource;
 use achievements_tui::sync::{self, Response, Transport, Unreachable};
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Terminal;
@@ -19,7 +20,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The fixed "now" of every test.
 pub const NOW: &str = "2026-03-20T12:00:00Z";
@@ -273,7 +274,14 @@ pub fn names(app: &App) -> Vec<String> {
 }
 
 pub fn first_seen(cache: &Cache) -> BTreeMap<String, u64> {
-    cache.contents().unwrap().first_seen.into_iter().collect::<HashMap<_, _>>().into_iter().collect()
+    cache.first_seen().unwrap().into_iter().collect()
+}
+
+/// Everything a cache holds, read through its read paths: equal before and
+/// after means a sync changed nothing.
+pub fn everything(cache: &Cache) -> impl PartialEq + std::fmt::Debug + use<> {
+    let documents: Vec<_> = Resource::ALL.iter().map(|&r| cache.document(r).unwrap()).collect();
+    (cache.meta().unwrap(), documents, cache.earned_extra().unwrap(), first_seen(cache), cache.board().unwrap())
 }
 
 pub fn criteria_of(key: &str) -> String {
