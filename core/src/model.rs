@@ -6,13 +6,15 @@
 
 use crate::sorted_map::SortedMap;
 use crate::time::Instant as Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Generates a closed string enum with its wire names, a parser and `Display`.
+/// Every closed set of names on the wire (here and `state::Cause`) is declared
+/// with it, so each has one list of names: `ALL`, `parse` and serde agree.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+
         }
@@ -44,6 +46,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 wire_enum! {
     /// Where a badge is shown. The plan's list plus `milestones`, which its

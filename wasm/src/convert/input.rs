@@ -125,7 +125,6 @@ fn pair<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<(&'v Json<'a>, &'v Js
 
 const STATE_FIELDS: &[&str] = &["timezone", "stats", "streak_days", "earned"];
 const EARNED_FIELDS: &[&str] = &["earned_at", "progress_at_unlock", "cause"];
-const CAUSES: &[Cause] = &[Cause::Event, Cause::Points, Cause::Prerequisite, Cause::Evaluation, Cause::Granted];
 
 /// A state argument as JSON text (`None` for `undefined`/`null`: a fresh
 /// state in UTC). [`user_state`] turns the text into a state.
@@ -210,9 +209,8 @@ fn instant(value: &Json<'_>, path: &str) -> Result<Instant, ApiError> {
 
 fn cause(value: &Json<'_>, path: &str) -> Result<Cause, ApiError> {
     let text = string(value, path)?;
-    CAUSES.iter().copied().find(|c| c.as_str() == text).ok_or_else(|| {
-        let expected: Vec<&str> = CAUSES.iter().map(|c| c.as_str()).collect();
-        ApiError::input(path, format!("unknown cause `{text}` (expected one of: {})", expected.join(", ")))
+    Cause::parse(text).ok_or_else(|| {
+        ApiError::input(path, format!("unknown cause `{text}` (expected one of: {})", Cause::expected_list()))
     })
 }
 
