@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 wire_enum! {
     /// Why an achievement unlocked.
-    Cause {
+    Cause ("cause") {
         /// The event updated the achievement's own tracked field.
         Event = "event",
         /// Points credited by other unlocks reached the target.
@@ -144,5 +144,12 @@ mod cause_tests {
             assert_eq!(Cause::parse(cause.as_str()), Some(cause));
         }
         assert_eq!(Cause::parse("luck"), None);
+        let refused = serde_json::from_str::<Cause>("\"luck\"").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            refused.starts_with(
+                "unknown cause `luck` (expected one of: event, points, prerequisite, evaluation, granted)"
+            ),
+            "{refused}"
+        );
     }
 }

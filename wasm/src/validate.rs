@@ -13,12 +13,12 @@ pub fn validate_catalog(
 ) -> Result<JsValue, JsValue> {
     let text = convert::catalog_text(&catalog)?;
     match load_catalog(&text) {
-        Ok(Loaded { warnings, .. }) => convert::to_js(&ValidationView { valid: true, errors: &[], warnings: &warnings }),
-        Err(invalid) => convert::to_js(&ValidationView {
-            valid: false,
-            errors: &invalid.errors,
-            warnings: &invalid.warnings,
-        }),
+        Ok(Loaded { warnings, .. }) => {
+            convert::to_js(&ValidationView { valid: true, errors: &[], warnings: &warnings })
+        }
+        Err(invalid) => {
+            convert::to_js(&ValidationView { valid: false, errors: &invalid.errors, warnings: &invalid.warnings })
+        }
     }
 }
 
