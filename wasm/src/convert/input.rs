@@ -8,9 +8,10 @@
 //! strings and keeps objects as lists, which is then read by hand, like the
 //! core reads its files: unknown fields are refused and every message names
 //! its path (`state.stats.project_count: expected an integer, got a
-//! string`). No serde deserializer is linked: typed deserialization would
-//! bring serde's type-error messages and float formatting (24 KB gzipped
-//! more, measured).
+//! string`). No serde deserializer is linked: reading through
+//! serde-wasm-bindgen into the derived shapes, with paths for the messages,
+//! measured over the module's size budget (BENCHMARKS.md; ARCHITECTURE.md,
+//! "The WebAssembly boundary").
 
 use super::MAX_SAFE;
 use crate::error::ApiError;
