@@ -4,7 +4,7 @@ use std::fmt;
 
 /// One problem, located by a JSON path such as
 /// `achievements[3] (5_projects).criteria_value`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     /// Where: a JSON path with 0-based indexes, or `line L, column C` for syntax errors.
     pub path: String,

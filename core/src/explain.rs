@@ -19,7 +19,9 @@ pub struct Explanation {
     pub tracking_field: String,
     /// The tracked value as progress reads it (for streak badges, the run
     /// as of `now`): the same number the progress bar and `BelowTarget` show.
+    #[serde(serialize_with = "crate::int64::serialize")]
     pub value: i64,
+    #[serde(serialize_with = "crate::int64::serialize")]
     pub target: i64,
     pub active: bool,
     pub available_from: Option<Timestamp>,
@@ -57,7 +59,12 @@ pub enum Blocker {
     Requires { key: String, name: Option<String> },
     /// The tracked value, as progress reads it (the run as of now, for
     /// streak badges), is below the target.
-    BelowTarget { value: i64, target: i64 },
+    BelowTarget {
+        #[serde(serialize_with = "crate::int64::serialize")]
+        value: i64,
+        #[serde(serialize_with = "crate::int64::serialize")]
+        target: i64,
+    },
 }
 
 impl Blocker {

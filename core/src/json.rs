@@ -1,8 +1,9 @@
 //! A small JSON parser producing a borrowed tree, with serde_json's messages.
 //!
 //! The catalog and scenario readers need only a tree to walk; building
-//! `serde_json::Value` costs the WebAssembly module about 20 KB (its generic
-//! parser, its error Display and float formatting). This module is one
+//! `serde_json::Value` would bring serde_json's generic parser, its error
+//! Display and float formatting into the WebAssembly module (BENCHMARKS.md
+//! has what that cost). This module is one
 //! non-generic recursive-descent parser over bytes, and nothing else.
 //!
 //! Choices, and why:

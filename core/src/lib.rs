@@ -37,6 +37,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod event;
 pub mod explain;
+pub mod int64;
 pub mod json;
 mod json_reader;
 pub mod load;

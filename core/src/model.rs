@@ -9,8 +9,10 @@ use crate::time::Instant as Timestamp;
 use serde::Serialize;
 
 /// Generates a closed string enum with its wire names, a parser and `Display`.
+/// Every closed set of names on the wire (here and `state::Cause`) is declared
+/// with it, so each has one list of names: `ALL`, `parse` and serde agree.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident ($noun:literal) { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         pub enum $name {
@@ -37,6 +39,22 @@ macro_rules! wire_enum {
             }
         }
 
+        /// Read by [`Self::parse`], so an unknown name is refused in the
+        /// words the catalog loader uses (`unknown cause `luck` (expected one
+        /// of: …)`), whoever reads it.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Self::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format_args!(
+                        "unknown {} `{text}` (expected one of: {})",
+                        $noun,
+                        Self::expected_list()
+                    ))
+                })
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -45,10 +63,12 @@ macro_rules! wire_enum {
     };
 }
 
+pub(crate) use wire_enum;
+
 wire_enum! {
     /// Where a badge is shown. The plan's list plus `milestones`, which its
     /// definitions use (see the design card).
-    Category {
+    Category ("category") {
         Projects = "projects",
         Battles = "battles",
         Community = "community",
@@ -74,7 +94,7 @@ impl Category {
 
 wire_enum! {
     /// How rare a badge is meant to be; purely presentational.
-    Rarity {
+    Rarity ("rarity") {
         Common = "common",
         Rare = "rare",
         Epic = "epic",
@@ -86,7 +106,7 @@ wire_enum! {
     /// The plan's five criteria types. They share one comparison (tracked value
     /// ≥ `criteria_value`); they differ in which fields they may track and, for
     /// `streak`, in reading the longest run instead of the field's value.
-    CriteriaType {
+    CriteriaType ("criteria type") {
         Count = "count",
         Threshold = "threshold",
         Streak = "streak",
@@ -97,7 +117,7 @@ wire_enum! {
 
 wire_enum! {
     /// What an event does to a tracked field.
-    Op {
+    Op ("op") {
         /// `field += value`; the value must be ≥ 0 and must not overflow.
         Add = "add",
         /// `field = value`: a gauge that may go down.

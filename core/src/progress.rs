@@ -9,7 +9,9 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Progress {
     /// The tracked value; for streak badges the current run as of `now`.
+    #[serde(serialize_with = "crate::int64::serialize")]
     pub current: i64,
+    #[serde(serialize_with = "crate::int64::serialize")]
     pub target: i64,
     /// `floor(100 × current / target)`, between 0 and 100; 100 once earned.
     pub percent: u8,

@@ -2,9 +2,9 @@
 //! data (a state's counters and earned records, a catalog's event table).
 //!
 //! Why not `BTreeMap`: every key and value type of a `BTreeMap` brings its
-//! own copy of the tree code (insert, search, clone, drop, iterators: about
-//! 4 KB each in WebAssembly), and the browser module has a 60 KB gzipped
-//! budget. A sorted vector's code is a binary search and a `Vec` insert. The
+//! own copy of the tree code (insert, search, clone, drop, iterators), and
+//! every copy is code the browser downloads (its size budget and what this
+//! saved: BENCHMARKS.md). A sorted vector's code is a binary search and a `Vec` insert. The
 //! maps here are small (tens of fields, at most thousands of keys), built
 //! mostly in key order (stored states and catalogs come sorted), and read
 //! far more than written, which is what a sorted vector does well.

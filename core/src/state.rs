@@ -7,36 +7,25 @@
 //! storage and the wire; anything in a snapshot that the engine's catalog does
 //! not know is kept aside and written back unchanged.
 
+use crate::model::wire_enum;
 use crate::sorted_map::SortedMap;
 use crate::streak::{DayRun, DayRuns};
 use crate::time::{Date, Instant as Timestamp, TimeZone};
 use serde::{Deserialize, Serialize};
 
-/// Why an achievement unlocked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    /// The event updated the achievement's own tracked field.
-    Event,
-    /// Points credited by other unlocks reached the target.
-    Points,
-    /// A prerequisite was earned (or nothing else explains it).
-    Prerequisite,
-    /// A retroactive evaluation found its conditions met.
-    Evaluation,
-    /// Given as part of an initial or imported state, not by the rules.
-    Granted,
-}
-
-impl Cause {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Event => "event",
-            Cause::Points => "points",
-            Cause::Prerequisite => "prerequisite",
-            Cause::Evaluation => "evaluation",
-            Cause::Granted => "granted",
-        }
+wire_enum! {
+    /// Why an achievement unlocked.
+    Cause ("cause") {
+        /// The event updated the achievement's own tracked field.
+        Event = "event",
+        /// Points credited by other unlocks reached the target.
+        Points = "points",
+        /// A prerequisite was earned (or nothing else explains it).
+        Prerequisite = "prerequisite",
+        /// A retroactive evaluation found its conditions met.
+        Evaluation = "evaluation",
+        /// Given as part of an initial or imported state, not by the rules.
+        Granted = "granted",
     }
 }
 
@@ -47,6 +36,7 @@ pub struct EarnedRecord {
     /// and a late event records when it really happened.
     pub earned_at: Timestamp,
     /// The tracked value at that moment (the longest run, for streak badges).
+    #[serde(serialize_with = "crate::int64::serialize")]
     pub progress_at_unlock: i64,
     pub cause: Cause,
 }
@@ -96,7 +86,7 @@ pub struct StateSnapshot {
     pub timezone: String,
     /// Counter values by tracking field. Streak fields are derived from
     /// `streak_days` and are written for reading only.
-    #[serde(default)]
+    #[serde(default, serialize_with = "stats")]
     pub stats: SortedMap<String, i64>,
     /// Active local days of each streak field, as inclusive date ranges.
     #[serde(default)]
@@ -104,6 +94,11 @@ pub struct StateSnapshot {
     /// Earned achievements by key.
     #[serde(default)]
     pub earned: SortedMap<String, EarnedRecord>,
+}
+
+/// The counters, each exactly (`crate::int64`).
+fn stats<S: serde::Serializer>(stats: &SortedMap<String, i64>, serializer: S) -> Result<S::Ok, S::Error> {
+    crate::int64::serialize_map(stats.iter(), serializer)
 }
 
 /// Inclusive range of consecutive local dates, `["2026-03-01", "2026-03-07"]`.
@@ -132,3 +127,29 @@ pub enum StateError {
 }
 
 pub use crate::time::time_zone;
+
+#[cfg(test)]
+mod cause_tests {
+    use super::Cause;
+
+    /// `Cause` is one list of names: `ALL`, `parse`, `as_str` and serde
+    /// (what the server stores and the module reads) agree on every value.
+    #[test]
+    fn every_cause_has_one_wire_name_for_parse_and_serde() {
+        assert_eq!(Cause::expected_list(), "event, points, prerequisite, evaluation, granted");
+        for &cause in Cause::ALL {
+            let json = serde_json::to_string(&cause).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", cause.as_str()));
+            assert_eq!(serde_json::from_str::<Cause>(&json).ok(), Some(cause));
+            assert_eq!(Cause::parse(cause.as_str()), Some(cause));
+        }
+        assert_eq!(Cause::parse("luck"), None);
+        let refused = serde_json::from_str::<Cause>("\"luck\"").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            refused.starts_with(
+                "unknown cause `luck` (expected one of: event, points, prerequisite, evaluation, granted)"
+            ),
+            "{refused}"
+        );
+    }
+}

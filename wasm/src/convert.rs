@@ -4,21 +4,19 @@
 //! Inputs ([`input`]): argument objects (states, events, zone tables) cross
 //! as JSON text and are read into the core's own types (`StateSnapshot`,
 //! `Event`, `TimeZone`); every malformed input becomes an
-//! [`ApiError::Input`] naming its path. Outputs ([`output`]): answers are
-//! written as JSON text in the shapes the TypeScript types in `types.rs`
-//! promise and parsed on the JS side; integers that may exceed 2^53 become
-//! a `bigint` beyond the safe range so they round-trip exactly. The
-//! listing's items are assembled in JS by `assembleItems` from static parts
-//! made once and numbers from the core.
+//! [`ApiError::Input`] naming its path. Outputs ([`answers`]): derived
+//! `Serialize` shapes through serde-wasm-bindgen; integers beyond 2^53 come
+//! back as `bigint`s so they round-trip exactly. The listing ([`output`]) is
+//! the exception: its items are assembled in JS by `assembleItems` from
+//! static parts made once (JSON text) and numbers from the core.
 
+mod answers;
 mod input;
 mod output;
 
+pub(crate) use answers::{ExplanationView, StepView, ValidationView, categories, to_js, unlocks};
 pub(crate) use input::{event, state_text, time_zone, user_state, zone};
-pub(crate) use output::{
-    ItemExtras, categories_to_js, diagnostics_to_js, explanation_to_js, progress_to_js, state_to_js, static_items,
-    step_to_js, unlocks_to_js, validation_to_js,
-};
+pub(crate) use output::{ItemExtras, static_items};
 
 use crate::error::ApiError;
 use achievements_core::{EarnedRecord, Instant, Progress, parse_instant};
@@ -57,7 +55,7 @@ pub(crate) fn instant(what: &str, value: &JsValue) -> Result<Instant, ApiError> 
 // ----- outputs --------------------------------------------------------------
 
 /// `Number.MAX_SAFE_INTEGER`.
-pub(crate) const MAX_SAFE: i64 = (1 << 53) - 1;
+pub(crate) use achievements_core::int64::MAX_SAFE;
 
 /// A number for the plan's `Achievement` fields, which are `number`s:
 /// exact up to 2^53, the nearest double beyond.

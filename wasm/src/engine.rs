@@ -52,8 +52,8 @@ impl AchievementEngine {
 
     /// Warnings found while loading the catalog (it is valid regardless).
     #[wasm_bindgen(getter, unchecked_return_type = "Diagnostic[]")]
-    pub fn warnings(&self) -> JsValue {
-        convert::diagnostics_to_js(&self.warnings)
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        convert::to_js(&self.warnings)
     }
 
     /// Every achievement in catalog order, with the user's progress at `now`
@@ -105,7 +105,7 @@ impl AchievementEngine {
         let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let progress = self.engine.progress(&state, key, now).ok_or_else(|| unknown(key))?;
-        Ok(convert::progress_to_js(&progress))
+        convert::to_js(&progress)
     }
 
     /// What `event` would unlock, cascades included, without changing
@@ -120,7 +120,7 @@ impl AchievementEngine {
         let state = self.state(&state)?;
         let event = convert::event(&event)?;
         let unlocked = self.engine.preview(&state, &event.as_event()).map_err(ApiError::from)?;
-        Ok(convert::unlocks_to_js(&unlocked))
+        convert::to_js(&convert::unlocks(&unlocked))
     }
 
     /// Applies `event`: the new state and what it unlocked, in the order it
@@ -135,7 +135,7 @@ impl AchievementEngine {
         let mut state = self.state(&state)?;
         let event = convert::event(&event)?;
         let unlocked = self.engine.apply(&mut state, &event.as_event()).map_err(ApiError::from)?;
-        Ok(self.step(&state, &unlocked))
+        self.step(&state, &unlocked)
     }
 
     /// Retroactive award at `at` (the plan's
@@ -150,7 +150,7 @@ impl AchievementEngine {
         let mut state = self.state(&state)?;
         let at = convert::instant("at", &at)?;
         let unlocked = self.engine.evaluate(&mut state, at);
-        Ok(self.step(&state, &unlocked))
+        self.step(&state, &unlocked)
     }
 
     /// Why achievement `key` is locked, or how it was unlocked, at `now`.
@@ -164,7 +164,7 @@ impl AchievementEngine {
         let state = self.state(&state)?;
         let now = convert::instant("now", &now)?;
         let explanation = self.engine.explain(&state, key, now).ok_or_else(|| unknown(key))?;
-        Ok(convert::explanation_to_js(&explanation))
+        convert::to_js(&convert::ExplanationView::from(&explanation))
     }
 
     /// The unlock condition of `key` in words ("project count ≥ 5").
@@ -198,7 +198,7 @@ impl AchievementEngine {
     #[wasm_bindgen(js_name = newState, unchecked_return_type = "StateSnapshot")]
     pub fn new_state(&self, timezone: Option<String>) -> Result<JsValue, JsValue> {
         let tz = convert::time_zone(timezone.as_deref().unwrap_or("UTC"), &self.zones.borrow())?;
-        Ok(convert::state_to_js(&self.engine.snapshot(&self.engine.new_state(tz))))
+        convert::to_js(&self.engine.snapshot(&self.engine.new_state(tz)))
     }
 
     /// The state as the engine reads it: checked (time zone, dates) and
@@ -210,7 +210,7 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "StateInput | null | undefined")] state: JsValue,
     ) -> Result<JsValue, JsValue> {
         let state = self.state(&state)?;
-        Ok(convert::state_to_js(&self.engine.snapshot(&state)))
+        convert::to_js(&self.engine.snapshot(&state))
     }
 
     /// The event types of the catalog, sorted.
@@ -247,8 +247,9 @@ impl AchievementEngine {
         Ok(state)
     }
 
-    fn step(&self, state: &UserState, unlocked: &[achievements_core::Unlock]) -> JsValue {
-        convert::step_to_js(&self.engine.snapshot(state), unlocked)
+    fn step(&self, state: &UserState, unlocked: &[achievements_core::Unlock]) -> Result<JsValue, JsValue> {
+        let state = self.engine.snapshot(state);
+        convert::to_js(&convert::StepView { state: &state, unlocked: convert::unlocks(unlocked) })
     }
 }
 

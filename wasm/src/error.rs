@@ -7,7 +7,7 @@
 //! `InputError`) and a stable `code`; a catalog error carries the located
 //! `errors` and `warnings` as `{path, message}` objects.
 
-use crate::convert::diagnostics_to_js;
+use crate::convert::to_js;
 use achievements_core::{EventError, InvalidFile, StateError};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -94,8 +94,8 @@ impl From<ApiError> for JsValue {
         let object: &Object = js.as_ref();
         set(object, "code", &JsValue::from_str(error.code()));
         if let ApiError::Catalog(invalid) = &error {
-            set(object, "errors", &diagnostics_to_js(&invalid.errors));
-            set(object, "warnings", &diagnostics_to_js(&invalid.warnings));
+            set(object, "errors", &to_js(&invalid.errors).unwrap_or(JsValue::NULL));
+            set(object, "warnings", &to_js(&invalid.warnings).unwrap_or(JsValue::NULL));
         }
         js.into()
     }

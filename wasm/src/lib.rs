@@ -27,8 +27,8 @@ mod types;
 pub use engine::AchievementEngine;
 pub use validate::{categories, validate_catalog};
 
-/// The allocator of the browser module: talc is about 3 KB gzipped smaller
-/// than Rust's default dlmalloc, for a few percent of speed (BENCHMARKS.md).
+/// The allocator of the browser module: talc is smaller than Rust's default
+/// dlmalloc, for a few percent of speed (figures: BENCHMARKS.md).
 #[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

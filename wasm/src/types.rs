@@ -2,7 +2,7 @@
 //!
 //! Methods name these types with `unchecked_param_type` /
 //! `unchecked_return_type`, so the public API has no `any`. The shapes are
-//! the DTOs in `convert.rs` (outputs) and the core's wire formats (inputs);
+//! the serde derives in `convert/answers.rs` and the core (outputs) and the core's wire formats (inputs);
 //! `wasm/tests/ts/usage.ts` type-checks real use of them with `tsc --noEmit`.
 
 use wasm_bindgen::prelude::*;

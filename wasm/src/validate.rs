@@ -1,6 +1,6 @@
 //! What needs no engine: catalog validation and the category list.
 
-use crate::convert;
+use crate::convert::{self, ValidationView};
 use achievements_core::{Loaded, load_catalog};
 use wasm_bindgen::prelude::*;
 
@@ -12,14 +12,18 @@ pub fn validate_catalog(
     #[wasm_bindgen(unchecked_param_type = "string | CatalogFile")] catalog: JsValue,
 ) -> Result<JsValue, JsValue> {
     let text = convert::catalog_text(&catalog)?;
-    Ok(match load_catalog(&text) {
-        Ok(Loaded { warnings, .. }) => convert::validation_to_js(&[], &warnings),
-        Err(invalid) => convert::validation_to_js(&invalid.errors, &invalid.warnings),
-    })
+    match load_catalog(&text) {
+        Ok(Loaded { warnings, .. }) => {
+            convert::to_js(&ValidationView { valid: true, errors: &[], warnings: &warnings })
+        }
+        Err(invalid) => {
+            convert::to_js(&ValidationView { valid: false, errors: &invalid.errors, warnings: &invalid.warnings })
+        }
+    }
 }
 
 /// Every category, in display order, with its title.
 #[wasm_bindgen(unchecked_return_type = "CategoryInfo[]")]
-pub fn categories() -> JsValue {
-    convert::categories_to_js()
+pub fn categories() -> Result<JsValue, JsValue> {
+    convert::to_js(&convert::categories())
 }

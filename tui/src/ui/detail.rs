@@ -11,6 +11,7 @@ use super::text::{self, date_time};
 use super::theme::Theme;
 use crate::app::{App, Mode};
 use crate::badges::Kind;
+use achievements_core::Cause;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -175,14 +176,15 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame<'_>, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-/// The core's unlock causes, for people.
+/// The core's unlock causes, for people. A cause this build does not know
+/// (a newer server's) is shown as sent.
 fn cause_in_words(cause: &str) -> &str {
-    match cause {
-        "event" => "by an event",
-        "points" => "by the points of other badges",
-        "prerequisite" => "when its prerequisites were earned",
-        "evaluation" => "by a re-evaluation",
-        "granted" => "granted",
-        other => other,
+    match Cause::parse(cause) {
+        Some(Cause::Event) => "by an event",
+        Some(Cause::Points) => "by the points of other badges",
+        Some(Cause::Prerequisite) => "when its prerequisites were earned",
+        Some(Cause::Evaluation) => "by a re-evaluation",
+        Some(Cause::Granted) => "granted",
+        None => cause,
     }
 }

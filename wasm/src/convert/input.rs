@@ -8,9 +8,10 @@
 //! strings and keeps objects as lists, which is then read by hand, like the
 //! core reads its files: unknown fields are refused and every message names
 //! its path (`state.stats.project_count: expected an integer, got a
-//! string`). No serde deserializer is linked: typed deserialization would
-//! bring serde's type-error messages and float formatting (24 KB gzipped
-//! more, measured).
+//! string`). No serde deserializer is linked: reading through
+//! serde-wasm-bindgen into the derived shapes, with paths for the messages,
+//! measured over the module's size budget (BENCHMARKS.md; ARCHITECTURE.md,
+//! "The WebAssembly boundary").
 
 use super::MAX_SAFE;
 use crate::error::ApiError;
@@ -125,7 +126,6 @@ fn pair<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<(&'v Json<'a>, &'v Js
 
 const STATE_FIELDS: &[&str] = &["timezone", "stats", "streak_days", "earned"];
 const EARNED_FIELDS: &[&str] = &["earned_at", "progress_at_unlock", "cause"];
-const CAUSES: &[Cause] = &[Cause::Event, Cause::Points, Cause::Prerequisite, Cause::Evaluation, Cause::Granted];
 
 /// A state argument as JSON text (`None` for `undefined`/`null`: a fresh
 /// state in UTC). [`user_state`] turns the text into a state.
@@ -210,9 +210,8 @@ fn instant(value: &Json<'_>, path: &str) -> Result<Instant, ApiError> {
 
 fn cause(value: &Json<'_>, path: &str) -> Result<Cause, ApiError> {
     let text = string(value, path)?;
-    CAUSES.iter().copied().find(|c| c.as_str() == text).ok_or_else(|| {
-        let expected: Vec<&str> = CAUSES.iter().map(|c| c.as_str()).collect();
-        ApiError::input(path, format!("unknown cause `{text}` (expected one of: {})", expected.join(", ")))
+    Cause::parse(text).ok_or_else(|| {
+        ApiError::input(path, format!("unknown cause `{text}` (expected one of: {})", Cause::expected_list()))
     })
 }
 

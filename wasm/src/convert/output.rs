@@ -1,22 +1,15 @@
-//! Answers out: core values → JS objects, as JSON text parsed by `fromJson`
-//! in `js/interop.js`.
+//! The listing's fast path: its catalog-only parts and its few extras
+//! (windows, blockers) as JSON text parsed by `fromJson` in `js/interop.js`.
 //!
-//! Each answer is written by hand into one string that crosses the boundary
-//! once, so the module links no serializer: serde-wasm-bindgen and the
-//! derived `Serialize` code cost 8.7 KB of the 60 KB gzipped budget
-//! (measured), while this writer costs about 2. Bigints, which JSON lacks,
-//! are written as `{"$bigint":"digits"}`, and only answers that hold one are
-//! revived (see [`Out::finish`]).
-//!
-//! The shapes are those the TypeScript types in `types.rs` promise; the Node
-//! and browser tests read every one of them.
+//! Every other answer goes through serde-wasm-bindgen (`answers`). The
+//! listing is the one answer a page asks for on every render, for every
+//! badge, and building 1,000 items property by property from Rust is several
+//! times over its budget (BENCHMARKS.md); one string crossing once is not.
+//! Bigints, which JSON lacks, are written as `{"$bigint":"digits"}`, and only
+//! text that holds one is revived (see [`Out::finish`]).
 
 use super::MAX_SAFE;
-use achievements_core::explain::PrerequisiteStatus;
-use achievements_core::{
-    Blocker, Catalog, Category, Definition, Diagnostic, EarnedRecord, Explanation, Instant, LocalWindow, Placeholder,
-    Progress, StateSnapshot, Unlock,
-};
+use achievements_core::{Blocker, Catalog, Definition, Instant, LocalWindow, Placeholder};
 use std::fmt::Write;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -268,170 +261,6 @@ fn placeholder_item(out: &mut Out, placeholder: &Placeholder) {
     }
     out.field("category", placeholder.category.as_str()).key("points").number(0).key("isSecret").bool(true);
     out.close_object();
-}
-
-/// `{current, target, percent, earned}`.
-fn progress(out: &mut Out, p: &Progress) {
-    out.open_object()
-        .key("current")
-        .int(p.current)
-        .key("target")
-        .int(p.target)
-        .key("percent")
-        .number(i64::from(p.percent))
-        .key("earned")
-        .bool(p.earned)
-        .close_object();
-}
-
-pub(crate) fn progress_to_js(p: &Progress) -> JsValue {
-    let mut out = Out::new();
-    progress(&mut out, p);
-    out.finish()
-}
-
-/// `{earnedAt, progressAtUnlock, cause}` (camelCase), or the wire's
-/// snake_case `{earned_at, progress_at_unlock, cause}`.
-fn earned(out: &mut Out, r: &EarnedRecord, camel: bool) {
-    let [at, progress] = if camel { ["earnedAt", "progressAtUnlock"] } else { ["earned_at", "progress_at_unlock"] };
-    out.key(at).instant(r.earned_at).key(progress).int(r.progress_at_unlock).field("cause", r.cause.as_str());
-}
-
-/// `Unlock[]`: `{key, earnedAt, progressAtUnlock, cause}` each.
-fn unlocks(out: &mut Out, unlocks: &[Unlock]) {
-    out.open_array();
-    for u in unlocks {
-        out.open_object().field("key", &u.key);
-        earned(out, &u.record, true);
-        out.close_object();
-    }
-    out.close_array();
-}
-
-pub(crate) fn unlocks_to_js(list: &[Unlock]) -> JsValue {
-    let mut out = Out::new();
-    unlocks(&mut out, list);
-    out.finish()
-}
-
-/// The core's `StateSnapshot` wire shape (snake_case, like the server's
-/// JSON), with exact 64-bit integers.
-fn state(out: &mut Out, s: &StateSnapshot) {
-    out.open_object().field("timezone", if s.timezone.is_empty() { "UTC" } else { &s.timezone });
-    out.key("stats").open_object();
-    for (field, value) in &s.stats {
-        out.key(field).int(*value);
-    }
-    out.close_object().key("streak_days").open_object();
-    for (field, ranges) in &s.streak_days {
-        out.key(field).open_array();
-        for range in ranges {
-            out.open_array().string(&range.0.to_string()).string(&range.1.to_string()).close_array();
-        }
-        out.close_array();
-    }
-    out.close_object().key("earned").open_object();
-    for (key, record) in &s.earned {
-        out.key(key).open_object();
-        earned(out, record, false);
-        out.close_object();
-    }
-    out.close_object().close_object();
-}
-
-pub(crate) fn state_to_js(s: &StateSnapshot) -> JsValue {
-    let mut out = Out::new();
-    state(&mut out, s);
-    out.finish()
-}
-
-/// What `apply` and `evaluate` return: `{state, unlocked}`.
-pub(crate) fn step_to_js(s: &StateSnapshot, unlocked: &[Unlock]) -> JsValue {
-    let mut out = Out::new();
-    out.open_object().key("state");
-    state(&mut out, s);
-    out.key("unlocked");
-    unlocks(&mut out, unlocked);
-    out.close_object();
-    out.finish()
-}
-
-fn diagnostics(out: &mut Out, list: &[Diagnostic]) {
-    out.open_array();
-    for d in list {
-        out.open_object().field("path", &d.path).field("message", &d.message).close_object();
-    }
-    out.close_array();
-}
-
-/// `Diagnostic[]`: `{path, message}` each.
-pub(crate) fn diagnostics_to_js(list: &[Diagnostic]) -> JsValue {
-    let mut out = Out::new();
-    diagnostics(&mut out, list);
-    out.finish()
-}
-
-/// What `validateCatalog` returns: `{valid, errors, warnings}`.
-pub(crate) fn validation_to_js(errors: &[Diagnostic], warnings: &[Diagnostic]) -> JsValue {
-    let mut out = Out::new();
-    out.open_object().key("valid").bool(errors.is_empty()).key("errors");
-    diagnostics(&mut out, errors);
-    out.key("warnings");
-    diagnostics(&mut out, warnings);
-    out.close_object();
-    out.finish()
-}
-
-/// `CategoryInfo[]`: `{id, title}` in display order.
-pub(crate) fn categories_to_js() -> JsValue {
-    let mut out = Out::new();
-    out.open_array();
-    for c in Category::ALL {
-        out.open_object().field("id", c.as_str()).field("title", c.title()).close_object();
-    }
-    out.close_array();
-    out.finish()
-}
-
-/// The core's `Explanation`, camelCase, with each blocker's sentence and
-/// the whole text as the CLI prints it.
-pub(crate) fn explanation_to_js(e: &Explanation) -> JsValue {
-    let mut out = Out::new();
-    out.open_object()
-        .field("key", &e.key)
-        .field("name", &e.name)
-        .field("criteria", &e.criteria)
-        .field("trackingField", &e.tracking_field)
-        .key("value")
-        .int(e.value)
-        .key("target")
-        .int(e.target)
-        .key("active")
-        .bool(e.active);
-    if let Some(from) = e.available_from {
-        out.key("availableFrom").instant(from);
-    }
-    if let Some(until) = e.available_until {
-        out.key("availableUntil").instant(until);
-    }
-    out.key("prerequisites").open_array();
-    for PrerequisiteStatus { key, earned } in &e.prerequisites {
-        out.open_object().field("key", key).key("earned").bool(*earned).close_object();
-    }
-    out.close_array();
-    if let Some(record) = &e.earned {
-        out.key("earned").open_object();
-        earned(&mut out, record, true);
-        out.close_object();
-    }
-    out.key("blockers").open_array();
-    for b in &e.blockers {
-        blocker(&mut out, b);
-    }
-    out.close_array().key("progress");
-    progress(&mut out, &e.progress);
-    out.field("text", &e.to_string()).close_object();
-    out.finish()
 }
 
 /// `{kind, …, message}`, `kind` in snake_case.

@@ -1,32 +1,18 @@
 // The achievements API service (plan §6): the server's snake_case JSON as the
 // plan's camelCase `Achievement` interface. Progress fields come with a
 // signed-in user; the token is the one from sign-in (localStorage).
-import type { Blocker, CatalogFile, LocalWindow, StateSnapshot, ZoneTable } from "../../../wasm/pkg/achievements_wasm.js";
+import type {
+  Achievement,
+  CatalogFile,
+  Cause,
+  Category,
+  Rarity,
+  StateSnapshot,
+  ZoneTable,
+} from "../../../wasm/pkg/achievements_wasm.js";
 
-export interface Achievement {
-  key: string;
-  name: string;
-  description: string;
-  icon: string;
-  colorFrom: string;
-  colorTo: string;
-  category: string;
-  points: number;
-  isEarned: boolean;
-  earnedAt?: string;
-  progress?: number;
-  progressValue?: number;
-  targetValue?: number;
-  isSecret?: boolean;
-  rarity?: string;
-  /** A time window (from the WASM engine's items): RFC 3339, `availableUntil` exclusive. */
-  availableFrom?: string;
-  availableUntil?: string;
-  /** While unearned: the window in the user's local days. */
-  window?: LocalWindow;
-  /** While unearned and blocked by more than progress: the core's reasons. */
-  blockers?: Blocker[];
-}
+/** The plan's `Achievement` item: the module's generated type, one definition for the page and the module. */
+export type { Achievement };
 
 /** The plan's progress for one achievement (server's numbers). */
 export interface Progress {
@@ -46,9 +32,9 @@ export interface ApiAchievement {
   icon: string;
   color_from: string;
   color_to: string;
-  category: string;
+  category: Category;
   points: number;
-  rarity?: string | null;
+  rarity?: Rarity | null;
   is_secret?: boolean;
   is_earned?: boolean;
   earned_at?: string | null;
@@ -83,11 +69,11 @@ export interface Notification {
   icon: string;
   color_from: string;
   color_to: string;
-  category: string;
-  rarity: string;
+  category: Category;
+  rarity: Rarity;
   points: number;
   earned_at: string;
-  cause: string;
+  cause: Cause;
   backfill: boolean;
   read: boolean;
   created_at: string;
