@@ -1,7 +1,7 @@
 //! Against a real `achievements serve` (in this process, port 0, a temporary
-//! SQLite database: the workspace's test kit): log in, sync, check the app shows what the server
-//! says, earn a badge, sync in the background, stop the server, and browse
-//! the same data offline from the cache file.
+//! SQLite database: the workspace's test kit): log in, sync, check the app
+//! shows what the server says, earn a badge, sync in the background, stop
+//! the server, and browse the same data offline from the cache file.
 
 #![allow(clippy::unwrap_used)]
 
