@@ -18,10 +18,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+use achievements_testkit::{ServeProcess, binary};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SINGLE_SEQUENTIAL: usize = 2_000;
@@ -34,12 +33,8 @@ const GETS_PER_CLIENT_AT_50: usize = 200;
 /// Rounds of each latency measure; the median round (by p99) is reported.
 const ROUNDS: usize = 3;
 
-fn achievements() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_achievements"))
-}
-
 fn token(db: &Path, args: &[&str]) -> String {
-    let out = achievements().args(args).arg("--db").arg(db).output().unwrap();
+    let out = binary!().args(args).arg("--db").arg(db).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned()
 }
@@ -55,31 +50,14 @@ fn main() {
     token(&db, &["users", "add", "bench"]);
     let service = token(&db, &["tokens", "add", "--service", "bench"]);
 
-    let mut child = achievements()
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut demo_token = String::new();
-    let addr = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(t) = line.strip_prefix("demo token: ") {
-            demo_token = t.to_owned();
-        }
-        if let Some(addr) = line.strip_prefix("listening on http://") {
-            break addr.to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let server = ServeProcess::spawn(binary!(), &db, &["--demo"]);
+    let demo_token = server.printed.iter().find_map(|l| l.strip_prefix("demo token: ")).unwrap().to_owned();
+    let addr = server.addr.to_string();
 
     let mut rows = sqlite_baselines(dir.path());
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rows.extend(runtime.block_on(run(&addr, &service, &demo_token)));
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
+    server.terminate(Duration::from_secs(60));
 
     println!("\n| Measure | Requests | Result |");
     println!("|---|---:|---|");

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Setup, TestServer, event, keys};
+use achievements_testkit::{Setup, TestServer, event, keys};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -375,7 +373,7 @@ async fn unknown_routes_and_wrong_methods_answer_in_the_error_shape() {
         let response = server.client.request(method.clone(), server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert!(response.headers().contains_key("allow"));
-        let (_, body) = common::read(response).await;
+        let (_, body) = achievements_testkit::read(response).await;
         assert_eq!(body["code"], "method_not_allowed");
         assert_eq!(body["detail"], format!("Method \"{method}\" not allowed."));
     }
@@ -455,7 +453,7 @@ async fn check_awards_retroactively_and_retired_badges_stay_earned() {
     let (status, checked) = server.post("/api/v1/achievements/check/", Some(&ann), &json!({})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(keys(&checked["unlocked"]), ["3_projects"]);
-    assert_eq!(checked["unlocked"][0]["earned_at"], common::NOW);
+    assert_eq!(checked["unlocked"][0]["earned_at"], achievements_testkit::NOW);
     let (_, again) = server.post("/api/v1/achievements/check/", Some(&ann), &json!({})).await;
     assert_eq!(again["count"], 0, "checking twice changes nothing");
     assert_eq!(

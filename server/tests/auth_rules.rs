@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::TestServer;
+use achievements_testkit::TestServer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -6,10 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use achievements_server::catalog_file::CatalogSource;
-use common::{Setup, TestServer, event};
+use achievements_testkit::{Setup, TestServer, event};
 use serde_json::{Value, json};
 
 /// The shipped catalog plus login badges (1 login each) that are blocked in

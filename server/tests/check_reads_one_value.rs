@@ -6,14 +6,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{binary, spawn_serve};
+use achievements_testkit::{ServeProcess, binary};
 use serde_json::Value;
 use std::path::Path;
 
 fn run(db: &Path, args: &[&str]) -> String {
-    let output = binary().args(args).arg("--db").arg(db).output().unwrap();
+    let output = binary!().args(args).arg("--db").arg(db).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{args:?} failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
     stdout
@@ -42,13 +40,11 @@ async fn check_and_the_api_read_the_broken_streak_as_zero() {
     assert!(row.contains(" 0/7 ") && row.contains("tracked value 0 is below the target 7"), "{row}");
     assert!(!row.contains("tracked value 2"), "the longest run leaks into the text: {row}");
 
-    let (mut server, addr, _) = spawn_serve(&db, &[]);
+    let server = ServeProcess::spawn(binary!(), &db, &[]);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let response =
-        client.get(format!("http://{addr}/api/v1/achievements/7_day_streak/")).bearer_auth(&token).send().await;
+    let response = client.get(server.url("/api/v1/achievements/7_day_streak/")).bearer_auth(&token).send().await;
     let body: Value = response.unwrap().json().await.unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     assert_eq!((body["progress_value"].as_i64(), body["progress"].as_i64()), (Some(0), Some(0)), "{body}");
     assert_eq!(body["blockers"], serde_json::json!([{"kind": "below_target", "value": 0, "target": 7}]), "{body}");
 }

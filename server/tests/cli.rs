@@ -4,15 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use achievements_server::store::{self, users};
-use common::binary;
+use achievements_testkit::binary;
 use std::path::Path;
 use std::process::Output;
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    binary().args(args).arg("--db").arg(db).output().unwrap()
+    binary!().args(args).arg("--db").arg(db).output().unwrap()
 }
 
 fn stdout(out: &Output) -> String {
@@ -100,7 +98,7 @@ fn tokens_add_issues_service_tokens() {
 fn the_database_can_come_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("env.db");
-    let out = binary().args(["tokens", "add", "--service", "platform"]).env("ACHIEVEMENTS_DB", &db).output().unwrap();
+    let out = binary!().args(["tokens", "add", "--service", "platform"]).env("ACHIEVEMENTS_DB", &db).output().unwrap();
     token_on_last_line(&out);
     assert!(db.exists());
 }

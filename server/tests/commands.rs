@@ -3,15 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::binary;
+use achievements_testkit::binary;
 use std::path::Path;
 use tempfile::TempDir;
 
 /// Runs `achievements ARGS --db DB`; asserts success; returns standard output.
 fn run(db: &Path, args: &[&str]) -> String {
-    let output = binary().args(args).arg("--db").arg(db).output().unwrap();
+    let output = binary!().args(args).arg("--db").arg(db).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{args:?} failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
     stdout
@@ -92,7 +90,7 @@ fn award_retroactive_twice_gives_the_same_result() {
     assert_eq!(sql(&db, "SELECT count(*) FROM notifications"), earned);
     let one = run(&db, &["award-retroactive", "--user", "bob"]);
     assert!(one.contains("evaluated 1 user(s): 0 achievement(s)"), "{one}");
-    let output = binary().args(["award-retroactive", "--user", "nobody", "--db"]).arg(&db).output().unwrap();
+    let output = binary!().args(["award-retroactive", "--user", "nobody", "--db"]).arg(&db).output().unwrap();
     assert!(!output.status.success());
 }
 
@@ -141,7 +139,7 @@ fn check_and_debug_explain_a_users_standing() {
     assert!(debug.contains("audit record:") && debug.contains("event:         e1"), "{debug}");
     let locked = run(&db, &["debug", "--user", "ann", "--achievement", "5_projects"]);
     assert!(locked.contains("blocked:") && locked.contains("none (not unlocked)"), "{locked}");
-    let output = binary().args(["debug", "--user", "ann", "--achievement", "nope", "--db"]).arg(&db).output().unwrap();
+    let output = binary!().args(["debug", "--user", "ann", "--achievement", "nope", "--db"]).arg(&db).output().unwrap();
     assert!(!output.status.success());
 }
 

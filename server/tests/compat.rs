@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, binary, event};
+use achievements_testkit::{TestServer, binary, event};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -74,16 +72,17 @@ async fn public_profiles_list_earned_badges_and_private_ones_are_not_found() {
 
     // Private: the same 404 as an unknown user.
     let db = server.db_path();
-    let output = binary().args(["users", "set", "ann", "--public-profile", "false", "--db"]).arg(&db).output().unwrap();
+    let output =
+        binary!().args(["users", "set", "ann", "--public-profile", "false", "--db"]).arg(&db).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let private = server.client.get(server.url("/api/v1/users/ann/achievements/")).send().await.unwrap();
     let unknown = server.client.get(server.url("/api/v1/users/nobody/achievements/")).send().await.unwrap();
     assert_eq!((private.status(), unknown.status()), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(private.bytes().await.unwrap(), unknown.bytes().await.unwrap());
-    let output = binary().args(["users", "set", "ann", "--public-profile", "true", "--db"]).arg(&db).output().unwrap();
+    let output = binary!().args(["users", "set", "ann", "--public-profile", "true", "--db"]).arg(&db).output().unwrap();
     assert!(output.status.success());
     assert_eq!(server.get("/api/v1/users/ann/achievements/", None).await.0, StatusCode::OK);
     let output =
-        binary().args(["users", "set", "nobody", "--public-profile", "true", "--db"]).arg(&db).output().unwrap();
+        binary!().args(["users", "set", "nobody", "--public-profile", "true", "--db"]).arg(&db).output().unwrap();
     assert!(!output.status.success());
 }

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::binary;
+use achievements_testkit::binary;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -61,7 +59,7 @@ fn every_command_that_reads_a_file_refuses_one_byte_more_than_64_mib() {
     let big = file_of(dir.path(), "big.json", LIMIT + 1);
     let big_arg = big.to_str().unwrap();
 
-    let out = binary().args(["rules", "validate", big_arg]).output().unwrap();
+    let out = binary!().args(["rules", "validate", big_arg]).output().unwrap();
     assert_refused(&out, &too_large(&big));
 
     for args in [
@@ -70,7 +68,7 @@ fn every_command_that_reads_a_file_refuses_one_byte_more_than_64_mib() {
         vec!["award-retroactive", "--catalog", big_arg],
         vec!["serve", "--bind", "127.0.0.1:0", "--catalog", big_arg],
     ] {
-        let out = binary().args(&args).arg("--db").arg(&db).output().unwrap();
+        let out = binary!().args(&args).arg("--db").arg(&db).output().unwrap();
         assert_refused(&out, &too_large(&big));
     }
 }
@@ -79,13 +77,13 @@ fn every_command_that_reads_a_file_refuses_one_byte_more_than_64_mib() {
 fn rules_test_reports_a_scenario_or_its_catalog_too_large_as_a_failure() {
     let dir = tempfile::tempdir().unwrap();
     let big = file_of(dir.path(), "big.json", LIMIT + 1);
-    let out = binary().arg("rules").arg("test").arg(&big).output().unwrap();
+    let out = binary!().arg("rules").arg("test").arg(&big).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), format!("FAILED {}\n    {}\n0 passed, 1 failed\n", big.display(), too_large(&big)));
 
     let scenario = dir.path().join("uses-big.json");
     std::fs::write(&scenario, r#"{"name": "big catalog", "catalog": "big.json", "steps": []}"#).unwrap();
-    let out = binary().arg("rules").arg("test").arg(&scenario).output().unwrap();
+    let out = binary!().arg("rules").arg("test").arg(&scenario).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains(&format!("FAILED big catalog\n    {}\n", too_large(&big))), "{}", stdout(&out));
 }
@@ -94,7 +92,7 @@ fn rules_test_reports_a_scenario_or_its_catalog_too_large_as_a_failure() {
 fn a_file_of_exactly_64_mib_is_read_and_then_parsed() {
     let dir = tempfile::tempdir().unwrap();
     let at_limit = file_of(dir.path(), "zeros.json", LIMIT);
-    let out = binary().arg("rules").arg("validate").arg(&at_limit).output().unwrap();
+    let out = binary!().arg("rules").arg("validate").arg(&at_limit).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains("too large"), "{}", stderr(&out));
     assert!(stderr(&out).contains("invalid catalog"), "{}", stderr(&out));
@@ -103,13 +101,13 @@ fn a_file_of_exactly_64_mib_is_read_and_then_parsed() {
 #[test]
 fn a_directory_or_text_that_is_not_utf8_is_named_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let out = binary().arg("rules").arg("validate").arg(dir.path()).output().unwrap();
+    let out = binary!().arg("rules").arg("validate").arg(dir.path()).output().unwrap();
     assert_refused(&out, &format!("{}: is a directory, not a file", dir.path().display()));
 
     let latin1 = dir.path().join("latin1.json");
     std::fs::write(&latin1, b"{\"version\": 1, \"name\": \"caf\xe9\"}").unwrap();
     let db = dir.path().join("a.db");
-    let out = binary().arg("load-achievements").arg("--catalog").arg(&latin1).arg("--db").arg(&db).output().unwrap();
+    let out = binary!().arg("load-achievements").arg("--catalog").arg(&latin1).arg("--db").arg(&db).output().unwrap();
     assert_refused(&out, &format!("{}: not UTF-8 text (invalid byte at offset 27)", latin1.display()));
 }
 
@@ -119,7 +117,7 @@ fn a_missing_file_is_named_once_with_the_reason_once() {
     let missing = dir.path().join("missing.jsonl");
     let db = dir.path().join("a.db");
     for args in [vec!["import-events"], vec!["load-achievements", "--catalog"]] {
-        let out = binary().args(&args).arg(&missing).arg("--db").arg(&db).output().unwrap();
+        let out = binary!().args(&args).arg(&missing).arg("--db").arg(&db).output().unwrap();
         let line = stderr(&out);
         assert_eq!(out.status.code(), Some(1));
         assert!(line.starts_with(&format!("error: cannot read {}: ", missing.display())), "{line}");

@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{NOW, TestServer, event};
+use achievements_testkit::{NOW, TestServer, event};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -149,7 +147,7 @@ async fn malformed_bodies_are_4xx_and_store_nothing() {
             if let Some(content_type) = content_type {
                 request = request.header("Content-Type", content_type);
             }
-            common::read(request.send().await.unwrap()).await
+            achievements_testkit::read(request.send().await.unwrap()).await
         }
     };
     let json_type = Some("application/json");

@@ -3,9 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, event};
+use achievements_testkit::{TestServer, event};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;

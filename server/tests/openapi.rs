@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, event};
+use achievements_testkit::{TestServer, event};
 use serde_json::{Value, json};
 
 /// Every route the router has (method, path).

@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use achievements_server::store;
-use common::{binary, spawn_serve};
+use achievements_testkit::{ServeProcess, binary};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::Path;
@@ -16,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 fn last_line_token(db: &Path, args: &[&str]) -> String {
-    let out = binary().args(args).arg("--db").arg(db).output().unwrap();
+    let out = binary!().args(args).arg("--db").arg(db).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned()
 }
@@ -25,25 +23,14 @@ fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
-fn wait_for_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(start.elapsed() < limit, "the server did not stop within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_intake_loses_no_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
     last_line_token(&db, &["users", "add", "ann"]);
     let service = last_line_token(&db, &["tokens", "add", "--service", "platform"]);
-    let (mut child, addr, _) = spawn_serve(&db, &[]);
-    let url = format!("http://{addr}/api/v1/events/");
+    let server = ServeProcess::spawn(binary!(), &db, &[]);
+    let url = server.url("/api/v1/events/");
 
     let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let acked_count = Arc::new(AtomicUsize::new(0));
@@ -83,8 +70,7 @@ async fn sigkill_during_intake_loses_no_acknowledged_event() {
     while acked_count.load(Ordering::Relaxed) < 3000 && start.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    server.kill(); // SIGKILL
     stop.store(true, Ordering::Relaxed);
     for c in clients {
         c.await.unwrap();
@@ -113,18 +99,16 @@ async fn sigterm_finishes_and_exits_cleanly() {
     let db = dir.path().join("term.db");
     last_line_token(&db, &["users", "add", "ann"]);
     let service = last_line_token(&db, &["tokens", "add", "--service", "platform"]);
-    let (mut child, addr, _) = spawn_serve(&db, &[]);
+    let server = ServeProcess::spawn(binary!(), &db, &[]);
     let response = client()
-        .post(format!("http://{addr}/api/v1/events/"))
+        .post(server.url("/api/v1/events/"))
         .bearer_auth(&service)
         .json(&json!({"id": "e1", "user": "ann", "type": "login"}))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::OK);
-    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    let status = wait_for_exit(&mut child, Duration::from_secs(10));
+    let status = server.terminate(Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
     // Closed cleanly: the write-ahead log was checkpointed into the file.
     assert!(!dir.path().join("term.db-wal").exists());
@@ -139,11 +123,12 @@ async fn demo_prints_a_token_that_shows_badges() {
     let token_of = |lines: &[String]| {
         lines.iter().find_map(|l| l.strip_prefix("demo token: ")).map(str::to_owned).expect("a demo token line")
     };
-    let (mut child, addr, lines) = spawn_serve(&db, &["--demo"]);
-    let token = token_of(&lines);
+    let server = ServeProcess::spawn(binary!(), &db, &["--demo"]);
+    let lines = &server.printed;
+    let token = token_of(lines);
     assert!(lines[0].starts_with("demo user `demo`: 34 events applied now, "), "{lines:?}");
     let earned: Value = client()
-        .get(format!("http://{addr}/api/v1/achievements/earned/"))
+        .get(server.url("/api/v1/achievements/earned/"))
         .bearer_auth(&token)
         .send()
         .await
@@ -155,19 +140,17 @@ async fn demo_prints_a_token_that_shows_badges() {
     for key in ["first_project", "5_projects", "7_day_streak", "help_5", "100_points"] {
         assert!(keys.contains(&key), "{key} in {keys:?}");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
 
     // Again: nothing is applied twice, and a new token is issued.
-    let (mut child, addr, lines) = spawn_serve(&db, &["--demo"]);
+    let server = ServeProcess::spawn(binary!(), &db, &["--demo"]);
+    let lines = &server.printed;
     assert!(lines[0].starts_with("demo user `demo`: 0 events applied now, 0 achievement(s)"), "{lines:?}");
-    for token in [token, token_of(&lines)] {
-        let status =
-            client().get(format!("http://{addr}/api/v1/me/")).bearer_auth(&token).send().await.unwrap().status();
+    for token in [token, token_of(lines)] {
+        let status = client().get(server.url("/api/v1/me/")).bearer_auth(&token).send().await.unwrap().status();
         assert_eq!(status, reqwest::StatusCode::OK);
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
 }
 
 #[test]
@@ -175,7 +158,7 @@ fn serve_fails_with_a_message_on_a_bad_catalog_or_a_taken_port() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bad.db");
     let invalid = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/invalid/unknown-op.json");
-    let out = binary()
+    let out = binary!()
         .args(["serve", "--bind", "127.0.0.1:0", "--catalog"])
         .arg(&invalid)
         .arg("--db")
@@ -191,7 +174,7 @@ fn serve_fails_with_a_message_on_a_bad_catalog_or_a_taken_port() {
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = binary().args(["serve", "--bind", &addr, "--db"]).arg(&db).output().unwrap();
+    let out = binary!().args(["serve", "--bind", &addr, "--db"]).arg(&db).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot listen on {addr}")));
 }

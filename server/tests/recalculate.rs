@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::binary;
+use achievements_testkit::binary;
 use std::path::Path;
 
 /// A small catalog: `three_projects` needs `target` projects, and
@@ -32,7 +30,7 @@ fn catalog(target: i64, two_projects_active: bool) -> String {
 }
 
 fn run(dir: &Path, args: &[&str]) -> String {
-    let output = binary().current_dir(dir).args(args).args(["--db", "points.db"]).output().unwrap();
+    let output = binary!().current_dir(dir).args(args).args(["--db", "points.db"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{args:?} failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
     stdout

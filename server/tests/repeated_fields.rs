@@ -6,9 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, binary, read};
+use achievements_testkit::{TestServer, binary, read};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -86,15 +84,15 @@ async fn other_bodies_with_a_repeated_field_are_422_naming_it() {
 fn import_events_rejects_a_line_with_a_repeated_field() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("import.db");
-    assert!(binary().args(["users", "add", "ann", "--db"]).arg(&db).output().unwrap().status.success());
-    assert!(binary().args(["load-achievements", "--db"]).arg(&db).output().unwrap().status.success());
+    assert!(binary!().args(["users", "add", "ann", "--db"]).arg(&db).output().unwrap().status.success());
+    assert!(binary!().args(["load-achievements", "--db"]).arg(&db).output().unwrap().status.success());
     let file = dir.path().join("events.jsonl");
     let lines = [
         r#"{"id": "e1", "user": "ann", "type": "project_created", "at": "2026-03-01T10:00:00Z"}"#,
         r#"{"id": "e2", "user": "ann", "user": "bob", "type": "project_created", "at": "2026-03-01T10:00:00Z"}"#,
     ];
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let out = binary().args(["import-events"]).arg(&file).arg("--db").arg(&db).output().unwrap();
+    let out = binary!().args(["import-events"]).arg(&file).arg("--db").arg(&db).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{stdout}");
     assert!(

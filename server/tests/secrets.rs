@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use achievements_server::catalog_file::CatalogSource;
-use common::{Setup, TestServer, event, keys};
+use achievements_testkit::{Setup, TestServer, event, keys};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -7,14 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use achievements_server::catalog_file::CatalogSource;
-use achievements_server::clock::Clock;
-use achievements_server::connections::ConnectionTimeouts;
-use achievements_server::serve::{ServeOptions, Server};
-use common::spawn_serve;
-use std::net::SocketAddr;
+use achievements_testkit::{ConnectionTimeouts, ServeProcess, Setup, TestServer, binary};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -62,15 +55,16 @@ async fn request(reader: &mut BufReader<TcpStream>) -> String {
     read_response(reader).await
 }
 
-fn serve_binary() -> (tempfile::TempDir, std::process::Child, SocketAddr) {
+fn serve_binary() -> (tempfile::TempDir, ServeProcess) {
     let dir = tempfile::tempdir().unwrap();
-    let (child, addr, _) = spawn_serve(&dir.path().join("slow.db"), &[]);
-    (dir, child, addr)
+    let server = ServeProcess::spawn(binary!(), &dir.path().join("slow.db"), &[]);
+    (dir, server)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_head_not_finished_within_10_seconds_is_closed() {
-    let (_dir, mut child, addr) = serve_binary();
+    let (_dir, server) = serve_binary();
+    let addr = server.addr;
     let start = Instant::now();
     // Half a head; nothing at all; a head dribbled a byte a second.
     let mut half = TcpStream::connect(addr).await.unwrap();
@@ -90,8 +84,7 @@ async fn a_request_head_not_finished_within_10_seconds_is_closed() {
     let silent = closed_after(&mut silent, start, limit).await;
     let dribbling = closed_after(&mut dribbling, start, limit).await;
     dribbler.abort();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
     for (what, after) in [("half a head", half), ("no byte", silent), ("a byte a second", dribbling)] {
         let after = after.unwrap_or_else(|| panic!("{what}: still open after {limit:?}"));
         assert!(
@@ -101,32 +94,11 @@ async fn a_request_head_not_finished_within_10_seconds_is_closed() {
     }
 }
 
-/// A server on port 0 with shortened connection limits.
-async fn server_with(
-    timeouts: ConnectionTimeouts,
-) -> (tempfile::TempDir, SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = ServeOptions {
-        db: dir.path().join("idle.db"),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        catalog: CatalogSource::Shipped,
-        www: None,
-        demo: false,
-        clock: Clock::fixed(common::now()),
-    };
-    let server = Server::start(options).await.unwrap().with_connection_timeouts(timeouts);
-    let addr = server.local_addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-    (dir, addr, stop)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_keep_alive_connection_is_closed_at_the_idle_limit_not_the_head_one() {
     let timeouts = ConnectionTimeouts { head: Duration::from_secs(1), idle: Duration::from_secs(3) };
-    let (_dir, addr, _stop) = server_with(timeouts).await;
+    let server = TestServer::start_with(Setup { connection_timeouts: Some(timeouts), ..Setup::default() }).await;
+    let addr = server.addr;
     let mut reader = BufReader::new(TcpStream::connect(addr).await.unwrap());
     assert_eq!(request(&mut reader).await, "HTTP/1.1 404 Not Found");
     // Idle for twice the head limit: still open, and answers.
@@ -150,7 +122,8 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_idle_limit_not_the_head_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_hundred_held_connections_do_not_delay_other_clients() {
-    let (_dir, mut child, addr) = serve_binary();
+    let (_dir, server) = serve_binary();
+    let addr = server.addr;
     let mut held = Vec::new();
     for _ in 0..200 {
         let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -181,8 +154,7 @@ async fn four_hundred_held_connections_do_not_delay_other_clients() {
     for reader in idle.iter_mut().step_by(20) {
         assert_eq!(request(reader).await, "HTTP/1.1 404 Not Found");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
     drop(held);
     assert!(slowest < Duration::from_secs(2), "slowest answer: {slowest:?}");
 }

@@ -6,9 +6,7 @@
 #![allow(clippy::unwrap_used)]
 #![cfg(unix)]
 
-mod common;
-
-use common::{Setup, TestServer, binary};
+use achievements_testkit::{ServeProcess, Setup, TestServer, binary};
 use reqwest::StatusCode;
 use std::fs;
 use std::io::Read;
@@ -103,7 +101,7 @@ async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
 /// `serve --db DB --www WWW` fails with exit status 1 and says why (a
 /// server that starts instead is killed and the test fails).
 fn refused_start(db: &Path, www: &Path) -> String {
-    let mut child = binary()
+    let mut child = binary!()
         .args(["serve", "--bind", "127.0.0.1:0", "--db"])
         .arg(db)
         .arg("--www")
@@ -162,10 +160,9 @@ async fn serve_starts_with_the_database_beside_the_www_folder() {
     let www = dir.path().join("www");
     fs::create_dir_all(&www).unwrap();
     fs::write(www.join("index.html"), INDEX).unwrap();
-    let (mut child, addr, _) = common::spawn_serve(&dir.path().join("app.db"), &["--www", www.to_str().unwrap()]);
+    let server = ServeProcess::spawn(binary!(), &dir.path().join("app.db"), &["--www", www.to_str().unwrap()]);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let page = client.get(format!("http://{addr}/")).send().await.unwrap().text().await.unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let page = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
+    server.kill();
     assert_eq!(page, INDEX);
 }

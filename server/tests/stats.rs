@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, binary, event};
+use achievements_testkit::{TestServer, binary, event};
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +52,7 @@ async fn admins_read_the_success_metrics() {
     // The command line prints the same figures.
     let db = server.db_path();
     let output =
-        binary().args(["stats", "--from", "2026-03-19", "--until", "2026-03-20", "--db"]).arg(&db).output().unwrap();
+        binary!().args(["stats", "--from", "2026-03-19", "--until", "2026-03-20", "--db"]).arg(&db).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{text}");
     assert!(text.contains("users: 3, with at least one achievement: 2 (66.7%)"), "{text}");

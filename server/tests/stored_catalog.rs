@@ -7,9 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::binary;
+use achievements_testkit::binary;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -20,7 +18,7 @@ const WINTER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/catalogs/
 const NO_CATALOG: &str = "no catalog loaded: run achievements load-achievements first";
 
 fn run(dir: &Path, db: &Path, args: &[&str]) -> Output {
-    binary().current_dir(dir).args(args).arg("--db").arg(db).output().unwrap()
+    binary!().current_dir(dir).args(args).arg("--db").arg(db).output().unwrap()
 }
 
 fn stdout(out: &Output) -> String {

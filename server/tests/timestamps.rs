@@ -5,9 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, binary, event};
+use achievements_testkit::{TestServer, binary, event};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +72,7 @@ fn import_events_reads_long_fractions() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ops.db");
     let run = |args: &[&str]| {
-        let output = binary().args(args).arg("--db").arg(&db).output().unwrap();
+        let output = binary!().args(args).arg("--db").arg(&db).output().unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         assert!(output.status.success(), "{args:?}: {stdout}{}", String::from_utf8_lossy(&output.stderr));
         stdout
@@ -97,7 +95,7 @@ fn import_events_reads_long_fractions() {
 #[test]
 fn rules_test_reads_long_fractions_in_scenarios() {
     let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scenarios/31-window-edge-long-fractions.json");
-    let output = binary().args(["rules", "test", scenario]).output().unwrap();
+    let output = binary!().args(["rules", "test", scenario]).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");

@@ -5,16 +5,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use achievements_server::store;
-use common::binary;
+use achievements_testkit::binary;
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    binary().args(args).arg("--db").arg(db).output().unwrap()
+    binary!().args(args).arg("--db").arg(db).output().unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -92,7 +90,7 @@ fn the_demo_user_is_created_under_the_same_rule() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     assert!(add_user(&db, "DEMO").status.success());
-    let mut serve = binary()
+    let mut serve = binary!()
         .args(["serve", "--bind", "127.0.0.1:0", "--demo", "--db"])
         .arg(&db)
         .stdout(Stdio::null())

@@ -10,10 +10,7 @@
 
 use achievements_core::Instant;
 use achievements_core::scenario::{Action, Scenario, parse_scenario};
-use achievements_server::catalog_file::CatalogSource;
-use achievements_server::clock::Clock;
-use achievements_server::serve::{ServeOptions, Server};
-use achievements_server::store::{self, users};
+use achievements_testkit::{CatalogSource, Clock, Setup, TestServer};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,48 +18,22 @@ use std::path::{Path, PathBuf};
 /// Later than every scenario's events, so none is "in the future".
 const SERVER_NOW: &str = "2030-01-01T00:00:00Z";
 
-struct Running {
-    base: String,
-    client: reqwest::Client,
-    db: PathBuf,
-    _dir: tempfile::TempDir,
-    stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start(catalog: CatalogSource) -> Running {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("parity.db");
+async fn start(catalog: CatalogSource) -> TestServer {
     let now: Instant = SERVER_NOW.parse().unwrap();
-    let server = Server::start(ServeOptions {
-        db: db.clone(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        catalog,
-        www: None,
-        demo: false,
-        clock: Clock::fixed(now),
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.local_addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-    Running { base, client: reqwest::Client::builder().no_proxy().build().unwrap(), db, _dir: dir, stop }
+    TestServer::start_with(Setup { clock: Clock::fixed(now), catalog, ..Setup::default() }).await
 }
 
-impl Running {
-    async fn call(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> Value {
-        let mut request = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let value: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "{path}: {status} {value}");
-        value
+/// A request that must succeed; its JSON answer.
+async fn call(server: &TestServer, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> Value {
+    let mut request = server.client.request(method, server.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
     }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let value: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {value}");
+    value
 }
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -94,13 +65,7 @@ async fn scenarios_unlock_the_same_through_the_http_api() {
             None => CatalogSource::Shipped,
         };
         let server = start(catalog).await;
-        let (token, service) = {
-            let conn = store::open(&server.db).unwrap();
-            let now: Instant = SERVER_NOW.parse().unwrap();
-            let user = users::create_user(&conn, "player", &scenario.timezone, false, now).unwrap();
-            let token = users::add_token(&conn, users::TokenFor::User(&user), now).unwrap();
-            (token, users::add_token(&conn, users::TokenFor::Service("platform"), now).unwrap())
-        };
+        let (token, service) = (server.add_user("player", &scenario.timezone, false), server.add_service("platform"));
         let name = scenario.name.clone().unwrap_or_else(|| path.display().to_string());
         for (i, step) in scenario.steps.iter().enumerate() {
             let (unlocked, rejected) = match &step.action {
@@ -110,7 +75,7 @@ async fn scenarios_unlock_the_same_through_the_http_api() {
                     if let Some(v) = value {
                         event["value"] = json!(v);
                     }
-                    let answer = server.call(reqwest::Method::POST, "/api/v1/events/", &service, Some(event)).await;
+                    let answer = call(&server, reqwest::Method::POST, "/api/v1/events/", &service, Some(event)).await;
                     let result = &answer["results"][0];
                     match result["status"].as_str().unwrap() {
                         "applied" => (
@@ -127,7 +92,8 @@ async fn scenarios_unlock_the_same_through_the_http_api() {
                     }
                 }
                 Action::Evaluate => {
-                    let answer = server.call(reqwest::Method::POST, "/api/v1/achievements/check/", &token, None).await;
+                    let answer =
+                        call(&server, reqwest::Method::POST, "/api/v1/achievements/check/", &token, None).await;
                     (keys_of(&answer["unlocked"]), false)
                 }
             };
@@ -143,20 +109,20 @@ async fn scenarios_unlock_the_same_through_the_http_api() {
         }
         if let Some(expected) = &scenario.expect.earned {
             let earned = keys_of(
-                &server.call(reqwest::Method::GET, "/api/v1/achievements/earned/", &token, None).await["results"],
+                &call(&server, reqwest::Method::GET, "/api/v1/achievements/earned/", &token, None).await["results"],
             );
             if earned != *expected {
                 failures.push(format!("{name}: earned {earned:?}, expected {expected:?}"));
             }
         }
-        let me = server.call(reqwest::Method::GET, "/api/v1/me/", &token, None).await;
+        let me = call(&server, reqwest::Method::GET, "/api/v1/me/", &token, None).await;
         for (field, expected) in &scenario.expect.stats {
             let got = me["state"]["stats"][field].as_i64().unwrap_or(0);
             if got != *expected {
                 failures.push(format!("{name}: stats.{field} = {got}, expected {expected}"));
             }
         }
-        let _ = server.stop.send(());
+        server.stop().await;
         replayed += 1;
     }
     assert!(replayed >= 20, "only {replayed} scenarios could be replayed");

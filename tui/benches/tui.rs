@@ -1,7 +1,8 @@
 //! Budgets of the terminal app (issue 6), with 10,000 badges:
 //!
 //! - a full sync over loopback from a real `achievements serve` (in this
-//!   process, temporary database) into an empty cache file: ≤ 1 s;
+//!   process, temporary database: the workspace's test kit) into an empty
+//!   cache file: ≤ 1 s;
 //! - the first frame from that cache (open, read, build the list, draw a
 //!   120×40 frame): ≤ 50 ms;
 //! - peak memory (VmHWM) of each, measured in a child process that does
@@ -12,10 +13,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
-use achievements_server::catalog_file::CatalogSource;
-use achievements_server::clock::Clock;
-use achievements_server::serve::{ServeOptions, Server};
-use achievements_server::store::{self, users};
+use achievements_testkit::{CatalogSource, Clock, Setup, TestServer};
 use achievements_tui::app::{App, Link, Settings};
 use achievements_tui::badges::Board;
 use achievements_tui::cache::{Cache, Stored};
@@ -100,63 +98,27 @@ fn catalog() -> Value {
     json!({"version": 1, "points_field": "total_points", "events": events, "achievements": achievements})
 }
 
-struct Running {
-    url: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-fn start_server(dir: &Path) -> Running {
+/// The server with the catalog above, its clock at `NOW`.
+fn start_server(dir: &Path) -> TestServer {
     let file = dir.join("catalog.json");
     std::fs::write(&file, catalog().to_string()).unwrap();
-    let db = dir.join("server.db");
-    let (ready, started) = std::sync::mpsc::channel();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        runtime.block_on(async move {
-            let server = Server::start(ServeOptions {
-                db,
-                bind: "127.0.0.1:0".parse().unwrap(),
-                catalog: CatalogSource::File(file),
-                www: None,
-                demo: false,
-                clock: Clock::fixed(now().into()),
-            })
-            .await
-            .unwrap();
-            ready.send(server.local_addr()).unwrap();
-            server
-                .run(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
-    });
-    let addr = started.recv_timeout(Duration::from_secs(600)).unwrap();
-    Running { url: format!("http://{addr}"), stop, thread }
+    TestServer::start_blocking(Setup {
+        clock: Clock::fixed(now().into()),
+        catalog: CatalogSource::File(file),
+        ..Setup::default()
+    })
 }
 
 /// A user who has earned about half of the badges.
-fn user(dir: &Path, url: &str) -> String {
-    let conn = store::open(&dir.join("server.db")).unwrap();
-    let user = users::create_user(&conn, "bench", "UTC", false, now().into()).unwrap();
-    let token = users::add_token(&conn, users::TokenFor::User(&user), now().into()).unwrap();
-    let service = users::add_token(&conn, users::TokenFor::Service("bench"), now().into()).unwrap();
-    drop(conn);
+fn user(server: &TestServer) -> String {
+    let token = server.add_user("bench", "UTC", false);
+    let service = server.add_service("bench");
     let events: Vec<Value> = (0..FIELDS)
         .map(|f| json!({"id": format!("e{f}"), "user": "bench", "type": format!("event_{f}"), "value": 500, "at": "2026-03-19T10:00:00Z"}))
         .collect();
-    let answer: Value = reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/events/"))
-        .bearer_auth(&service)
-        .json(&json!({ "events": events }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    assert_eq!(answer["applied"], FIELDS, "{answer}");
+    let results = server.post_events_blocking(&service, &json!({ "events": events }));
+    let applied = results.iter().filter(|r| r["status"] == "applied").count();
+    assert_eq!(applied, FIELDS, "{results:?}");
     token
 }
 
@@ -190,11 +152,12 @@ fn run(rounds: usize, keep: Option<PathBuf>) {
     eprintln!("starting a server with {BADGES} badges…");
     let started = Instant::now();
     let server = start_server(dir.path());
-    let token = user(dir.path(), &server.url);
+    let url = server.base_url();
+    let token = user(&server);
     eprintln!("server ready in {:.1} s", started.elapsed().as_secs_f64());
 
     // Baseline: the same five GETs, bodies read and dropped.
-    let transport = HttpTransport::new(ServerUrl::parse(&server.url).unwrap(), Some(token.clone())).unwrap();
+    let transport = HttpTransport::new(ServerUrl::parse(&url).unwrap(), Some(token.clone())).unwrap();
     let mut raw = Vec::new();
     let mut bytes = 0;
     for _ in 0..rounds {
@@ -213,7 +176,7 @@ fn run(rounds: usize, keep: Option<PathBuf>) {
     let mut last_cache = PathBuf::new();
     for round in 0..rounds {
         let cache = dir.path().join(format!("cache-{round}.sqlite"));
-        let report = child(&["--child-sync", &server.url, "--token", &token, "--cache", cache.to_str().unwrap()]);
+        let report = child(&["--child-sync", &url, "--token", &token, "--cache", cache.to_str().unwrap()]);
         syncs.push(value(&report, "sync_ms"));
         ready.push(value(&report, "ready_ms"));
         sync_memory.push(value(&report, "vmhwm_kib"));
@@ -233,8 +196,7 @@ fn run(rounds: usize, keep: Option<PathBuf>) {
     // Cache the list again for this generation, as the sync thread does.
     achievements_tui::worker::ready(&mut cache, generation, now()).unwrap();
     drop(cache);
-    let _ = server.stop.send(());
-    server.thread.join().unwrap();
+    server.stop_blocking();
 
     // First frames from the cache, each in a child process.
     let mut frames = Vec::new();

@@ -1,16 +1,13 @@
 //! Against a real `achievements serve` (in this process, port 0, a temporary
-//! SQLite database): log in, sync, check the app shows what the server
-//! says, earn a badge, sync in the background, stop the server, and browse
-//! the same data offline from the cache file.
+//! SQLite database: the workspace's test kit): log in, sync, check the app
+//! shows what the server says, earn a badge, sync in the background, stop
+//! the server, and browse the same data offline from the cache file.
 
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
-use achievements_server::catalog_file::CatalogSource;
-use achievements_server::clock::Clock;
-use achievements_server::serve::{ServeOptions, Server};
-use achievements_server::store::{self, users};
+use achievements_testkit::{Clock, Setup, TestServer};
 use achievements_tui::app::{App, Link};
 use achievements_tui::badges::{Board, Kind};
 use achievements_tui::cache::{Cache, Stored};
@@ -22,71 +19,22 @@ use achievements_tui::sync::{self, SyncError};
 use achievements_tui::worker::{Remote, Schedule, SyncThread};
 use jiff::Timestamp;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 use support::{days_ago, everything, now, screen, settings};
 
 /// A server on its own thread and runtime (the app's HTTP is blocking, as
-/// on its sync thread).
-struct RealServer {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// on its sync thread), its clock at the tests' `now`, and the user `ann`
+/// (Europe/Paris): the server, her token and a service token.
+fn start() -> (TestServer, String, String) {
+    let server = TestServer::start_blocking(Setup { clock: Clock::fixed(now().into()), ..Setup::default() });
+    let token = server.add_user("ann", "Europe/Paris", false);
+    let service = server.add_service("platform");
+    (server, token, service)
 }
 
-impl RealServer {
-    fn start(db: PathBuf) -> Self {
-        let (ready, started) = mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let server = Server::start(ServeOptions {
-                    db,
-                    bind: "127.0.0.1:0".parse().unwrap(),
-                    catalog: CatalogSource::Shipped,
-                    www: None,
-                    demo: false,
-                    clock: Clock::fixed(now().into()),
-                })
-                .await
-                .unwrap();
-                ready.send(server.local_addr()).unwrap();
-                server
-                    .run(async move {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let addr = started.recv_timeout(Duration::from_secs(60)).unwrap();
-        RealServer { addr, stop: Some(stop), thread: Some(thread) }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.thread.take().unwrap().join().unwrap();
-    }
-}
-
-/// A user and a service token, made in the database before the server starts.
-fn set_up(db: &Path) -> (String, String) {
-    let conn = store::open(db).unwrap();
-    let user = users::create_user(&conn, "ann", "Europe/Paris", false, now().into()).unwrap();
-    let token = users::add_token(&conn, users::TokenFor::User(&user), now().into()).unwrap();
-    let service = users::add_token(&conn, users::TokenFor::Service("platform"), now().into()).unwrap();
-    (token, service)
-}
-
-fn post_events(server: &RealServer, service: &str, events: &[(&str, Option<i64>, Timestamp)], prefix: &str) {
+fn post_events(server: &TestServer, service: &str, events: &[(&str, Option<i64>, Timestamp)], prefix: &str) {
     let events: Vec<Value> = events
         .iter()
         .enumerate()
@@ -94,27 +42,12 @@ fn post_events(server: &RealServer, service: &str, events: &[(&str, Option<i64>,
             json!({"id": format!("{prefix}-{i}"), "user": "ann", "type": event_type, "value": value, "at": at.to_string()})
         })
         .collect();
-    let client = reqwest::blocking::Client::new();
-    let answer: Value = client
-        .post(format!("{}/api/v1/events/", server.url()))
-        .bearer_auth(service)
-        .json(&json!({ "events": events }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let results = answer["results"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["status"] == "applied"), "{answer}");
+    let results = server.post_events_blocking(service, &json!({ "events": events }));
+    assert!(results.iter().all(|r| r["status"] == "applied"), "{results:?}");
 }
 
-fn get(server: &RealServer, token: &str, path: &str) -> Value {
-    reqwest::blocking::Client::new()
-        .get(format!("{}{path}", server.url()))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
+fn get(server: &TestServer, token: &str, path: &str) -> Value {
+    server.get_blocking(path, Some(token)).1
 }
 
 /// The same activity as `support::state`.
@@ -147,16 +80,14 @@ fn fixed_now() -> Timestamp {
 #[test]
 fn sync_then_browse_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let (token, service) = set_up(&db);
-    let server = RealServer::start(db);
+    let (server, token, service) = start();
     post_events(&server, &service, &activity(), "a");
 
     // First sync, into a cache file.
     let cache_path = dir.path().join("cache/tui.sqlite");
     let (mut cache, rebuilt) = Cache::open(&cache_path).unwrap();
     assert_eq!(rebuilt, None);
-    let http = transport(&server.url(), Some(&token));
+    let http = transport(&server.base_url(), Some(&token));
     let report = sync::run(&mut cache, &http, true, now()).unwrap();
     assert_eq!((report.generation, report.requests, report.catalog_unchanged), (1, 5, false));
     let data = Dataset::load(&cache).unwrap();
@@ -218,7 +149,7 @@ fn sync_then_browse_offline() {
 
     // The server goes away: the next sync fails, the app says so and keeps
     // showing the data.
-    server.stop();
+    server.stop_blocking();
     thread.sync_now();
     assert!(matches!(inbox.recv_timeout(wait).unwrap(), AppEvent::SyncStarted));
     let failed = inbox.recv_timeout(wait).unwrap();
@@ -265,12 +196,9 @@ fn sync_then_browse_offline() {
 
 #[test]
 fn the_catalog_is_revalidated_with_its_etag() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let (token, _) = set_up(&db);
-    let server = RealServer::start(db);
+    let (server, token, _) = start();
     let mut cache = Cache::open_in_memory().unwrap();
-    let http = transport(&server.url(), Some(&token));
+    let http = transport(&server.base_url(), Some(&token));
     let first = sync::run(&mut cache, &http, true, now()).unwrap();
     let etag = cache.etag(Resource::Catalog).unwrap();
     assert!(etag.is_some());
@@ -280,19 +208,16 @@ fn the_catalog_is_revalidated_with_its_etag() {
     assert_eq!(cache.etag(Resource::Catalog).unwrap(), etag);
     let Some(Stored::Body { body, .. }) = cache.document(Resource::Catalog).unwrap() else { panic!() };
     assert!(body.contains("first_project"));
-    server.stop();
+    server.stop_blocking();
 }
 
 #[test]
 fn anonymous_and_refused_syncs() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    set_up(&db);
-    let server = RealServer::start(db);
+    let (server, _, _) = start();
 
     // No token: the public catalog and listing, secrets as "???".
     let mut cache = Cache::open_in_memory().unwrap();
-    let report = sync::run(&mut cache, &transport(&server.url(), None), false, now()).unwrap();
+    let report = sync::run(&mut cache, &transport(&server.base_url(), None), false, now()).unwrap();
     assert_eq!(report.requests, 2);
     let data = Dataset::load(&cache).unwrap();
     assert!(data.user.is_none());
@@ -304,11 +229,11 @@ fn anonymous_and_refused_syncs() {
 
     // A bad token: refused, and nothing is cached.
     let mut cache = Cache::open_in_memory().unwrap();
-    let err = sync::run(&mut cache, &transport(&server.url(), Some("not-a-token")), true, now()).unwrap_err();
+    let err = sync::run(&mut cache, &transport(&server.base_url(), Some("not-a-token")), true, now()).unwrap_err();
     assert!(matches!(err, SyncError::Unauthorized { .. }), "{err}");
     assert!(err.to_string().contains("achievements-tui login"));
     assert_eq!(cache.meta().unwrap().generation, 0);
-    server.stop();
+    server.stop_blocking();
 }
 
 /// The command line: `login` writes the config (XDG_CONFIG_HOME), `sync`
@@ -317,9 +242,7 @@ fn anonymous_and_refused_syncs() {
 #[test]
 fn login_sync_and_a_corrupt_cache_through_the_binary() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let (token, service) = set_up(&db);
-    let server = RealServer::start(db);
+    let (server, token, service) = start();
     post_events(&server, &service, &activity(), "a");
     let config = dir.path().join("config");
     let data = dir.path().join("data");
@@ -336,15 +259,15 @@ fn login_sync_and_a_corrupt_cache_through_the_binary() {
         (output.status.success(), text)
     };
 
-    let (ok, text) = run(&["login", "--server", &server.url(), "--token", "wrong"]);
+    let (ok, text) = run(&["login", "--server", &server.base_url(), "--token", "wrong"]);
     assert!(!ok && text.contains("refused the token"), "{text}");
     assert!(!config.join("achievements-tui/config.json").exists());
 
-    let (ok, text) = run(&["login", "--server", &format!("{}/api/v1/", server.url()), "--token", &token]);
+    let (ok, text) = run(&["login", "--server", &format!("{}/api/v1/", server.base_url()), "--token", &token]);
     assert!(ok && text.contains("as ann"), "{text}");
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(config.join("achievements-tui/config.json")).unwrap()).unwrap();
-    assert_eq!(saved["server"], server.url());
+    assert_eq!(saved["server"], server.base_url());
 
     let (ok, text) = run(&["sync"]);
     assert!(ok && text.contains("as ann: 8/23 badges earned"), "{text}");
@@ -366,5 +289,5 @@ fn login_sync_and_a_corrupt_cache_through_the_binary() {
     assert!(ok && text.contains("Forgot"), "{text}");
     let (ok, text) = run(&["sync"]);
     assert!(!ok && text.contains("no server"), "{text}");
-    server.stop();
+    server.stop_blocking();
 }
