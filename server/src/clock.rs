@@ -21,7 +21,7 @@ impl Clock {
         Clock(Arc::new(move || at))
     }
 
-    pub(crate) fn now(&self) -> Instant {
+    pub fn now(&self) -> Instant {
         (self.0)()
     }
 }
