@@ -351,15 +351,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("cache.sqlite");
             let (mut cache, _) = Cache::open(&path).unwrap();
-            let commit = crate::cache::Commit {
-                server: "http://s".to_owned(),
-                user: Some("ann".to_owned()),
-                at: "2026-03-20T12:00:00Z".parse().unwrap(),
-                documents: vec![],
-                earned_keys: vec!["first_project".to_owned()],
-                earned_extra: None,
-                profile: None,
-            };
+            let commit = ann_commit(vec![], vec!["first_project".to_owned()]);
             let generation = cache.commit(&commit).unwrap();
             let badge = crate::badges::Badge {
                 earned: Some(crate::badges::Earned { at: commit.at, value_at_unlock: None, cause: None }),
@@ -377,6 +369,22 @@ mod tests {
             assert!(dir.path().join("cache.sqlite.broken").exists(), "{damage}");
             assert!(frame.board.is_empty(), "{damage}: nothing damaged is drawn");
             assert_eq!(frame.cache.meta().unwrap().generation, 0, "{damage}: a new cache");
+        }
+    }
+
+    /// A sync of `ann` from `http://s` at a fixed time.
+    fn ann_commit(
+        documents: Vec<(crate::resource::Resource, crate::cache::Fetched)>,
+        earned_keys: Vec<String>,
+    ) -> crate::cache::Commit {
+        crate::cache::Commit {
+            server: "http://s".to_owned(),
+            user: Some("ann".to_owned()),
+            at: "2026-03-20T12:00:00Z".parse().unwrap(),
+            documents,
+            earned_keys,
+            earned_extra: None,
+            profile: None,
         }
     }
 
@@ -408,18 +416,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.sqlite");
         let (mut cache, _) = Cache::open(&path).unwrap();
-        let commit = crate::cache::Commit {
-            server: "http://s".to_owned(),
-            user: Some("ann".to_owned()),
-            at: "2026-03-20T12:00:00Z".parse().unwrap(),
-            documents: vec![(
-                crate::resource::Resource::Me,
-                crate::cache::Fetched::Body { body: r#"{"name":"ann"}"#.to_owned(), etag: None },
-            )],
-            earned_keys: vec![],
-            earned_extra: None,
-            profile: None,
-        };
+        let me = crate::cache::Fetched::Body { body: r#"{"name":"ann"}"#.to_owned(), etag: None };
+        let commit = ann_commit(vec![(crate::resource::Resource::Me, me)], vec![]);
         cache.commit(&commit).unwrap();
         drop(cache);
         rusqlite::Connection::open(&path)
