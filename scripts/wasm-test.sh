@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the WASM module:
 #   1. builds wasm/pkg if needed (scripts/wasm-build.sh, which installs tools),
-#      and checks the .wasm against its size budget (90 KB gzipped);
+#      and checks the .wasm against its size budget (100 KB gzipped);
 #   2. the wasm-bindgen tests in Node (`wasm-pack test --node wasm`: error paths);
 #   3. the generated .d.ts: no `any` in it, and `tsc --noEmit` over real use
 #      (wasm/tests/ts/usage.ts);
@@ -22,10 +22,10 @@ export PATH="$root/www/node_modules/.bin:${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HO
 
 # The size budget is a number of bytes, not a timing: checked here, exactly,
 # so a change that grows the module past it fails the tests.
-budget=$((90 * 1024))
+budget=$((100 * 1024))
 size=$(gzip -9 -c wasm/pkg/achievements_wasm_bg.wasm | wc -c)
 if [ "$size" -gt "$budget" ]; then
-    log "the .wasm is $size bytes gzipped, over its budget of $budget (90 KB): see ARCHITECTURE.md, \"Keeping the WebAssembly module small\""
+    log "the .wasm is $size bytes gzipped, over its budget of $budget (100 KB): see ARCHITECTURE.md, \"Keeping the WebAssembly module small\""
     exit 1
 fi
 log "size: $size bytes gzipped (budget $budget)"

@@ -5,6 +5,7 @@ use std::fmt;
 /// One problem, located by a JSON path such as
 /// `achievements[3] (5_projects).criteria_value`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Diagnostic {
     /// Where: a JSON path with 0-based indexes, or `line L, column C` for syntax errors.
     pub path: String,

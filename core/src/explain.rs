@@ -35,6 +35,7 @@ pub struct Explanation {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct PrerequisiteStatus {
     pub key: String,
     pub earned: bool,
@@ -44,14 +45,21 @@ pub struct PrerequisiteStatus {
 /// of the API's `blockers` (`{"kind": "window_closed", "until": …}`), so the
 /// server, the module and the terminal app read one definition.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify), tsify(rename = "BlockerReason", missing_as_null))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Blocker {
     /// The definition was retired from the catalog.
     Inactive,
     /// The window opens at `from`.
-    NotYetAvailable { from: Timestamp },
+    NotYetAvailable {
+        #[cfg_attr(feature = "ts", tsify(type = "string"))]
+        from: Timestamp,
+    },
     /// The window closed at `until` (exclusive).
-    WindowClosed { until: Timestamp },
+    WindowClosed {
+        #[cfg_attr(feature = "ts", tsify(type = "string"))]
+        until: Timestamp,
+    },
     /// One prerequisite not earned yet: its key (a placeholder id, for a
     /// secret the catalog only knows as one) and its name when the catalog
     /// has its definition. Adapters that hold secret definitions (the
@@ -61,8 +69,10 @@ pub enum Blocker {
     /// streak badges), is below the target.
     BelowTarget {
         #[serde(serialize_with = "crate::int64::serialize")]
+        #[cfg_attr(feature = "ts", tsify(type = "Int64"))]
         value: i64,
         #[serde(serialize_with = "crate::int64::serialize")]
+        #[cfg_attr(feature = "ts", tsify(type = "Int64"))]
         target: i64,
     },
 }

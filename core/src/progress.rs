@@ -7,11 +7,14 @@ use serde::Serialize;
 
 /// How far a user is toward one achievement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 pub struct Progress {
     /// The tracked value; for streak badges the current run as of `now`.
     #[serde(serialize_with = "crate::int64::serialize")]
+    #[cfg_attr(feature = "ts", tsify(type = "Int64"))]
     pub current: i64,
     #[serde(serialize_with = "crate::int64::serialize")]
+    #[cfg_attr(feature = "ts", tsify(type = "Int64"))]
     pub target: i64,
     /// `floor(100 × current / target)`, between 0 and 100; 100 once earned.
     pub percent: u8,

@@ -31,12 +31,16 @@ wire_enum! {
 
 /// The record of one earned achievement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
 pub struct EarnedRecord {
     /// The time of the event (or evaluation) that unlocked it: deterministic,
     /// and a late event records when it really happened.
+    #[cfg_attr(feature = "ts", tsify(type = "string"))]
     pub earned_at: Timestamp,
     /// The tracked value at that moment (the longest run, for streak badges).
-    #[serde(serialize_with = "crate::int64::serialize")]
+    #[serde(serialize_with = "crate::int64::serialize", deserialize_with = "crate::int64::deserialize")]
+    #[cfg_attr(feature = "ts", tsify(type = "Int64"))]
     pub progress_at_unlock: i64,
     pub cause: Cause,
 }
@@ -79,6 +83,7 @@ impl UserState {
 
 /// The portable form of a [`UserState`]: storage rows and wire JSON.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct StateSnapshot {
     /// IANA time zone name; empty or absent means UTC.
@@ -86,13 +91,16 @@ pub struct StateSnapshot {
     pub timezone: String,
     /// Counter values by tracking field. Streak fields are derived from
     /// `streak_days` and are written for reading only.
-    #[serde(default, serialize_with = "stats")]
+    #[serde(default, serialize_with = "stats", deserialize_with = "crate::int64::deserialize_map")]
+    #[cfg_attr(feature = "ts", tsify(type = "Record<string, Int64>"))]
     pub stats: SortedMap<String, i64>,
     /// Active local days of each streak field, as inclusive date ranges.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", tsify(type = "Record<string, Array<[string, string]>>"))]
     pub streak_days: SortedMap<String, Vec<DateRange>>,
     /// Earned achievements by key.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", tsify(type = "Record<string, EarnedRecord>"))]
     pub earned: SortedMap<String, EarnedRecord>,
 }
 
@@ -102,8 +110,31 @@ fn stats<S: serde::Serializer>(stats: &SortedMap<String, i64>, serializer: S) ->
 }
 
 /// Inclusive range of consecutive local dates, `["2026-03-01", "2026-03-07"]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DateRange(pub Date, pub Date);
+
+/// Read as exactly two dates; anything else is "expected a pair of dates"
+/// (a derived tuple struct would name the Rust type in its message).
+impl<'de> Deserialize<'de> for DateRange {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pair;
+        impl<'de> serde::de::Visitor<'de> for Pair {
+            type Value = DateRange;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a pair of dates")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<DateRange, A::Error> {
+                let first = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                let last = seq.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(1, &self))?;
+                match seq.next_element::<serde::de::IgnoredAny>()? {
+                    None => Ok(DateRange(first, last)),
+                    Some(_) => Err(serde::de::Error::invalid_length(3, &self)),
+                }
+            }
+        }
+        deserializer.deserialize_seq(Pair)
+    }
+}
 
 impl DateRange {
     /// The run as dates; `None` if a day of it is not a date of years

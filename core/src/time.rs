@@ -314,6 +314,7 @@ enum Rules {
 /// client without the time-zone database: `{"name": "Europe/Paris",
 /// "offset": 3600, "transitions": [[1774746000, 7200], …]}` (seconds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct ZoneTable {
     pub name: String,
@@ -321,6 +322,7 @@ pub struct ZoneTable {
     pub offset: i32,
     /// `[unix_seconds, offset]` pairs: from that instant on, that offset.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", tsify(optional))]
     pub transitions: Vec<(i64, i32)>,
 }
 

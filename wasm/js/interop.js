@@ -1,12 +1,13 @@
 // The JS half of the adapter's conversions (wasm/src/convert.rs holds the
-// Rust half). Two jobs the boundary makes slow when done field by field from
-// Rust: reading an argument object (as JSON text, one crossing) and building
-// the 1,000-item listing. No rule lives here: every number comes from the core.
+// Rust half): a state's cache key, and building the 1,000-item listing, which
+// is slow when done field by field from Rust. No rule lives here: every
+// number comes from the core.
 
 /**
- * An argument object as JSON text. JSON has no bigint, so bigints (64-bit
- * integers beyond 2^53) are written as `{"$bigint": "digits"}`, which the
- * Rust side reads back exactly. Dates become their ISO text, as in JSON.
+ * A state argument's content as JSON text: the key of the engine's state
+ * cache (the state itself is read through serde-wasm-bindgen). JSON has no
+ * bigint, so bigints are written as `{"$bigint": "digits"}`, which keeps
+ * two states that differ in one apart.
  */
 export function toJson(value) {
   try {
@@ -64,18 +65,4 @@ export function assembleItems(statics, numbers, earnedAt, extras) {
     }
   }
   return items;
-}
-
-/**
- * An answer from the Rust side, written as JSON text (one crossing). When
- * it holds integers beyond 2^53, they were written as `{"$bigint": "digits"}`
- * and come back as bigints; other answers skip the reviver.
- */
-export function fromJson(text, bigints) {
-  if (!bigints) return JSON.parse(text);
-  return JSON.parse(text, (_key, v) =>
-    v !== null && typeof v === "object" && typeof v.$bigint === "string" && Object.keys(v).length === 1
-      ? BigInt(v.$bigint)
-      : v,
-  );
 }

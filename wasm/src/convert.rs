@@ -1,22 +1,26 @@
 //! Every conversion between JS values and core types, in one place (with
 //! its JS half, `js/interop.js`).
 //!
-//! Inputs ([`input`]): argument objects (states, events, zone tables) cross
-//! as JSON text and are read into the core's own types (`StateSnapshot`,
-//! `Event`, `TimeZone`); every malformed input becomes an
-//! [`ApiError::Input`] naming its path. Outputs ([`answers`]): derived
-//! `Serialize` shapes through serde-wasm-bindgen; integers beyond 2^53 come
-//! back as `bigint`s so they round-trip exactly. The listing ([`output`]) is
-//! the exception: its items are assembled in JS by `assembleItems` from
-//! static parts made once (JSON text) and numbers from the core.
+//! Inputs ([`input`]): argument objects (states, events, zone tables) are
+//! read through serde-wasm-bindgen into their serde derives (the core's
+//! `StateSnapshot` and `ZoneTable`, the adapter's `AchievementEvent`);
+//! every malformed input becomes an [`ApiError::Input`] naming its path.
+//!
+//! Outputs ([`answers`], [`listing`]): derived `Serialize` shapes through
+//! serde-wasm-bindgen; integers beyond 2^53 come back as `bigint`s so they
+//! round-trip exactly. The listing's items are assembled in JS by
+//! `assembleItems` from their catalog-only parts (made once per engine) and
+//! the core's numbers for the user.
+//!
+//! The TypeScript types of the `.d.ts` come from the same derives (tsify).
 
 mod answers;
 mod input;
-mod output;
+mod listing;
 
-pub(crate) use answers::{ExplanationView, StepView, ValidationView, categories, to_js, unlocks};
-pub(crate) use input::{event, state_text, time_zone, user_state, zone};
-pub(crate) use output::{ItemExtras, static_items};
+pub(crate) use answers::{BlockerView, ExplanationView, StepView, ValidationView, categories, to_js, unlocks};
+pub(crate) use input::{event, state_key, time_zone, user_state, zone};
+pub(crate) use listing::{ItemExtras, plain_number, static_items};
 
 use crate::error::ApiError;
 use achievements_core::{EarnedRecord, Instant, Progress, parse_instant};
@@ -54,16 +58,6 @@ pub(crate) fn instant(what: &str, value: &JsValue) -> Result<Instant, ApiError> 
 
 // ----- outputs --------------------------------------------------------------
 
-/// `Number.MAX_SAFE_INTEGER`.
-pub(crate) use achievements_core::int64::MAX_SAFE;
-
-/// A number for the plan's `Achievement` fields, which are `number`s:
-/// exact up to 2^53, the nearest double beyond.
-#[allow(clippy::cast_precision_loss)]
-fn plain_number(value: i64) -> f64 {
-    value as f64
-}
-
 /// The per-user parts of every item, in the order of [`static_items`]:
 /// four numbers each (flags: 1 = earned, 2 = has progress; percent;
 /// current; target) and the earned items' times.
@@ -94,9 +88,9 @@ impl ItemNumbers {
 
     /// The items as JS objects (`Achievement[]`), with the `extras` of the
     /// few items that have a window or a blocker other than progress.
-    pub(crate) fn assemble(self, statics: &JsValue, extras: ItemExtras) -> JsValue {
-        let extras = extras.finish().unwrap_or(JsValue::NULL);
-        assemble_items(statics, &self.numbers, self.earned_at, &extras)
+    pub(crate) fn assemble(self, statics: &JsValue, extras: ItemExtras) -> Result<JsValue, JsValue> {
+        let extras = extras.finish()?;
+        Ok(assemble_items(statics, &self.numbers, self.earned_at, &extras))
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::convert::{self, ItemExtras, ItemNumbers};
 use crate::error::ApiError;
-use achievements_core::{Diagnostic, Engine, TimeZone, UserState, describe_criteria};
+use achievements_core::{Diagnostic, Engine, Event, TimeZone, UserState, describe_criteria};
 use std::cell::{OnceCell, RefCell};
 use wasm_bindgen::prelude::*;
 
@@ -22,9 +22,11 @@ pub struct AchievementEngine {
     warnings: Vec<Diagnostic>,
     /// The catalog-only parts of the listing's items, made on first use.
     statics: OnceCell<JsValue>,
-    /// The last state read, by its JSON text: a page passes the same state
-    /// to many calls (every render, every preview), and reading a large one
-    /// costs more than the listing itself. Keyed by content, never identity.
+    /// The last state read, keyed by its content as JSON text (made by
+    /// `JSON.stringify`, native and fast): a page passes the same state to
+    /// many calls (every render, every preview), and reading a large one
+    /// through serde-wasm-bindgen costs more than the listing itself. Keyed
+    /// by content, never identity: a page may change its object in place.
     last_state: RefCell<Option<(String, UserState)>>,
     /// Time zones handed in as tables (`addTimeZone`); a page has one or two.
     zones: RefCell<Vec<TimeZone>>,
@@ -83,14 +85,20 @@ impl AchievementEngine {
             let windowed = def.available_from.is_some() || def.available_until.is_some();
             if !progress.earned && (windowed || !def.requires_achievements.is_empty() || !def.is_active) {
                 let window = self.engine.local_window_at(&state, index, now);
-                extras.push(index, window, &self.engine.blockers_at(&state, index, now));
+                extras.push(index, window, self.engine.blockers_at(&state, index, now));
             }
         }
         for placeholder in &catalog.secret_placeholders {
             numbers.push(self.engine.earned(&state, &placeholder.id), None);
         }
-        let statics = self.statics.get_or_init(|| convert::static_items(catalog));
-        Ok(numbers.assemble(statics, extras))
+        let statics = match self.statics.get() {
+            Some(statics) => statics,
+            None => {
+                let statics = convert::static_items(catalog)?;
+                self.statics.get_or_init(|| statics)
+            }
+        };
+        numbers.assemble(statics, extras)
     }
 
     /// Progress toward one achievement at `now` (the plan's
@@ -118,8 +126,9 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "AchievementEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
         let state = self.state(&state)?;
-        let event = convert::event(&event)?;
-        let unlocked = self.engine.preview(&state, &event.as_event()).map_err(ApiError::from)?;
+        let (input, at) = convert::event(&event)?;
+        let event = Event { event_type: &input.event_type, value: input.value, at };
+        let unlocked = self.engine.preview(&state, &event).map_err(ApiError::from)?;
         convert::to_js(&convert::unlocks(&unlocked))
     }
 
@@ -133,8 +142,9 @@ impl AchievementEngine {
         #[wasm_bindgen(unchecked_param_type = "AchievementEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
         let mut state = self.state(&state)?;
-        let event = convert::event(&event)?;
-        let unlocked = self.engine.apply(&mut state, &event.as_event()).map_err(ApiError::from)?;
+        let (input, at) = convert::event(&event)?;
+        let event = Event { event_type: &input.event_type, value: input.value, at };
+        let unlocked = self.engine.apply(&mut state, &event).map_err(ApiError::from)?;
         self.step(&state, &unlocked)
     }
 
@@ -235,15 +245,15 @@ impl AchievementEngine {
     /// The user state of a state argument (see `last_state`).
     fn state(&self, value: &JsValue) -> Result<UserState, ApiError> {
         let zones = self.zones.borrow();
-        let Some(text) = convert::state_text(value)? else { return convert::user_state(&self.engine, None, &zones) };
+        let Some(key) = convert::state_key(value)? else { return convert::user_state(&self.engine, value, &zones) };
         let mut last = self.last_state.borrow_mut();
-        if let Some((last_text, state)) = last.as_ref()
-            && *last_text == text
+        if let Some((last_key, state)) = last.as_ref()
+            && *last_key == key
         {
             return Ok(state.clone());
         }
-        let state = convert::user_state(&self.engine, Some(&text), &zones)?;
-        *last = Some((text, state.clone()));
+        let state = convert::user_state(&self.engine, value, &zones)?;
+        *last = Some((key, state.clone()));
         Ok(state)
     }
 

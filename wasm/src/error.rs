@@ -44,23 +44,6 @@ impl ApiError {
         ApiError::Input { what: what.to_owned(), message: message.to_string() }
     }
 
-    /// This input error at `path` instead (other errors unchanged).
-    pub(crate) fn at(self, path: String) -> Self {
-        match self {
-            ApiError::Input { message, .. } => ApiError::Input { what: path, message },
-            other => other,
-        }
-    }
-
-    /// This input error, its path prefixed by `parent` (a relative path
-    /// `[0]`/`.field` is appended; an empty one becomes `parent`).
-    pub(crate) fn within(self, parent: &str) -> Self {
-        match self {
-            ApiError::Input { what, message } => ApiError::Input { what: format!("{parent}{what}"), message },
-            other => other,
-        }
-    }
-
     /// The JS `Error.name`.
     fn name(&self) -> &'static str {
         match self {

@@ -196,6 +196,52 @@ fn a_malformed_state_is_an_input_error_located_by_its_path() {
     }
 }
 
+/// What serde-wasm-bindgen would read as something else (any iterable as a
+/// map, a struct by looking up its names only) is refused where it is.
+#[wasm_bindgen_test]
+fn a_part_of_the_wrong_kind_is_refused_where_it_is() {
+    let states = [
+        (r#"[]"#, "state: expected an object"),
+        (r#"{"earned": {"first_login": true}}"#, "state.earned.first_login: expected an object"),
+        (r#"{"earned": {"first_login": "yes"}}"#, "state.earned.first_login: expected an object"),
+        (r#"{"earned": {"first_login": [1, 2]}}"#, "state.earned.first_login: expected an object"),
+        (r#"{"stats": "abc"}"#, "state.stats: expected an object, got a string"),
+        (
+            r#"{"streak_days": {"current_streak": [["2026-03-01", "2026-03-02", "2026-03-03"]]}}"#,
+            "state.streak_days.current_streak[0]: expected a pair of dates, got 3 items",
+        ),
+        (r#"{"stats": {"a": 1, "b": {"x": 1}}}"#, "state.stats.b: expected an integer, got an object"),
+        (r#"{"stats": {"a": 9007199254740993}}"#, "state.stats.a: beyond 2^53 as a number; pass it as a bigint"),
+    ];
+    for (state, expected) in states {
+        let (name, code, message) = thrown(engine().normalize_state(json(state)));
+        assert_eq!((name.as_str(), code.as_str()), ("InputError", "invalid_argument"), "{state}");
+        assert_eq!(message, expected, "{state}");
+    }
+    let events = [
+        (json(r#""login""#), "event: expected an object"),
+        (json(r#"{"type": "login", "at": null}"#), "event.at: expected RFC 3339 text or a valid Date"),
+        (json(r#"{"type": ["login"], "at": "2026-03-01T10:00:00Z"}"#), "event.type: expected a string, got an array"),
+    ];
+    for (event, expected) in events {
+        assert_eq!(thrown(engine().preview(JsValue::NULL, event)).2, expected);
+    }
+    let table = json(r#"{"name": "X", "offset": 0, "transitions": [[0, 3600], [60]]}"#);
+    assert!(thrown(engine().add_time_zone(table)).2.starts_with("table.transitions[1]: expected "));
+}
+
+/// A 64-bit integer crosses exactly as a bigint, in both directions.
+#[wasm_bindgen_test]
+fn a_bigint_counter_is_read_and_written_exactly() {
+    let state = js_sys::Object::new();
+    let stats = js_sys::Object::new();
+    Reflect::set(&stats, &"points".into(), &JsValue::from(i64::MAX - 1)).ok();
+    Reflect::set(&state, &"stats".into(), &stats).ok();
+    let normalized = engine().normalize_state(state.into()).unwrap_or_else(|e| panic!("a bigint counter: {e:?}"));
+    let points = prop(&prop(&normalized, "stats"), "points");
+    assert_eq!(i64::try_from(points).ok(), Some(i64::MAX - 1));
+}
+
 #[wasm_bindgen_test]
 fn an_unknown_key_is_an_input_error() {
     let now = JsValue::from_str("2026-03-01T10:00:00Z");

@@ -15,6 +15,7 @@ use achievements_core::{
 };
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;
+use tsify::Tsify;
 use wasm_bindgen::JsValue;
 
 /// `value` as a JS value. Every shape here serializes (integers are exact,
@@ -25,11 +26,14 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
 }
 
 /// An earned record as the JS API shows it: `{earnedAt, progressAtUnlock, cause}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
+#[tsify(rename = "Earned")]
 pub(crate) struct EarnedView {
+    #[tsify(type = "string")]
     earned_at: Instant,
     #[serde(serialize_with = "int64::serialize")]
+    #[tsify(type = "Int64")]
     progress_at_unlock: i64,
     cause: Cause,
 }
@@ -40,13 +44,16 @@ impl From<&EarnedRecord> for EarnedView {
     }
 }
 
-/// One unlock: `{key, earnedAt, progressAtUnlock, cause}`.
-#[derive(Debug, Serialize)]
+/// One achievement earned by a step. `earnedAt` is the event's time, not the clock.
+#[derive(Debug, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
+#[tsify(rename = "Unlock")]
 pub(crate) struct UnlockView<'a> {
     key: &'a str,
+    #[tsify(type = "string")]
     earned_at: Instant,
     #[serde(serialize_with = "int64::serialize")]
+    #[tsify(type = "Int64")]
     progress_at_unlock: i64,
     cause: Cause,
 }
@@ -62,50 +69,72 @@ pub(crate) fn unlocks(list: &[Unlock]) -> Vec<UnlockView<'_>> {
         .collect()
 }
 
-/// What `apply` and `evaluate` return: `{state, unlocked}`.
-#[derive(Debug, Serialize)]
+/// What `apply` and `evaluate` return: the new state and the unlocks, in
+/// the order they happened.
+#[derive(Debug, Serialize, Tsify)]
+#[tsify(rename = "StepResult")]
 pub(crate) struct StepView<'a> {
     pub(crate) state: &'a StateSnapshot,
+    #[tsify(type = "Unlock[]")]
     pub(crate) unlocked: Vec<UnlockView<'a>>,
 }
 
-/// A blocker with the core's sentence: `{kind, …, message}`.
-#[derive(Debug, Serialize)]
-pub(crate) struct BlockerView<'a> {
+/// One reason an achievement cannot unlock now (the API's `blockers`
+/// shape), with the core's sentence. `requires` is one missing
+/// prerequisite: its key (a placeholder id for a secret) and its name
+/// (`null` for a secret). `below_target.value` is the value progress shows
+/// (the run as of now, for streaks).
+#[derive(Debug, Serialize, Tsify)]
+#[tsify(rename = "Blocker")]
+pub(crate) struct BlockerView {
     #[serde(flatten)]
-    blocker: &'a Blocker,
+    #[tsify(type = "BlockerReason")]
+    blocker: Blocker,
     message: String,
 }
 
-impl<'a> From<&'a Blocker> for BlockerView<'a> {
-    fn from(blocker: &'a Blocker) -> Self {
-        BlockerView { blocker, message: blocker.to_string() }
+impl From<Blocker> for BlockerView {
+    fn from(blocker: Blocker) -> Self {
+        let message = blocker.to_string();
+        BlockerView { blocker, message }
     }
 }
 
-/// The core's `Explanation`, camelCase, with each blocker's sentence and the
+/// Everything that decides one achievement for one user at one moment: the
+/// core's `Explanation`, camelCase, with each blocker's sentence and the
 /// whole text as the CLI prints it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
+#[tsify(rename = "Explanation")]
 pub(crate) struct ExplanationView<'a> {
     key: &'a str,
     name: &'a str,
+    /// The condition in words, e.g. "project count ≥ 5".
     criteria: &'a str,
     tracking_field: &'a str,
+    /// The tracked value as progress reads it (the run as of now, for streak badges).
     #[serde(serialize_with = "int64::serialize")]
+    #[tsify(type = "Int64")]
     value: i64,
     #[serde(serialize_with = "int64::serialize")]
+    #[tsify(type = "Int64")]
     target: i64,
     active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(type = "string")]
     available_from: Option<Instant>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(type = "string")]
     available_until: Option<Instant>,
     prerequisites: &'a [PrerequisiteStatus],
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(type = "Earned")]
     earned: Option<EarnedView>,
-    blockers: Vec<BlockerView<'a>>,
+    /// Empty when earned, or when every condition holds.
+    #[tsify(type = "Blocker[]")]
+    blockers: Vec<BlockerView>,
     progress: &'a Progress,
+    /// The whole explanation as the CLI prints it.
     text: String,
 }
 
@@ -123,7 +152,7 @@ impl<'a> From<&'a Explanation> for ExplanationView<'a> {
             available_until: e.available_until,
             prerequisites: &e.prerequisites,
             earned: e.earned.as_ref().map(EarnedView::from),
-            blockers: e.blockers.iter().map(BlockerView::from).collect(),
+            blockers: e.blockers.iter().cloned().map(BlockerView::from).collect(),
             progress: &e.progress,
             text: e.to_string(),
         }
@@ -131,7 +160,8 @@ impl<'a> From<&'a Explanation> for ExplanationView<'a> {
 }
 
 /// What `validateCatalog` returns.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Tsify)]
+#[tsify(rename = "ValidationResult")]
 pub(crate) struct ValidationView<'a> {
     pub(crate) valid: bool,
     pub(crate) errors: &'a [Diagnostic],
@@ -139,7 +169,8 @@ pub(crate) struct ValidationView<'a> {
 }
 
 /// One category for a page: `{id, title}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Tsify)]
+#[tsify(rename = "CategoryInfo")]
 pub(crate) struct CategoryView {
     id: Category,
     title: &'static str,

@@ -1,221 +1,104 @@
-//! Arguments in: JS objects (states, events, zone tables) → core types.
+//! Arguments in: JS values → the derived wire shapes, through serde-wasm-bindgen.
 //!
-//! An argument object crosses the boundary once, as JSON text written by
-//! `toJson` in `js/interop.js` (bigints as `{"$bigint": "digits"}`); that is
-//! several times faster than reading a state with hundreds of earned badges
-//! field by field. The core's own JSON parser (`achievements_core::json`,
-//! the one that reads catalogs) turns the text into a tree that borrows its
-//! strings and keeps objects as lists, which is then read by hand, like the
-//! core reads its files: unknown fields are refused and every message names
-//! its path (`state.stats.project_count: expected an integer, got a
-//! string`). No serde deserializer is linked: reading through
-//! serde-wasm-bindgen into the derived shapes, with paths for the messages,
-//! measured over the module's size budget (BENCHMARKS.md; ARCHITECTURE.md,
-//! "The WebAssembly boundary").
+//! States are the core's `StateSnapshot`, zone tables its `ZoneTable`,
+//! events this adapter's [`AchievementEvent`]: each read by
+//! `serde_wasm_bindgen::Deserializer` into its serde derive, with no reader
+//! of our own. [`Strict`] sits between the two and adds what a JS caller is
+//! owed and serde-wasm-bindgen does not give:
+//!
+//! - every message names its path (`state.earned.first_login.cause: …`),
+//!   built on the way out of an error, so a good argument pays nothing;
+//! - messages in the API's words (`expected an integer, got a string`), not
+//!   serde's (`invalid type: string "3", expected i64`);
+//! - a struct's unknown fields are refused: serde-wasm-bindgen reads a
+//!   struct by looking up its known names, so it would never see a typo.
+//!   Here a struct is read as the object's entries, checked by name.
+//!
+//! Every value is read with `deserialize_any`, so the target's own visitor
+//! decides what it accepts and says what it expected.
 
-use super::MAX_SAFE;
 use crate::error::ApiError;
-use achievements_core::json::{self, Json};
-use achievements_core::state::DateRange;
-use achievements_core::{
-    Cause, Date, EarnedRecord, Engine, Instant, StateError, StateSnapshot, TimeZone, UserState, ZoneTable,
-};
-use std::borrow::Cow;
-use wasm_bindgen::JsValue;
+use achievements_core::{Engine, Instant, StateError, StateSnapshot, TimeZone, UserState, ZoneTable, int64};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
+use std::cell::{Cell, RefCell};
+use std::fmt;
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen(module = "/js/interop.js")]
 extern "C" {
+    /// The state cache's key: the argument's content as JSON text.
     #[wasm_bindgen(js_name = toJson, catch)]
     fn to_json(value: &JsValue) -> Result<String, JsValue>;
 }
 
-/// An argument object as JSON text (see the module docs).
-fn json_text(what: &str, value: &JsValue) -> Result<String, ApiError> {
-    if !value.is_object() {
-        return Err(ApiError::input(what, "expected an object"));
+// ----- the argument shapes ---------------------------------------------------
+
+/// Something a user did, as JS passes it: `{type, value?, at}`. The JS
+/// API's own shape: `at` may be a `Date`, which serde cannot see, so it is
+/// read from the object by `convert::instant`; it is declared here so that
+/// it is a known, required field and has its type.
+#[derive(Debug, Deserialize, tsify::Tsify)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AchievementEvent {
+    #[serde(rename = "type")]
+    pub(crate) event_type: String,
+    /// Defaults to 1 for `add` effects; `set` and `max` need it.
+    #[serde(default, deserialize_with = "int64::deserialize_option")]
+    #[tsify(optional, type = "Int64 | null")]
+    pub(crate) value: Option<i64>,
+    #[tsify(type = "Instant")]
+    #[expect(dead_code, reason = "its value is read by `convert::event_time`")]
+    at: IgnoredAny,
+}
+
+/// A state argument: `undefined`/`null` (a fresh state in UTC) or a
+/// `StateSnapshot` object with any part left out, and its content as JSON
+/// text, the key of the engine's state cache.
+pub(crate) fn state_key(state: &JsValue) -> Result<Option<String>, ApiError> {
+    if state.is_undefined() || state.is_null() {
+        return Ok(None);
     }
-    to_json(value).map_err(|_| ApiError::input(what, "cannot be read (a cycle?)"))
-}
-
-/// JSON text made by `toJson` → a value (a syntax error cannot happen).
-fn parse<'t>(what: &str, text: &'t str) -> Result<Json<'t>, ApiError> {
-    json::parse(text).map_err(|_| ApiError::input(what, "cannot be read as JSON"))
-}
-
-/// An object's fields, in order.
-type Fields<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
-
-// ----- reading values, with paths --------------------------------------------
-
-fn type_name(value: &Json<'_>) -> &'static str {
-    match value {
-        Json::Number(_) => "a number",
-        other => other.type_name(),
+    if !state.is_object() {
+        return Err(ApiError::input("state", "expected an object"));
     }
+    to_json(state).map(Some).map_err(|_| ApiError::input("state", "cannot be read (a cycle?)"))
 }
 
-/// An object with only `allowed` fields.
-fn object<'v, 'a>(value: &'v Json<'a>, path: &str, allowed: &[&str]) -> Result<&'v Fields<'a>, ApiError> {
-    let fields = any_object(value, path)?;
-    if let Some((key, _)) = fields.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
-        return Err(ApiError::input(path, format!("unknown field `{key}` (expected one of: {})", allowed.join(", "))));
-    }
-    Ok(fields)
-}
-
-/// An object whose keys are data (fields, achievement keys), not a schema.
-fn any_object<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<&'v Fields<'a>, ApiError> {
-    match value {
-        Json::Object(fields) => Ok(fields),
-        other => Err(ApiError::input(path, format!("expected an object, got {}", type_name(other)))),
-    }
-}
-
-/// A field that may be absent or null.
-fn optional<'v, 'a>(fields: &'v Fields<'a>, field: &str) -> Option<&'v Json<'a>> {
-    fields.iter().find(|(k, v)| k == field && !matches!(v, Json::Null)).map(|(_, v)| v)
-}
-
-fn required<'v, 'a>(fields: &'v Fields<'a>, path: &str, field: &str) -> Result<&'v Json<'a>, ApiError> {
-    optional(fields, field).ok_or_else(|| ApiError::input(path, format!("missing field `{field}`")))
-}
-
-fn string<'v>(value: &'v Json<'_>, path: &str) -> Result<&'v str, ApiError> {
-    match value {
-        Json::String(s) => Ok(s),
-        other => Err(ApiError::input(path, format!("expected a string, got {}", type_name(other)))),
-    }
-}
-
-/// A 64-bit integer: a number that is a safe integer, or a bigint. A number
-/// beyond 2^53 may already have been rounded, so it is refused.
-fn int(value: &Json<'_>, path: &str) -> Result<i64, ApiError> {
-    match value {
-        Json::Number(n) => match n.as_i64() {
-            Some(v) if (-MAX_SAFE..=MAX_SAFE).contains(&v) => Ok(v),
-            _ if n.is_integer() => Err(ApiError::input(path, "beyond 2^53 as a number; pass it as a bigint")),
-            _ => Err(ApiError::input(path, "expected an integer, got a number with a fraction")),
-        },
-        Json::Object(fields) => match fields.as_slice() {
-            [(tag, Json::String(digits))] if tag == "$bigint" => {
-                digits.parse().map_err(|_| ApiError::input(path, format!("bigint {digits} does not fit in 64 bits")))
-            }
-            _ => Err(ApiError::input(path, "expected an integer, got an object")),
-        },
-        other => Err(ApiError::input(path, format!("expected an integer, got {}", type_name(other)))),
-    }
-}
-
-fn array<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<&'v [Json<'a>], ApiError> {
-    match value {
-        Json::Array(items) => Ok(items),
-        other => Err(ApiError::input(path, format!("expected an array, got {}", type_name(other)))),
-    }
-}
-
-/// A `[a, b]` pair.
-fn pair<'v, 'a>(value: &'v Json<'a>, path: &str) -> Result<(&'v Json<'a>, &'v Json<'a>), ApiError> {
-    match array(value, path)? {
-        [a, b] => Ok((a, b)),
-        items => Err(ApiError::input(path, format!("expected a pair, got {} items", items.len()))),
-    }
-}
-
-// ----- states ----------------------------------------------------------------
-
-const STATE_FIELDS: &[&str] = &["timezone", "stats", "streak_days", "earned"];
-const EARNED_FIELDS: &[&str] = &["earned_at", "progress_at_unlock", "cause"];
-
-/// A state argument as JSON text (`None` for `undefined`/`null`: a fresh
-/// state in UTC). [`user_state`] turns the text into a state.
-pub(crate) fn state_text(state: &JsValue) -> Result<Option<String>, ApiError> {
-    if state.is_undefined() || state.is_null() { Ok(None) } else { json_text("state", state).map(Some) }
-}
-
-/// A user state from its `StateSnapshot` JSON text, laid out for `engine`.
-/// Its time zone is one of `zones` (tables the caller handed in) or one the
-/// core knows without a database (UTC, fixed offsets).
-pub(crate) fn user_state(engine: &Engine, text: Option<&str>, zones: &[TimeZone]) -> Result<UserState, ApiError> {
-    let snapshot = match text {
-        None => StateSnapshot::default(),
-        Some(text) => snapshot(&parse("state", text)?)?,
-    };
+/// A user state from a state argument ([`state_key`] said it is one),
+/// laid out for `engine`. Its time zone is one of `zones` (tables the
+/// caller handed in) or one the core knows without a database (UTC, fixed
+/// offsets).
+pub(crate) fn user_state(engine: &Engine, state: &JsValue, zones: &[TimeZone]) -> Result<UserState, ApiError> {
+    let snapshot: StateSnapshot =
+        if state.is_undefined() || state.is_null() { StateSnapshot::default() } else { read("state", state)? };
     match zones.iter().find(|z| z.name() == snapshot.timezone) {
         Some(zone) => Ok(engine.state_from_snapshot_in(&snapshot, zone.clone())),
         None => engine.state_from_snapshot(&snapshot).map_err(zone_error),
     }
 }
 
-/// The core's `StateSnapshot` from its wire shape; every part optional.
-/// Paths for messages are only formatted when something is wrong (a state
-/// may hold hundreds of records, read on every call).
-fn snapshot(value: &Json<'_>) -> Result<StateSnapshot, ApiError> {
-    let map = object(value, "state", STATE_FIELDS)?;
-    let mut snapshot = StateSnapshot::default();
-    if let Some(tz) = optional(map, "timezone") {
-        string(tz, "state.timezone")?.clone_into(&mut snapshot.timezone);
+/// An event argument, checked, and its time.
+pub(crate) fn event(event: &JsValue) -> Result<(AchievementEvent, Instant), ApiError> {
+    let no_time = || ApiError::input("event.at", "expected RFC 3339 text or a valid Date");
+    let input = read("event", event).map_err(|e| match e {
+        ApiError::Input { message, .. } if message == "missing field `at`" => no_time(),
+        other => other,
+    })?;
+    let at = js_sys::Reflect::get(event, &JsValue::from_str("at")).unwrap_or(JsValue::UNDEFINED);
+    if at.is_undefined() || at.is_null() {
+        return Err(no_time());
     }
-    if let Some(stats) = optional(map, "stats") {
-        for (field, value) in any_object(stats, "state.stats")? {
-            let value = int(value, "").map_err(|e| e.at(format!("state.stats.{field}")))?;
-            snapshot.stats.insert(field.to_string(), value);
-        }
-    }
-    if let Some(days) = optional(map, "streak_days") {
-        for (field, ranges) in any_object(days, "state.streak_days")? {
-            let ranges = streak_ranges(ranges).map_err(|e| e.within(&format!("state.streak_days.{field}")))?;
-            snapshot.streak_days.insert(field.to_string(), ranges);
-        }
-    }
-    if let Some(earned) = optional(map, "earned") {
-        for (key, record) in any_object(earned, "state.earned")? {
-            let record = earned_record(record).map_err(|e| e.within(&format!("state.earned.{key}")))?;
-            snapshot.earned.insert(key.to_string(), record);
-        }
-    }
-    Ok(snapshot)
+    Ok((input, super::instant("event.at", &at)?))
 }
 
-/// One streak field's ranges; paths relative to the field (`[0][1]`).
-fn streak_ranges(value: &Json<'_>) -> Result<Vec<DateRange>, ApiError> {
-    array(value, "")?
-        .iter()
-        .enumerate()
-        .map(|(i, range)| {
-            let (first, last) = pair(range, "").map_err(|e| e.at(format!("[{i}]")))?;
-            let first = date(first, "").map_err(|e| e.at(format!("[{i}][0]")))?;
-            let last = date(last, "").map_err(|e| e.at(format!("[{i}][1]")))?;
-            Ok(DateRange(first, last))
-        })
-        .collect()
+/// A zone table as JS passes it (`{name, offset, transitions}`, what the
+/// server sends as `zone_table` in `me/`).
+pub(crate) fn zone(table: &JsValue) -> Result<TimeZone, ApiError> {
+    let table: ZoneTable = read("table", table)?;
+    TimeZone::from_table(table).map_err(|message| ApiError::input("table", message))
 }
-
-/// One earned record; paths relative to it (`.cause`).
-fn earned_record(value: &Json<'_>) -> Result<EarnedRecord, ApiError> {
-    let fields = object(value, "", EARNED_FIELDS)?;
-    let earned_at = instant(required(fields, "", "earned_at")?, ".earned_at")?;
-    let progress_at_unlock = int(required(fields, "", "progress_at_unlock")?, ".progress_at_unlock")?;
-    let cause = cause(required(fields, "", "cause")?, ".cause")?;
-    Ok(EarnedRecord { earned_at, progress_at_unlock, cause })
-}
-
-fn date(value: &Json<'_>, path: &str) -> Result<Date, ApiError> {
-    Date::parse(string(value, path)?).map_err(|message| ApiError::input(path, message))
-}
-
-fn instant(value: &Json<'_>, path: &str) -> Result<Instant, ApiError> {
-    Instant::parse(string(value, path)?).map_err(|message| ApiError::input(path, message))
-}
-
-fn cause(value: &Json<'_>, path: &str) -> Result<Cause, ApiError> {
-    let text = string(value, path)?;
-    Cause::parse(text).ok_or_else(|| {
-        ApiError::input(path, format!("unknown cause `{text}` (expected one of: {})", Cause::expected_list()))
-    })
-}
-
-// ----- time zones ------------------------------------------------------------
 
 /// A time zone by name: a table handed in, or one the core knows.
 pub(crate) fn time_zone(name: &str, zones: &[TimeZone]) -> Result<TimeZone, ApiError> {
@@ -233,57 +116,374 @@ fn zone_error(error: StateError) -> ApiError {
     }
 }
 
-/// A zone table as JS passes it (`{name, offset, transitions}`, what the
-/// server sends as `zone_table` in `me/`).
-pub(crate) fn zone(table: &JsValue) -> Result<TimeZone, ApiError> {
-    let text = json_text("table", table)?;
-    let value = parse("table", &text)?;
-    let map = object(&value, "table", &["name", "offset", "transitions"])?;
-    let offset = |value: &Json<'_>, path: &str| {
-        i32::try_from(int(value, path)?).map_err(|_| ApiError::input(path, "not an offset in seconds"))
+// ----- reading ----------------------------------------------------------------
+
+/// An argument object `what` as `T`, or an `InputError` naming the path.
+fn read<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, ApiError> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(ApiError::input(what, "expected an object"));
+    }
+    let context = Context::default();
+    let strict = Strict { inner: serde_wasm_bindgen::Deserializer::from(value.clone()), context: &context, key: false };
+    T::deserialize(strict).map_err(|error| ApiError::input(&context.path(what), reword(&message(error))))
+}
+
+/// The text of a serde-wasm-bindgen error (a JS `Error`).
+fn message(error: serde_wasm_bindgen::Error) -> String {
+    let error = JsValue::from(error);
+    match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => error.message().into(),
+        None => error.as_string().unwrap_or_default(),
+    }
+}
+
+/// Where a read is, for its error: filled as an error passes out through
+/// each layer, so a good argument pays nothing.
+#[derive(Default)]
+struct Context {
+    /// Innermost first.
+    path: RefCell<Vec<Segment>>,
+    /// The last map key read (a buffer reused for every key), and whether
+    /// the last key read was text.
+    key: RefCell<String>,
+    has_key: Cell<bool>,
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl Context {
+    fn path(&self, what: &str) -> String {
+        let mut path = what.to_owned();
+        for segment in self.path.borrow().iter().rev() {
+            match segment {
+                Segment::Key(key) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+                Segment::Index(i) => path.push_str(&format!("[{i}]")),
+            }
+        }
+        path
+    }
+
+    fn within<E>(&self, segment: Segment, error: E) -> E {
+        self.path.borrow_mut().push(segment);
+        error
+    }
+}
+
+/// serde's fixed wording of a mistake (serde-wasm-bindgen words errors so)
+/// in the API's: `invalid type: string "3", expected an integer` becomes
+/// `expected an integer, got a string`; messages of our own pass unchanged.
+fn reword(message: &str) -> String {
+    let (Some((head, expected)), Some(kind)) = (split_expected(message), message.split([' ', ':']).nth(1)) else {
+        return message.to_owned();
     };
-    let mut transitions = Vec::new();
-    if let Some(list) = optional(map, "transitions") {
-        for (i, item) in array(list, "table.transitions")?.iter().enumerate() {
-            let path = format!("table.transitions[{i}]");
-            let (at, to) = pair(item, &path)?;
-            transitions.push((int(at, &format!("{path}[0]"))?, offset(to, &format!("{path}[1]"))?));
+    match kind {
+        "type" => {
+            let found = head.trim_start_matches("invalid type: ");
+            let got = match found.split([' ', '`']).next() {
+                Some("boolean") => "a boolean",
+                Some("integer" | "floating") => "a number",
+                Some("string" | "character") => "a string",
+                Some("unit" | "null") => "null",
+                Some("sequence") => "an array",
+                Some("map") => "an object",
+                // serde-wasm-bindgen shows other values by their `Debug`.
+                _ if found.starts_with("JsValue([") => "an array",
+                _ if found.starts_with("JsValue(") => "an object",
+                _ => "another kind of value",
+            };
+            format!("expected {expected}, got {got}")
+        }
+        "length" => format!("expected {expected}, got {} items", head.trim_start_matches("invalid length ")),
+        "field" => {
+            let names = expected.trim_start_matches("one of ").replace('`', "");
+            format!("{head} (expected one of: {names})")
+        }
+        _ => message.to_owned(),
+    }
+}
+
+/// `(head, expected)` of serde's `<head>, expected <expected>`.
+fn split_expected(message: &str) -> Option<(&str, &str)> {
+    const SEPARATOR: &[u8] = b", expected ";
+    let at = message.as_bytes().windows(SEPARATOR.len()).rposition(|w| w == SEPARATOR)?;
+    Some((message.get(..at)?, message.get(at + SEPARATOR.len()..)?))
+}
+
+/// The deserializer the derived shapes see (see the module docs).
+struct Strict<'c, D> {
+    inner: D,
+    context: &'c Context,
+    /// Whether this value is a map key (remembered for the path).
+    key: bool,
+}
+
+impl<'c, D> Strict<'c, D> {
+    fn visit<V>(&self, visitor: V, fields: Option<&'static [&'static str]>) -> Visit<'c, V> {
+        Visit { visitor, context: self.context, fields, key: self.key }
+    }
+}
+
+/// The inner deserializer's own method: what it reads needs no more than
+/// its type checked.
+macro_rules! forward_specific {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            let visit = self.visit(visitor, None);
+            self.inner.$method(visit)
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
+    type Error = D::Error;
+
+    /// Objects (maps, structs) are read as their entries, so a struct sees
+    /// every name and an array is refused in the target's words.
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let visit = self.visit(visitor, None);
+        self.inner.deserialize_any(visit)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let entered = Cell::new(false);
+        let visit = StructVisit { visitor, context: self.context, fields, entered: &entered };
+        // What fails before the visitor is entered was no object at all
+        // (serde-wasm-bindgen looks for an iterator on it first).
+        self.inner
+            .deserialize_map(visit)
+            .map_err(|e| if entered.get() { e } else { de::Error::custom("expected an object") })
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, length: usize, visitor: V) -> Result<V::Value, D::Error> {
+        let visit = self.visit(visitor, None);
+        self.inner.deserialize_tuple(length, visit)
+    }
+
+    forward_specific!(
+        deserialize_bool,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_str,
+        deserialize_string,
+        deserialize_identifier,
+        deserialize_seq,
+        deserialize_option,
+        deserialize_ignored_any
+    );
+
+    forward_to_deserialize_any! {
+        i8 i16 i128 u8 u16 u128 f32 f64 char bytes byte_buf unit unit_struct tuple_struct enum
+    }
+}
+
+/// The target's visitor, handed [`Strict`] layers for whatever it reads next.
+struct Visit<'c, V> {
+    visitor: V,
+    context: &'c Context,
+    /// A struct's field names, to refuse others.
+    fields: Option<&'static [&'static str]>,
+    key: bool,
+}
+
+impl<V> Visit<'_, V> {
+    fn remember(&self, text: &str) {
+        if self.key {
+            let mut key = self.context.key.borrow_mut();
+            key.clear();
+            key.push_str(text);
+            self.context.has_key.set(true);
         }
     }
-    let table = ZoneTable {
-        name: string(required(map, "table", "name")?, "table.name")?.to_owned(),
-        offset: offset(required(map, "table", "offset")?, "table.offset")?,
-        transitions,
-    };
-    TimeZone::from_table(table).map_err(|message| ApiError::input("table", message))
 }
 
-// ----- events ----------------------------------------------------------------
-
-/// A checked event, owning its type name (the core's `Event` borrows it).
-#[derive(Debug)]
-pub(crate) struct OwnedEvent {
-    pub(crate) event_type: String,
-    pub(crate) value: Option<i64>,
-    pub(crate) at: Instant,
+/// A value the target's visitor takes as it is.
+macro_rules! forward_visit {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method<E: de::Error>(self, value: $ty) -> Result<V::Value, E> {
+            self.visitor.$method(value)
+        }
+    )*};
 }
 
-impl OwnedEvent {
-    pub(crate) fn as_event(&self) -> achievements_core::Event<'_> {
-        achievements_core::Event { event_type: &self.event_type, value: self.value, at: self.at }
+impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    forward_visit!(visit_bool(bool), visit_i64(i64), visit_u64(u64), visit_f64(f64));
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<V::Value, E> {
+        self.remember(value);
+        self.visitor.visit_str(value)
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<V::Value, E> {
+        self.remember(&value);
+        self.visitor.visit_string(value)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_some(Strict { inner, context: self.context, key: false })
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_newtype_struct(Strict { inner, context: self.context, key: false })
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, inner: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_seq(StrictSeq { inner, context: self.context, index: 0 })
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, inner: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_map(StrictMap { inner, context: self.context, fields: self.fields, key: String::new() })
     }
 }
 
-/// An event as JS passes it: `{type, value?, at}` (a `Date` for `at`
-/// arrives as its ISO text; an invalid `Date` as null).
-pub(crate) fn event(event: &JsValue) -> Result<OwnedEvent, ApiError> {
-    let text = json_text("event", event)?;
-    let value = parse("event", &text)?;
-    let map = object(&value, "event", &["type", "value", "at"])?;
-    let event_type = string(required(map, "event", "type")?, "event.type")?.to_owned();
-    let value = optional(map, "value").map(|v| int(v, "event.value")).transpose()?;
-    let at = optional(map, "at")
-        .ok_or_else(|| ApiError::input("event.at", "expected RFC 3339 text or a valid Date"))
-        .and_then(|at| instant(at, "event.at"))?;
-    Ok(OwnedEvent { event_type, value, at })
+/// A struct's visitor: it takes an object, read as its entries (with
+/// `deserialize_map`) so that every name is seen, and nothing else. Not
+/// `deserialize_any`, which would also link the derived visitor's reading of
+/// a struct from an array, by position, for every struct (BENCHMARKS.md).
+struct StructVisit<'c, V> {
+    visitor: V,
+    context: &'c Context,
+    fields: &'static [&'static str],
+    entered: &'c Cell<bool>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisit<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, inner: A) -> Result<V::Value, A::Error> {
+        self.entered.set(true);
+        self.visitor.visit_map(StrictMap {
+            inner,
+            context: self.context,
+            fields: Some(self.fields),
+            key: String::new(),
+        })
+    }
+}
+
+/// An array's items, each adding its index to a path.
+struct StrictSeq<'c, A> {
+    inner: A,
+    context: &'c Context,
+    index: usize,
+}
+
+impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for StrictSeq<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        let seed = Seed { seed, context: self.context, key: false };
+        let item =
+            self.inner.next_element_seed(seed).map_err(|e| self.context.within(Segment::Index(self.index), e))?;
+        self.index += 1;
+        Ok(item)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// An object's entries, each adding its key to a path; a struct's unknown
+/// names refused.
+struct StrictMap<'c, A> {
+    inner: A,
+    context: &'c Context,
+    fields: Option<&'static [&'static str]>,
+    /// The current entry's key, for a path.
+    key: String,
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for StrictMap<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        self.context.has_key.set(false);
+        let key = self.inner.next_key_seed(Seed { seed, context: self.context, key: true });
+        let named = self.context.has_key.get();
+        self.key.clear();
+        if named {
+            self.key.push_str(&self.context.key.borrow());
+        }
+        // serde-wasm-bindgen reads any iterable as a map, its items as
+        // `[key, value]` pairs: a struct given an array or a string has
+        // entries without names.
+        let key = match key {
+            Err(_) if self.fields.is_some() && !named => Err(de::Error::custom("expected an object")),
+            other => other,
+        }?;
+        if let Some(fields) = self.fields
+            && named
+            && !fields.contains(&self.key.as_str())
+        {
+            return Err(de::Error::unknown_field(&self.key, fields));
+        }
+        Ok(key)
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        let seed = Seed { seed, context: self.context, key: false };
+        self.inner.next_value_seed(seed).map_err(|e| self.context.within(Segment::Key(self.key.clone()), e))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// What a map or array hands the inner deserializer for its next item.
+struct Seed<'c, S> {
+    seed: S,
+    context: &'c Context,
+    key: bool,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Strict { inner, context: self.context, key: self.key })
+    }
 }
