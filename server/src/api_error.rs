@@ -3,7 +3,7 @@
 //! where DRF has one). Every error response of the API, axum's own
 //! rejections included, goes through [`ApiError`].
 
-use crate::store::StoreError;
+use crate::store::{StoreError, Unavailable};
 use axum::Json;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +48,14 @@ pub(crate) enum ApiError {
     /// 503: the database writer has stopped (shutting down).
     #[error("The service is shutting down; retry shortly.")]
     Unavailable,
+    /// 503: another process holds the database's write lock for longer than
+    /// the busy timeout. Nothing was stored; retry after `Retry-After`.
+    #[error("The database is busy; nothing was stored. Retry shortly.")]
+    DatabaseBusy,
+    /// 503: no room left to write. Nothing was stored; retry after
+    /// `Retry-After` (an operator must free space).
+    #[error("The database has no room to write; nothing was stored. Retry later.")]
+    StorageFull,
     /// 500: logged in full, answered without details.
     #[error("Internal server error.")]
     Internal,
@@ -64,7 +72,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } | ApiError::TooManyEvents { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::DatabaseBusy | ApiError::StorageFull => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,7 +92,20 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid(_) => "invalid",
             ApiError::Unavailable => "unavailable",
+            ApiError::DatabaseBusy => "database_busy",
+            ApiError::StorageFull => "storage_full",
             ApiError::Internal => "internal_error",
+        }
+    }
+
+    /// Seconds a client should wait before retrying a 503 (`Retry-After`):
+    /// the busy timeout for a lock held elsewhere; longer for a full disk,
+    /// which an operator must act on.
+    fn retry_after(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Unavailable | ApiError::DatabaseBusy => Some("5"),
+            ApiError::StorageFull => Some("60"),
+            _ => None,
         }
     }
 
@@ -97,9 +118,17 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::WriterGone => ApiError::Unavailable,
-            other => {
+        match (e.unavailable(), e) {
+            (_, StoreError::WriterGone) => ApiError::Unavailable,
+            (Some(Unavailable::Busy), e) => {
+                tracing::warn!(error = %e, "the database is locked elsewhere past the busy timeout: answered 503");
+                ApiError::DatabaseBusy
+            }
+            (Some(Unavailable::Full), e) => {
+                tracing::error!(error = %e, "the database has no room to write: answered 503");
+                ApiError::StorageFull
+            }
+            (None, other) => {
                 tracing::error!(error = %other, "request failed in storage");
                 ApiError::Internal
             }
@@ -119,6 +148,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status(), Json(Body { detail: &detail, code: self.code() })).into_response();
         if self.status() == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"api\""));
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
         }
         response
     }

@@ -296,7 +296,10 @@ fn me() {}
 #[utoipa::path(post, path = "/api/v1/events/", tag = "events", request_body = EventIn,
     responses((status = 200, body = EventsResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "Nothing was stored: the database is busy (`database_busy`) \
+               or full (`storage_full`), or the server is stopping (`unavailable`); retry after `Retry-After` seconds \
+               with the same event ids")))]
 fn events() {}
 
 #[utoipa::path(get, path = "/api/v1/notifications/", tag = "notifications",
@@ -304,7 +307,9 @@ fn events() {}
 fn notifications() {}
 
 #[utoipa::path(post, path = "/api/v1/notifications/read/", tag = "notifications", request_body = MarkRead,
-    responses((status = 200, body = Marked), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Marked), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "Nothing was changed: the database is busy, full or \
+               stopping; retry after `Retry-After` seconds")))]
 fn mark_read() {}
 
 #[utoipa::path(get, path = "/api/v1/notifications/stream/", tag = "notifications",

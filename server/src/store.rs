@@ -68,11 +68,43 @@ pub enum StoreError {
     #[error("cannot start the database writer thread: {0}")]
     Thread(std::io::Error),
     #[error("the write transaction could not commit: {0}")]
-    Commit(String),
+    Commit(String, Option<Unavailable>),
     #[error("an internal error interrupted a database call: {0}")]
     Panicked(String),
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
+}
+
+/// Why the database cannot take a write now, though it may later: the
+/// request should be retried, not reported as a bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Another process held the database's write lock for longer than the
+    /// busy timeout (an operator's long transaction, a backup tool).
+    Busy,
+    /// No room to write: the disk (or the file system's quota) is full.
+    Full,
+}
+
+impl StoreError {
+    /// Whether this failure is the database being unavailable for now
+    /// (see [`Unavailable`]) rather than a fault in the request or in us.
+    pub fn unavailable(&self) -> Option<Unavailable> {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => Some(Unavailable::Busy),
+                rusqlite::ErrorCode::DiskFull => Some(Unavailable::Full),
+                _ => None,
+            },
+            StoreError::Commit(_, unavailable) => *unavailable,
+            _ => None,
+        }
+    }
+
+    /// This error as the reason a queued write could not commit.
+    pub(crate) fn as_commit_failure(&self) -> StoreError {
+        StoreError::Commit(self.to_string(), self.unavailable())
+    }
 }
 
 /// Opens (creating if needed) and migrates the database for writing.

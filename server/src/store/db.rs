@@ -201,7 +201,7 @@ where
     }
 
     fn abandon(self: Box<Self>, error: &StoreError) {
-        let _ = self.reply.send(Err(E::from(StoreError::Commit(error.to_string()))));
+        let _ = self.reply.send(Err(E::from(error.as_commit_failure())));
     }
 }
 
@@ -225,7 +225,7 @@ where
                 Ok(value)
             }
             (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(E::from(StoreError::Commit(e.to_string()))),
+            (Ok(_), Err(e)) => Err(E::from(e.as_commit_failure())),
         };
         // The requester may have gone away; the write stands regardless.
         let _ = reply.send(answer);
