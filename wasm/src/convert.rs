@@ -17,6 +17,7 @@
 mod answers;
 mod input;
 mod listing;
+mod strict;
 
 pub(crate) use answers::{BlockerView, ExplanationView, StepView, ValidationView, categories, to_js, unlocks};
 pub(crate) use input::{event, state_key, time_zone, user_state, zone};
