@@ -19,6 +19,19 @@ export function toJson(value) {
 }
 
 /**
+ * The first own name of `object` that is not one of `names` (the derive's
+ * field names, comma-separated), or undefined: a struct argument's unknown
+ * fields are refused in one call, before its known fields are read.
+ */
+export function unknownKey(object, names) {
+  const allowed = names.split(",");
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key)) return key;
+  }
+  return undefined;
+}
+
+/**
  * The plan's `Achievement` items from the catalog's static parts (made once
  * per engine) and the per-call numbers the core computed.
  *

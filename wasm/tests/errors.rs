@@ -202,9 +202,9 @@ fn a_malformed_state_is_an_input_error_located_by_its_path() {
 fn a_part_of_the_wrong_kind_is_refused_where_it_is() {
     let states = [
         (r#"[]"#, "state: expected an object"),
-        (r#"{"earned": {"first_login": true}}"#, "state.earned.first_login: expected an object"),
-        (r#"{"earned": {"first_login": "yes"}}"#, "state.earned.first_login: expected an object"),
-        (r#"{"earned": {"first_login": [1, 2]}}"#, "state.earned.first_login: expected an object"),
+        (r#"{"earned": {"first_login": true}}"#, "state.earned.first_login: expected an object, got a boolean"),
+        (r#"{"earned": {"first_login": "yes"}}"#, "state.earned.first_login: expected an object, got a string"),
+        (r#"{"earned": {"first_login": [1, 2]}}"#, "state.earned.first_login: expected an object, got an array"),
         (r#"{"stats": "abc"}"#, "state.stats: expected an object, got a string"),
         (
             r#"{"streak_days": {"current_streak": [["2026-03-01", "2026-03-02", "2026-03-03"]]}}"#,

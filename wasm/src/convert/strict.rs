@@ -9,11 +9,15 @@
 //!   serde's (`invalid type: string "3", expected i64`);
 //! - a struct's unknown fields are refused: serde-wasm-bindgen reads a
 //!   struct by looking up its known names, so it would never see a typo.
-//!   Here a struct is read as the object's entries, checked by name.
+//!   Here the object's names are checked first, in one call
+//!   (`unknownKey` in `js/interop.js`, given the derive's own field list).
 //!
 //! A value is read by the deserializer's own method for its type; a map
 //! with `deserialize_any`, so that an array given for one is refused in the
-//! target's words; a struct with `deserialize_map` ([`StructVisit`]). The
+//! target's words. A struct is taken as its `JsValue`
+//! (`serde_wasm_bindgen::preserve`), checked to be an object with known
+//! names only, then read by serde-wasm-bindgen's `deserialize_struct`, which
+//! looks its fields up by name: the fewest calls across the boundary. The
 //! layer is generic, so each of its pieces is code for every type read:
 //! ARCHITECTURE.md ("Keeping the WebAssembly module small") and
 //! BENCHMARKS.md say what each choice costs.
@@ -23,7 +27,16 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, Visitor};
 use serde::forward_to_deserialize_any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen(module = "/js/interop.js")]
+extern "C" {
+    /// The first own name of `object` that is not one of `names`
+    /// (comma-separated), if any.
+    #[wasm_bindgen(js_name = unknownKey)]
+    fn unknown_key(object: &JsValue, names: &str) -> Option<String>;
+}
 
 /// An argument object `what` as `T`, or an `InputError` naming the path.
 pub(super) fn read<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, ApiError> {
@@ -33,6 +46,23 @@ pub(super) fn read<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T
     let context = Context::default();
     let strict = Strict { inner: serde_wasm_bindgen::Deserializer::from(value.clone()), context: &context, key: false };
     T::deserialize(strict).map_err(|error| ApiError::input(&context.path(what), reword(&message(error))))
+}
+
+/// What a value is, for a message: `a boolean`, `an array`, ….
+fn kind(value: &JsValue) -> &'static str {
+    if value.is_null() || value.is_undefined() {
+        "null"
+    } else if value.as_bool().is_some() {
+        "a boolean"
+    } else if value.as_f64().is_some() || value.is_bigint() {
+        "a number"
+    } else if value.is_string() {
+        "a string"
+    } else if js_sys::Array::is_array(value) {
+        "an array"
+    } else {
+        "another kind of value"
+    }
 }
 
 /// The text of a serde-wasm-bindgen error (a JS `Error`).
@@ -131,8 +161,8 @@ struct Strict<'c, D> {
 }
 
 impl<'c, D> Strict<'c, D> {
-    fn visit<V>(&self, visitor: V, fields: Option<&'static [&'static str]>) -> Visit<'c, V> {
-        Visit { visitor, context: self.context, fields, key: self.key }
+    fn visit<V>(&self, visitor: V) -> Visit<'c, V> {
+        Visit { visitor, context: self.context, key: self.key }
     }
 }
 
@@ -141,7 +171,7 @@ impl<'c, D> Strict<'c, D> {
 macro_rules! forward_specific {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-            let visit = self.visit(visitor, None);
+            let visit = self.visit(visitor);
             self.inner.$method(visit)
         }
     )*};
@@ -153,23 +183,27 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
     /// Objects (maps, structs) are read as their entries, so a struct sees
     /// every name and an array is refused in the target's words.
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        let visit = self.visit(visitor, None);
+        let visit = self.visit(visitor);
         self.inner.deserialize_any(visit)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        let entered = Cell::new(false);
-        let visit = StructVisit { visitor, context: self.context, fields, entered: &entered };
-        // What fails before the visitor is entered was no object at all
-        // (serde-wasm-bindgen looks for an iterator on it first).
-        self.inner
-            .deserialize_map(visit)
-            .map_err(|e| if entered.get() { e } else { de::Error::custom("expected an object") })
+        let object: JsValue = serde_wasm_bindgen::preserve::deserialize(self.inner)?;
+        if !object.is_object() || js_sys::Array::is_array(&object) {
+            return Err(de::Error::custom(format_args!("expected an object, got {}", kind(&object))));
+        }
+        if let Some(unknown) = unknown_key(&object, &fields.join(",")) {
+            return Err(de::Error::unknown_field(&unknown, fields));
+        }
+        let visit = Visit { visitor, context: self.context, key: false };
+        serde_wasm_bindgen::Deserializer::from(object)
+            .deserialize_struct(name, fields, visit)
+            .map_err(|e| de::Error::custom(message(e)))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -185,7 +219,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, length: usize, visitor: V) -> Result<V::Value, D::Error> {
-        let visit = self.visit(visitor, None);
+        let visit = self.visit(visitor);
         self.inner.deserialize_tuple(length, visit)
     }
 
@@ -212,8 +246,6 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
 struct Visit<'c, V> {
     visitor: V,
     context: &'c Context,
-    /// A struct's field names, to refuse others.
-    fields: Option<&'static [&'static str]>,
     key: bool,
 }
 
@@ -277,36 +309,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Visit<'_, V> {
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, inner: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_map(StrictMap { inner, context: self.context, fields: self.fields, key: String::new() })
-    }
-}
-
-/// A struct's visitor: it takes an object, read as its entries (with
-/// `deserialize_map`) so that every name is seen, and nothing else. Not
-/// `deserialize_any`, which would also link the derived visitor's reading of
-/// a struct from an array, by position, for every struct (BENCHMARKS.md).
-struct StructVisit<'c, V> {
-    visitor: V,
-    context: &'c Context,
-    fields: &'static [&'static str],
-    entered: &'c Cell<bool>,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for StructVisit<'_, V> {
-    type Value = V::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: de::MapAccess<'de>>(self, inner: A) -> Result<V::Value, A::Error> {
-        self.entered.set(true);
-        self.visitor.visit_map(StrictMap {
-            inner,
-            context: self.context,
-            fields: Some(self.fields),
-            key: String::new(),
-        })
+        self.visitor.visit_map(StrictMap { inner, context: self.context, key: String::new() })
     }
 }
 
@@ -333,12 +336,11 @@ impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for StrictSeq<'_, A> {
     }
 }
 
-/// An object's entries, each adding its key to a path; a struct's unknown
-/// names refused.
+/// An object's entries (a struct's known fields, or a map's entries), each
+/// adding its key to a path.
 struct StrictMap<'c, A> {
     inner: A,
     context: &'c Context,
-    fields: Option<&'static [&'static str]>,
     /// The current entry's key, for a path.
     key: String,
 }
@@ -348,24 +350,10 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for StrictMap<'_, A> {
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         self.context.has_key.set(false);
-        let key = self.inner.next_key_seed(Seed { seed, context: self.context, key: true });
-        let named = self.context.has_key.get();
+        let key = self.inner.next_key_seed(Seed { seed, context: self.context, key: true })?;
         self.key.clear();
-        if named {
+        if self.context.has_key.get() {
             self.key.push_str(&self.context.key.borrow());
-        }
-        // serde-wasm-bindgen reads any iterable as a map, its items as
-        // `[key, value]` pairs: a struct given an array or a string has
-        // entries without names.
-        let key = match key {
-            Err(_) if self.fields.is_some() && !named => Err(de::Error::custom("expected an object")),
-            other => other,
-        }?;
-        if let Some(fields) = self.fields
-            && named
-            && !fields.contains(&self.key.as_str())
-        {
-            return Err(de::Error::unknown_field(&self.key, fields));
         }
         Ok(key)
     }
