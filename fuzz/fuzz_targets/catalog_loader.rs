@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let catalog = loaded.catalog;
 
     for json in [serde_json::to_string(&*catalog).expect("a catalog serializes"), catalog.to_json_pretty()] {
-        let again = load_catalog(&json).unwrap_or_else(|e| panic!("its own JSON does not load:\n{}\n{json}", e.report()));
+        let again =
+            load_catalog(&json).unwrap_or_else(|e| panic!("its own JSON does not load:\n{}\n{json}", e.report()));
         assert_eq!(again.catalog, catalog, "the round trip changed the catalog:\n{json}");
         assert_eq!(again.warnings, loaded.warnings, "the round trip changed the warnings:\n{json}");
     }

@@ -26,7 +26,7 @@
 
 #![no_main]
 
-use achievements_core::json::{Json, Number, SyntaxError, Step, parse};
+use achievements_core::json::{Json, Number, Step, SyntaxError, parse};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use std::collections::BTreeMap;
