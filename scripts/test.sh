@@ -31,6 +31,11 @@ scripts/www-test.sh
 step "terminal app in a real terminal (tmux)"
 scripts/tui-tmux-test.sh
 
+step "coverage-guided fuzzing: every fuzz target for 10 s, fails on any crash"
+# cargo-fuzz on the nightly toolchain of the machine image (or stable with
+# RUSTC_BOOTSTRAP=1); longer runs: scripts/fuzz.sh SECONDS.
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+
 step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
 # Ends with one total line: the last of cargo's own summaries is a doc-test
 # binary with nothing in it, which reads as if no test ran.

@@ -34,6 +34,12 @@ pub struct Engine {
     event_ids: SortedMap<String, usize>,
     events: Vec<CompiledEvent>,
     streak_fields: Vec<usize>,
+    /// Per streak slot: every field any effect names as that streak's
+    /// `longest_field`. Each effect recording a day updates all of them, so
+    /// a longest field holds the longest run whichever event type recorded
+    /// the days (an effect that names none still counts), as a state
+    /// restored from its snapshot does.
+    longest_fields: Vec<Vec<usize>>,
     /// One per definition, same index as `catalog.achievements`.
     pub(crate) rules: Vec<Rule>,
     /// Indexes of active definitions, in catalog order: the only ones that can unlock.
@@ -73,7 +79,8 @@ enum CompiledEffect {
     Add(usize),
     Set(usize),
     Max(usize),
-    Streak { field: usize, slot: usize, longest: Option<usize> },
+    /// Its longest fields are the slot's `Engine::longest_fields`.
+    Streak { field: usize, slot: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -138,6 +145,17 @@ impl Engine {
         // those very names), so the fallback is never taken.
         let id = |name: &str| field_ids.get(name).copied().unwrap_or_default();
 
+        let mut longest_fields = vec![Vec::new(); streak_fields.len()];
+        for effect in catalog.events.values().flatten() {
+            let slot = fields[id(&effect.field)].streak_slot;
+            if let (Some(slot), Some(longest)) = (slot, effect.longest_field.as_deref()) {
+                let longest = id(longest);
+                if !longest_fields[slot].contains(&longest) {
+                    longest_fields[slot].push(longest);
+                }
+            }
+        }
+
         let event_ids: SortedMap<String, usize> = catalog.events.keys().cloned().zip(0..).collect();
         let mut events = Vec::new();
         for effects in catalog.events.values() {
@@ -151,9 +169,9 @@ impl Engine {
                     Op::Set => CompiledEffect::Set(field),
                     Op::Max => CompiledEffect::Max(field),
                     Op::Streak => {
-                        let longest = effect.longest_field.as_deref().map(id);
-                        touched.extend(longest);
-                        CompiledEffect::Streak { field, slot: fields[field].streak_slot.unwrap_or(0), longest }
+                        let slot = fields[field].streak_slot.unwrap_or(0);
+                        touched.extend(longest_fields.get(slot).into_iter().flatten());
+                        CompiledEffect::Streak { field, slot }
                     }
                 });
             }
@@ -218,6 +236,7 @@ impl Engine {
             event_ids,
             events,
             streak_fields,
+            longest_fields,
             rules,
             candidates,
             candidates_by_field,
@@ -327,12 +346,12 @@ impl Engine {
                 CompiledEffect::Add(f) => state.values[f] += event.value.unwrap_or(1),
                 CompiledEffect::Set(f) => state.values[f] = event.value.unwrap_or_default(),
                 CompiledEffect::Max(f) => state.values[f] = state.values[f].max(event.value.unwrap_or_default()),
-                CompiledEffect::Streak { field, slot, longest } => {
+                CompiledEffect::Streak { field, slot } => {
                     let day = local_day(&state.timezone, event.at);
                     let runs = &mut state.streaks[slot];
                     runs.insert(day);
                     state.values[field] = runs.latest_run();
-                    if let Some(l) = longest {
+                    for &l in &self.longest_fields[slot] {
                         state.values[l] = runs.longest();
                     }
                 }
@@ -594,11 +613,9 @@ impl Engine {
             }
         }
         // Longest fields derive from their streak's runs.
-        for events in self.events.iter() {
-            for effect in &events.effects {
-                if let CompiledEffect::Streak { slot, longest: Some(l), .. } = *effect {
-                    state.values[l] = state.streaks[slot].longest();
-                }
+        for (slot, longest) in self.longest_fields.iter().enumerate() {
+            for &l in longest {
+                state.values[l] = state.streaks[slot].longest();
             }
         }
         state.settled = false;
