@@ -31,6 +31,9 @@ scripts/www-test.sh
 step "terminal app in a real terminal (tmux)"
 scripts/tui-tmux-test.sh
 
+step "soak: a live release server under mixed load for 1 minute (memory, open files, lost or doubled events)"
+scripts/soak.sh 1
+
 step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
 # Ends with one total line: the last of cargo's own summaries is a doc-test
 # binary with nothing in it, which reads as if no test ran.

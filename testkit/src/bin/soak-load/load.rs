@@ -145,12 +145,7 @@ fn client() -> reqwest::blocking::Client {
 
 /// One timed request; a transport error or a non-2xx status is an error of
 /// the run. Returns the JSON answer when there was one.
-fn call(
-    shared: &Shared,
-    request: reqwest::blocking::RequestBuilder,
-    what: &str,
-    is_event: bool,
-) -> Option<Value> {
+fn call(shared: &Shared, request: reqwest::blocking::RequestBuilder, what: &str, is_event: bool) -> Option<Value> {
     let started = Instant::now();
     let answer = request.send().and_then(|response| {
         let status = response.status();
@@ -171,6 +166,19 @@ fn call(
     }
 }
 
+/// An event the writers send: user index, index in [`EVENT_TYPES`], id, value.
+type Event = (usize, usize, String, i64);
+
+/// Events in the `POST events/` shape.
+fn events_json(events: &[Event], users: &[User]) -> Vec<Value> {
+    events
+        .iter()
+        .map(|(user, kind, id, value)| {
+            json!({"id": id, "user": users[*user].name, "type": EVENT_TYPES[*kind].0, "value": value})
+        })
+        .collect()
+}
+
 /// Posts events until the server answers; credits each applied event once.
 /// A retry (after an error) may find events the failed attempt stored:
 /// their `duplicate` then counts as the acknowledgement.
@@ -178,19 +186,14 @@ fn post_events(
     shared: &Shared,
     http: &reqwest::blocking::Client,
     options: &Options,
-    events: &[(usize, usize, String, i64)],
+    events: &[Event],
     users: &[User],
 ) -> Value {
-    let body: Vec<Value> = events
-        .iter()
-        .map(|(user, kind, id, value)| json!({"id": id, "user": users[*user].name, "type": EVENT_TYPES[*kind].0, "value": value}))
-        .collect();
+    let body = events_json(events, users);
     let body = if body.len() == 1 { body[0].clone() } else { json!({"events": body}) };
     for attempt in 0..5 {
-        let request = http
-            .post(format!("{}/api/v1/events/", options.base))
-            .bearer_auth(&options.service_token)
-            .json(&body);
+        let request =
+            http.post(format!("{}/api/v1/events/", options.base)).bearer_auth(&options.service_token).json(&body);
         let Some(answer) = call(shared, request, "POST events/", true) else {
             thread::sleep(Duration::from_millis(200));
             continue;
@@ -227,7 +230,7 @@ fn writer(shared: &Shared, options: &Options, users: &[User], number: usize) {
     while !shared.stopped() {
         // Half single events, half batches of 2–40 events for random users.
         let count = if rng.below(2) == 0 { 1 } else { 2 + rng.below(39) };
-        let events: Vec<(usize, usize, String, i64)> = (0..count)
+        let events: Vec<Event> = (0..count)
             .map(|_| {
                 sequence += 1;
                 let id = format!("soak-{run}-w{number}-{sequence}");
@@ -238,10 +241,7 @@ fn writer(shared: &Shared, options: &Options, users: &[User], number: usize) {
         // One request in ten is sent again as is: a client's retry after a
         // lost answer. Every event must come back `duplicate`.
         if rng.below(10) == 0 {
-            let body: Vec<Value> = events
-                .iter()
-                .map(|(user, kind, id, value)| json!({"id": id, "user": users[*user].name, "type": EVENT_TYPES[*kind].0, "value": value}))
-                .collect();
+            let body = events_json(&events, users);
             let request = http
                 .post(format!("{}/api/v1/events/", options.base))
                 .bearer_auth(&options.service_token)
@@ -287,11 +287,8 @@ fn reader(shared: &Shared, options: &Options, users: &[User], number: usize) {
                 break;
             }
             let url = format!("{base}{path}");
-            let mut request = if method == "GET" {
-                http.get(&url)
-            } else {
-                http.post(&url).json(&json!({"all": true}))
-            };
+            let mut request =
+                if method == "GET" { http.get(&url) } else { http.post(&url).json(&json!({"all": true})) };
             if let Some(token) = token {
                 request = request.bearer_auth(token);
             }
@@ -377,13 +374,16 @@ fn operator(shared: &Shared, options: &Options) {
     }
 }
 
+/// A load thread's body: its share, the options, the users, its number.
+type Work = fn(&Shared, &Options, &[User], usize);
+
 /// Runs the load for `options.seconds`, sampling on this thread, then
 /// compares every user's counters with what was acknowledged.
 pub(crate) fn run(options: &Options, users: Vec<User>) -> Outcome {
     let shared = Arc::new(Shared::default());
     let users = Arc::new(users);
     let mut threads = Vec::new();
-    let kinds: [(usize, fn(&Shared, &Options, &[User], usize)); 3] =
+    let kinds: [(usize, Work); 3] =
         [(options.writers, writer), (options.readers, reader), (options.subscribers, subscriber)];
     for (count, work) in kinds {
         for number in 0..count {

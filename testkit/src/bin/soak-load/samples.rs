@@ -138,8 +138,7 @@ pub(crate) fn write_svg(path: &Path, samples: &[Sample], title: &str) -> std::io
         w = width + 2.0 * margin,
         h = 2.0 * height + 3.0 * margin
     );
-    let rss: Vec<(f64, f64)> =
-        samples.iter().filter_map(|s| s.rss_kib.map(|v| (s.at_s, v as f64 / 1024.0))).collect();
+    let rss: Vec<(f64, f64)> = samples.iter().filter_map(|s| s.rss_kib.map(|v| (s.at_s, v as f64 / 1024.0))).collect();
     let p50: Vec<(f64, f64)> = samples.iter().map(|s| (s.at_s, s.p50_ms)).collect();
     let p99: Vec<(f64, f64)> = samples.iter().map(|s| (s.at_s, s.p99_ms)).collect();
     let charts = [
@@ -148,8 +147,8 @@ pub(crate) fn write_svg(path: &Path, samples: &[Sample], title: &str) -> std::io
     ];
     for (label, lines, top) in charts {
         let top: f64 = top;
-        let max = lines.iter().flat_map(|(_, points)| points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1e-9)
-            * 1.1;
+        let max =
+            lines.iter().flat_map(|(_, points)| points.iter().map(|p| p.1)).fold(0.0_f64, f64::max).max(1e-9) * 1.1;
         let _ = writeln!(
             svg,
             r##"<rect x="{margin}" y="{top}" width="{width}" height="{height}" fill="none" stroke="#888"/>

@@ -39,15 +39,20 @@ fn thirds(samples: &[Sample], measure: impl Fn(&Sample) -> Option<u64>) -> (f64,
     (values(&samples[third..2 * third]), values(&samples[samples.len() - third..]))
 }
 
-pub(crate) fn judge(options: &Options, outcome: &Outcome) -> Vec<String> {
+/// The growth rule (module comment) over the samples.
+fn growth(samples: &[Sample], seconds: u64) -> Vec<String> {
     let mut failures = Vec::new();
-    let samples = &outcome.samples;
     if samples.len() < MIN_SAMPLES {
-        failures.push(format!("only {} samples: run longer than {} s", samples.len(), options.seconds));
+        failures.push(format!("only {} samples: run longer than {} s", samples.len(), seconds));
     } else {
         let (middle, last) = thirds(samples, |s| s.rss_kib);
         let allowed = middle * (1.0 + RSS_FRACTION) + RSS_SLACK_KIB;
-        println!("soak: memory median {:.1} MiB (middle third) → {:.1} MiB (last third), allowed {:.1}", middle / 1024.0, last / 1024.0, allowed / 1024.0);
+        println!(
+            "soak: memory median {:.1} MiB (middle third) → {:.1} MiB (last third), allowed {:.1}",
+            middle / 1024.0,
+            last / 1024.0,
+            allowed / 1024.0
+        );
         if last > allowed {
             failures.push(format!(
                 "memory does not level off: median RSS {:.1} MiB in the last third, {:.1} MiB in the middle one (allowed {:.1})",
@@ -57,13 +62,21 @@ pub(crate) fn judge(options: &Options, outcome: &Outcome) -> Vec<String> {
             ));
         }
         let (middle, last) = thirds(samples, |s| s.fds);
-        println!("soak: open files median {middle:.0} (middle third) → {last:.0} (last third), allowed {:.0}", middle + FD_SLACK);
+        println!(
+            "soak: open files median {middle:.0} (middle third) → {last:.0} (last third), allowed {:.0}",
+            middle + FD_SLACK
+        );
         if last > middle + FD_SLACK {
             failures.push(format!(
                 "open files do not level off: median {last:.0} in the last third, {middle:.0} in the middle one"
             ));
         }
     }
+    failures
+}
+
+pub(crate) fn judge(options: &Options, outcome: &Outcome) -> Vec<String> {
+    let mut failures = growth(&outcome.samples, options.seconds);
     if outcome.error_count > 0 {
         failures.push(format!("{} answer(s) outside the load's design, first ones:", outcome.error_count));
         failures.extend(outcome.errors.iter().map(|e| format!("  {e}")));
@@ -82,4 +95,46 @@ pub(crate) fn judge(options: &Options, outcome: &Outcome) -> Vec<String> {
         failures.push("no notification stream was opened".into());
     }
     failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples::Window;
+
+    fn series(rss_mib: impl Fn(usize) -> f64, fds: impl Fn(usize) -> u64) -> Vec<Sample> {
+        (0..30)
+            .map(|i| Sample::new(i as f64 * 2.0, Some((rss_mib(i) * 1024.0) as u64), Some(fds(i)), &Window::default()))
+            .collect()
+    }
+
+    #[test]
+    fn memory_that_levels_off_after_warm_up_passes() {
+        // Fast growth during the first third, then flat with noise.
+        let samples = series(|i| if i < 10 { 10.0 + i as f64 } else { 20.0 + (i % 3) as f64 * 0.3 }, |_| 33);
+        assert_eq!(growth(&samples, 60), Vec::<String>::new());
+    }
+
+    #[test]
+    fn memory_growing_steadily_fails() {
+        // 1 MiB per sample: 10 MiB from the middle third to the last.
+        let samples = series(|i| 20.0 + i as f64, |_| 33);
+        let failures = growth(&samples, 60);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0].starts_with("memory does not level off"), "{failures:?}");
+    }
+
+    #[test]
+    fn open_files_growing_steadily_fail() {
+        let samples = series(|_| 20.0, |i| 30 + 2 * i as u64);
+        let failures = growth(&samples, 60);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0].starts_with("open files do not level off"), "{failures:?}");
+    }
+
+    #[test]
+    fn too_few_samples_fail() {
+        let samples = series(|_| 20.0, |_| 33);
+        assert_eq!(growth(&samples[..3], 6).len(), 1);
+    }
 }
