@@ -51,6 +51,9 @@ for i in $(seq 1 "$users"); do
   printf 'soak-user-%s %s\n' "$i" "$("$bin" users add "soak-user-$i" --db "$db" | tail -n 1)" >>"$tmp/users"
 done
 
+# Made before the server starts: the redirections below happen in the
+# child, and the loop may read before the child has made them.
+: >"$tmp/serve.out"
 "$bin" serve --db "$db" --bind 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 server_pid=$!
 addr=""
