@@ -36,6 +36,9 @@ step "coverage-guided fuzzing: every fuzz target for 10 s, fails on any crash"
 # RUSTC_BOOTSTRAP=1); longer runs: scripts/fuzz.sh SECONDS.
 scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 
+step "soak: a live release server under mixed load for 1 minute (memory, open files, lost or doubled events)"
+scripts/soak.sh 1
+
 step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
 # Ends with one total line: the last of cargo's own summaries is a doc-test
 # binary with nothing in it, which reads as if no test ran.
