@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what a fresh machine lacks, then runs every test of the project.
 # Each stage installs its own tools when missing (the wasm32 target,
-# wasm-pack and wasm-bindgen-cli, npm packages, Chromium, tmux). The Rust test run
+# wasm-pack and wasm-bindgen-cli, npm packages, Chromium, tmux, schemathesis in a venv). The Rust test run
 # comes last: its closing line is the verdict CI reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,9 @@ scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 
 step "soak: a live release server under mixed load for 1 minute (memory, open files, lost or doubled events)"
 scripts/soak.sh 1
+
+step "API fuzzing: schemathesis against openapi.json, as a user, an admin, a service and anonymous (10 examples per route)"
+scripts/api-fuzz.sh 10
 
 step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
 # Ends with one total line: the last of cargo's own summaries is a doc-test

@@ -7,8 +7,10 @@
 //! top-level fields, so this file cannot drift from the router.
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
+use achievements_core::{Category, Rarity};
 use axum::Json;
 use serde::Serialize;
+use serde_json::json;
 use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -255,16 +257,82 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// What the declarations above cannot say, and [`document`] adds, found by fuzzing the server
+/// against its document (`scripts/api-fuzz.sh`): a request the document
+/// allows must not be refused, and one it forbids must be. So the closed
+/// sets of query values are enums (from the core's own lists, so they
+/// cannot drift), dates are `format: date`, and the two request bodies say
+/// exactly which JSON shapes are errors. `POST events/` checks each event
+/// on its own and answers a bad one `rejected` in a `200` (one bad event
+/// does not sink a batch), so its document constrains only what is a
+/// request error: a body that is not an object, or a malformed batch.
+fn constrain(document: &mut serde_json::Value) {
+    let names = |all: Vec<&'static str>| json!({"type": "string", "enum": all});
+    let categories = names(Category::ALL.iter().map(|c| c.as_str()).collect());
+    let rarities = names(Rarity::ALL.iter().map(|r| r.as_str()).collect());
+    let date = json!({"type": "string", "format": "date"});
+    let paths = &mut document["paths"];
+    set_query_schema(&mut paths["/api/v1/achievements/"]["get"], "category", categories);
+    set_query_schema(&mut paths["/api/v1/achievements/"]["get"], "rarity", rarities);
+    set_query_schema(&mut paths["/api/v1/stats/"]["get"], "from", date.clone());
+    set_query_schema(&mut paths["/api/v1/stats/"]["get"], "until", date);
+    paths["/api/v1/events/"]["post"]["requestBody"]["content"]["application/json"]["schema"] = events_body();
+    paths["/api/v1/notifications/read/"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+        mark_read_body();
+}
+
+/// One event (an object without `events`: its fields are checked per event,
+/// see `EventIn`) or `{"events": [...]}` and nothing else (at most 1,000
+/// items, else `413`; each item checked as one event).
+fn events_body() -> serde_json::Value {
+    json!({"oneOf": [
+        {"type": "object", "not": {"required": ["events"]},
+         "description": "One event in the shape of `EventIn`; a bad field rejects the event in the results."},
+        {"type": "object", "required": ["events"], "additionalProperties": false,
+         "properties": {"events": {"type": "array", "items": {}}}},
+    ]})
+}
+
+/// `{"ids": [notification ids]}` or `{"all": true}`, exactly one field.
+fn mark_read_body() -> serde_json::Value {
+    json!({"oneOf": [
+        {"type": "object", "required": ["ids"], "additionalProperties": false,
+         "properties": {"ids": {"type": "array", "items": {"type": "integer", "format": "int64"}}}},
+        {"type": "object", "required": ["all"], "additionalProperties": false,
+         "properties": {"all": {"const": true}}},
+    ]})
+}
+
+/// Replaces the schema of the operation's query parameter `name`.
+fn set_query_schema(operation: &mut serde_json::Value, name: &str, schema: serde_json::Value) {
+    if let Some(parameters) = operation["parameters"].as_array_mut() {
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == name) {
+            parameter["schema"] = schema.clone();
+        }
+    }
+}
+
+/// The document served: utoipa's, constrained; built once.
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        constrain(&mut document);
+        document
+    });
+    &DOCUMENT
+}
+
 /// `GET /api/v1/openapi.json`.
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi() -> Json<&'static serde_json::Value> {
+    Json(document())
 }
 
 #[utoipa::path(get, path = "/api/v1/achievements/", tag = "achievements",
     params(("user" = Option<String>, Query, description = "admins: act for NAME"),
            ("category" = Option<String>, Query), ("rarity" = Option<String>, Query),
            ("earned" = Option<bool>, Query)),
-    responses((status = 200, body = AchievementList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AchievementList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn list() {}
 
 #[utoipa::path(get, path = "/api/v1/achievements/earned/", tag = "achievements",
@@ -307,7 +375,8 @@ fn events() {}
 fn notifications() {}
 
 #[utoipa::path(post, path = "/api/v1/notifications/read/", tag = "notifications", request_body = MarkRead,
-    responses((status = 200, body = Marked), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+    responses((status = 200, body = Marked), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody),
               (status = 503, body = ErrorBody, description = "Nothing was changed: the database is busy, full or \
                stopping; retry after `Retry-After` seconds")))]
 fn mark_read() {}
@@ -317,7 +386,7 @@ fn mark_read() {}
            ("last_event_id" = Option<i64>, Query, description = "resume after this id (or the Last-Event-ID header)")),
     responses((status = 200, content_type = "text/event-stream",
                description = "`id: N`, `event: unlock`, `data: Notification JSON`; a comment every 15 s"),
-              (status = 401, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 fn stream() {}
 
 #[utoipa::path(get, path = "/api/v1/stats/", tag = "stats",
@@ -327,7 +396,7 @@ fn stream() {}
 fn stats() {}
 
 #[utoipa::path(get, path = "/api/v1/me/achievements/my-progress/", tag = "compatibility",
-    responses((status = 200, body = MyProgress), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = MyProgress), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 fn my_progress() {}
 
 #[utoipa::path(get, path = "/api/v1/users/{username}/achievements/", tag = "compatibility",

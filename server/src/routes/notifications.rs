@@ -91,11 +91,29 @@ fn parse_mark(body: &[u8]) -> Result<Mark, ApiError> {
     }
     match (value.get("ids"), value.get("all")) {
         (Some(JsonTree::Array(ids)), None) => {
-            ids.iter().map(|v| v.as_i64().ok_or_else(shape)).collect::<Result<_, _>>().map(Mark::Ids)
+            ids.iter().map(|v| notification_id(v).ok_or_else(shape)).collect::<Result<_, _>>().map(Mark::Ids)
         }
         (None, Some(JsonTree::Bool(true))) => Ok(Mark::All),
         _ => Err(shape()),
     }
+}
+
+/// An id in `{"ids": [...]}`: a JSON number with an integer value in
+/// i64's range, as the document's `integer`/`int64` allows, so `7.0` and
+/// `7e0` are 7 and not a shape error. `None` (a `422`) for a fraction, an
+/// integer beyond i64, a fraction or exponent form beyond ±2^53 (where f64
+/// cannot tell) or a non-number.
+fn notification_id(value: &JsonTree<'_>) -> Option<i64> {
+    let JsonTree::Number(number) = value else { return None };
+    if number.is_integer() {
+        return number.as_i64();
+    }
+    let float: f64 = number.text().parse().ok()?;
+    // Within ±2^53 every f64 with no fraction is the integer written; beyond
+    // that a fraction may have been rounded away, so it is refused.
+    let in_range = float.abs() <= 9_007_199_254_740_992.0;
+    #[allow(clippy::cast_possible_truncation)]
+    (in_range && float.fract() == 0.0).then_some(float as i64)
 }
 
 /// `notifications/stream/?token=&last_event_id=`: browsers' `EventSource`
