@@ -80,7 +80,10 @@ enum CompiledEffect {
     Set(usize),
     Max(usize),
     /// Its longest fields are the slot's `Engine::longest_fields`.
-    Streak { field: usize, slot: usize },
+    Streak {
+        field: usize,
+        slot: usize,
+    },
 }
 
 #[derive(Clone, Debug)]
