@@ -28,6 +28,16 @@ fn prepare(db: &Path) -> String {
     last_line(db, &["tokens", "add", "--service", "platform"])
 }
 
+/// A prepared database `NAME.db` in a temporary folder under a running
+/// `serve` process, and the service token.
+fn serve(name: &str) -> (tempfile::TempDir, std::path::PathBuf, String, ServeProcess) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(format!("{name}.db"));
+    let service = prepare(&db);
+    let server = ServeProcess::spawn(binary!(), &db, &[]);
+    (dir, db, service, server)
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(30)).build().unwrap()
 }
@@ -55,10 +65,7 @@ fn stored(db: &Path) -> (i64, i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_locked_elsewhere_answers_503_with_retry_after_not_a_hang() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("locked.db");
-    let service = prepare(&db);
-    let server = ServeProcess::spawn(binary!(), &db, &[]);
+    let (_dir, db, service, server) = serve("locked");
 
     // Another process (this test) takes the write lock and keeps it.
     let holder = rusqlite::Connection::open(&db).unwrap();
@@ -192,10 +199,7 @@ fn send_and_hang_up(server: &ServeProcess, service: &str, body: &str, sent: usiz
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_gone_mid_request_leaves_nothing_half_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cancel.db");
-    let service = prepare(&db);
-    let server = ServeProcess::spawn(binary!(), &db, &[]);
+    let (_dir, db, service, server) = serve("cancel");
 
     // Gone while sending the body: nothing of it is stored.
     let batch: Vec<Value> = (0..50).map(|i| project(&format!("half-{i}"))).collect();

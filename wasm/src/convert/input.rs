@@ -70,6 +70,9 @@ pub(crate) fn user_state(engine: &Engine, state: &JsValue, zones: &[TimeZone]) -
 /// An event argument, checked, and its time.
 pub(crate) fn event(event: &JsValue) -> Result<(AchievementEvent, Instant), ApiError> {
     let no_time = || ApiError::input("event.at", "expected RFC 3339 text or a valid Date");
+    // `at` is required in the derive (so its TypeScript type says so), and
+    // serde reports it missing only after any unknown field; a missing time
+    // is then worded as the API words a bad one.
     let input = read("event", event).map_err(|e| match e {
         ApiError::Input { message, .. } if message == "missing field `at`" => no_time(),
         other => other,
