@@ -5,9 +5,11 @@
 
 use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::names::{NameError, check_name};
-use crate::store::catalog::{CatalogChanges, Synced, sync};
-use crate::store::users::{TokenFor, add_token, create_user, user_by_name};
-use crate::store::{self, StoreError};
+use crate::store::StoreError;
+use crate::store::model::{CatalogChanges, Synced, TokenFor};
+use crate::store::sqlite::catalog::sync;
+use crate::store::sqlite::users::{add_token, create_user, user_by_name};
+use crate::store::sqlite as store;
 use achievements_core::Instant;
 use achievements_core::{StateError, time_zone};
 use rusqlite::{Connection, TransactionBehavior};
@@ -61,7 +63,7 @@ pub(crate) fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, no
 /// An unknown user or a database error.
 pub(crate) fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<(), AdminError> {
     in_write_transaction(db, |tx| {
-        if crate::store::users::set_public_profile(tx, name, public)? {
+        if crate::store::sqlite::users::set_public_profile(tx, name, public)? {
             Ok(())
         } else {
             Err(StoreError::UnknownUser(name.to_owned()))

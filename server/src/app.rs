@@ -1,12 +1,12 @@
 //! The application: shared state and the router.
 
-use crate::cache::Caches;
+use crate::cache::{Caches, Lifetimes};
 use crate::clock::Clock;
 use crate::routes::{self, MAX_BODY_BYTES, achievements, catalog, compat, events, fallback, me, notifications, stats};
 use crate::served_catalog::ServedCatalog;
-use crate::store::Db;
-use crate::store::intake::SavedState;
-use crate::store::notifications::Notification;
+use crate::store::Store;
+use crate::store::postgres::changes::Change;
+use crate::store::model::{Notification, SavedState};
 use crate::views::NotificationJson;
 use crate::www::{self, WwwRoot};
 use achievements_core::Instant;
@@ -21,13 +21,20 @@ use tower_http::trace::TraceLayer;
 /// re-reads from the database.
 const PUSH_BUFFER: usize = 1024;
 
-/// A committed notification, rendered, on its way to the open streams.
+/// What the open streams are told.
 #[derive(Debug)]
-pub(crate) struct Pushed {
-    pub user_id: i64,
-    pub id: i64,
-    /// The notification JSON (as `GET notifications/` lists it).
-    pub json: String,
+pub(crate) enum Pushed {
+    /// A notification this instance committed, rendered.
+    Rendered {
+        user_id: i64,
+        id: i64,
+        /// The notification JSON (as `GET notifications/` lists it).
+        json: String,
+    },
+    /// Another instance committed notifications up to `id` for this user
+    /// (or, with `user_id` `None`, for anyone: changes may have been
+    /// missed): the stream reads what it has not sent from the database.
+    Wake { user_id: Option<i64>, id: i64 },
 }
 
 /// What every handler shares: the database, the catalog, the clock.
@@ -38,7 +45,7 @@ pub(crate) struct AppState {
 
 #[derive(Debug)]
 struct Shared {
-    db: Db,
+    store: Store,
     caches: Caches,
     catalog: Arc<ServedCatalog>,
     clock: Clock,
@@ -49,23 +56,57 @@ struct Shared {
 }
 
 impl AppState {
-    pub(crate) fn new(db: Db, catalog: ServedCatalog, clock: Clock) -> Self {
+    /// The state of a server on `store`. On a store that other instances
+    /// share, it also follows their changes (see [`AppState::follow`]).
+    pub(crate) fn new(store: Store, catalog: ServedCatalog, clock: Clock) -> Self {
         let (pushed, _) = broadcast::channel(PUSH_BUFFER);
         let (closing, _) = watch::channel(false);
-        AppState {
+        let lifetimes = if store.is_shared() { Lifetimes::SHARED } else { Lifetimes::SOLE };
+        let changes = store.changes();
+        let state = AppState {
             inner: Arc::new(Shared {
-                db,
-                caches: Caches::default(),
+                store,
+                caches: Caches::new(lifetimes),
                 catalog: Arc::new(catalog),
                 clock,
                 pushed,
                 closing,
             }),
+        };
+        if let Some(changes) = changes {
+            tokio::spawn(state.clone().follow(changes));
+        }
+        state
+    }
+
+    /// Applies what other instances (and this one) committed, as the
+    /// store's listener reports it, until the server closes.
+    async fn follow(self, mut changes: broadcast::Receiver<Change>) {
+        let mut closing = self.closing();
+        loop {
+            let change = tokio::select! {
+                _ = closing.wait_for(|closing| *closing) => return,
+                change = changes.recv() => change,
+            };
+            match change {
+                Ok(Change::User { user_id, version, notification }) => {
+                    self.inner.caches.forget_state_before(user_id, version);
+                    if notification > 0 {
+                        let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
+                    }
+                }
+                Ok(Change::Tokens) => self.inner.caches.forget_tokens(),
+                Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.inner.caches.forget_all();
+                    let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: None, id: 0 }));
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
         }
     }
 
     /// Sends committed notifications to the open streams. Call it from a
-    /// [`Db::write_then`] hook, after the commit.
+    /// [`Store`] write's after-commit hook.
     pub(crate) fn push(&self, notifications: &[Notification]) {
         if self.inner.pushed.receiver_count() == 0 {
             return;
@@ -73,7 +114,7 @@ impl AppState {
         for n in notifications {
             match serde_json::to_string(&NotificationJson::new(&self.inner.catalog, n)) {
                 Ok(json) => {
-                    let _ = self.inner.pushed.send(Arc::new(Pushed { user_id: n.user_id, id: n.id, json }));
+                    let _ = self.inner.pushed.send(Arc::new(Pushed::Rendered { user_id: n.user_id, id: n.id, json }));
                 }
                 Err(e) => tracing::error!(error = %e, "a notification did not serialize"),
             }
@@ -95,8 +136,9 @@ impl AppState {
         let _ = self.inner.closing.send(true);
     }
 
-    pub(crate) fn db(&self) -> &Db {
-        &self.inner.db
+    /// The database, whichever backend holds it.
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
     }
 
     /// Token and state caches in front of the database.
@@ -105,7 +147,8 @@ impl AppState {
     }
 
     /// Publishes states a write committed, for the readers. Call it from a
-    /// [`Db::write_then`] hook, so it runs even if the request is dropped.
+    /// [`Store`] write's after-commit hook, so it runs even if the request is
+    /// dropped.
     pub(crate) fn publish<'a>(&self, states: impl IntoIterator<Item = &'a SavedState>) {
         for saved in states {
             self.inner.caches.put_state(saved.user_id, saved.version, Arc::clone(&saved.state));

@@ -6,7 +6,7 @@
 //! otherwise see what an anonymous caller sees.
 
 use crate::api_error::ApiError;
-use crate::store::users::{TokenOwner, User};
+use crate::store::{TokenOwner, User};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;

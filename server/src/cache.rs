@@ -5,7 +5,7 @@
 //!
 //! Why they stay correct:
 //! - **Tokens**: a token's owner never changes. An entry lives
-//!   [`TOKEN_TTL`], so a change to the user's record made by another process
+//!   [`Lifetimes::token`], so a change to the user's record made by another process
 //!   (a future `users` command) shows within that time. Unknown tokens are
 //!   never cached: each is checked against the database.
 //! - **States**: this process's writer thread writes user states, and
@@ -14,22 +14,39 @@
 //!   highest version it was given, so publishing out of order never goes
 //!   back in time. The operators' commands (`award-retroactive`,
 //!   `recalculate`, `import-events`) save states from another process: an
-//!   entry is therefore trusted for [`STATE_TTL`] only, then re-read (a
+//!   entry is therefore trusted for [`Lifetimes::state`] only, then re-read (a
 //!   read of the same version refreshes it), so their changes show within
 //!   that time.
+//! - **Several instances** (PostgreSQL): another instance's writes reach
+//!   this one as [changes](crate::store::postgres::changes), which drop the
+//!   older cached state (or every cached token) at once; and entries live
+//!   [`Lifetimes::SHARED`] only, so even a change that never arrives is
+//!   seen within a second.
 //!
 //! Both are bounded: when one is full, an arbitrary half is dropped.
 
-use crate::store::users::TokenOwner;
+use crate::store::TokenOwner;
 use achievements_core::UserState;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// How long a token's owner is trusted without asking the database.
-pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(60);
-/// How long a cached state is trusted without asking the database.
-pub(crate) const STATE_TTL: Duration = Duration::from_secs(10);
+/// How long cached entries are trusted without asking the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lifetimes {
+    pub token: Duration,
+    pub state: Duration,
+}
+
+impl Lifetimes {
+    /// One server on its own SQLite file: only the operators' commands
+    /// write besides it.
+    pub(crate) const SOLE: Lifetimes =
+        Lifetimes { token: Duration::from_secs(60), state: Duration::from_secs(10) };
+    /// Instances sharing a database: a second at most, whatever happens to
+    /// the changes they tell each other.
+    pub(crate) const SHARED: Lifetimes = Lifetimes { token: Duration::from_secs(1), state: Duration::from_secs(1) };
+}
 const MAX_TOKENS: usize = 100_000;
 const MAX_STATES: usize = 100_000;
 
@@ -37,18 +54,23 @@ const MAX_STATES: usize = 100_000;
 type CachedState = (i64, Instant, Arc<UserState>);
 
 /// The caches of one server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Caches {
+    lifetimes: Lifetimes,
     tokens: RwLock<HashMap<[u8; 32], (Instant, TokenOwner)>>,
     states: RwLock<HashMap<i64, CachedState>>,
 }
 
 impl Caches {
+    pub(crate) fn new(lifetimes: Lifetimes) -> Self {
+        Caches { lifetimes, tokens: RwLock::default(), states: RwLock::default() }
+    }
+
     /// The owner of the token with this hash, if cached and fresh.
     pub(crate) fn token(&self, hash: &[u8; 32]) -> Option<TokenOwner> {
         let tokens = self.tokens.read().ok()?;
         let (at, owner) = tokens.get(hash)?;
-        (at.elapsed() < TOKEN_TTL).then(|| owner.clone())
+        (at.elapsed() < self.lifetimes.token).then(|| owner.clone())
     }
 
     pub(crate) fn put_token(&self, hash: [u8; 32], owner: TokenOwner) {
@@ -62,7 +84,7 @@ impl Caches {
     pub(crate) fn state(&self, user_id: i64) -> Option<Arc<UserState>> {
         let states = self.states.read().ok()?;
         let (_, at, state) = states.get(&user_id)?;
-        (at.elapsed() < STATE_TTL).then(|| Arc::clone(state))
+        (at.elapsed() < self.lifetimes.state).then(|| Arc::clone(state))
     }
 
     /// Records a committed state unless a newer version is already known.
@@ -78,6 +100,32 @@ impl Caches {
             }
             make_room(&mut states, MAX_STATES);
             states.insert(user_id, (version, Instant::now(), state));
+        }
+    }
+}
+
+impl Caches {
+    /// Forgets a user's cached state if it is older than `version`.
+    pub(crate) fn forget_state_before(&self, user_id: i64, version: i64) {
+        if let Ok(mut states) = self.states.write()
+            && states.get(&user_id).is_some_and(|(known, _, _)| *known < version)
+        {
+            states.remove(&user_id);
+        }
+    }
+
+    /// Forgets every cached token owner.
+    pub(crate) fn forget_tokens(&self) {
+        if let Ok(mut tokens) = self.tokens.write() {
+            tokens.clear();
+        }
+    }
+
+    /// Forgets everything.
+    pub(crate) fn forget_all(&self) {
+        self.forget_tokens();
+        if let Ok(mut states) = self.states.write() {
+            states.clear();
         }
     }
 }
@@ -99,7 +147,7 @@ mod tests {
     #[test]
     fn a_state_never_goes_back_to_an_older_version() {
         let (engine, _) = Engine::from_json(SHIPPED_CATALOG_JSON).expect("shipped catalog");
-        let caches = Caches::default();
+        let caches = Caches::new(Lifetimes::SOLE);
         let mut newer = engine.new_state(achievements_core::TimeZone::utc());
         engine.set_stat(&mut newer, "project_count", 2).expect("field");
         caches.put_state(7, 2, Arc::new(newer));
@@ -110,9 +158,22 @@ mod tests {
 
     #[test]
     fn tokens_are_cached_by_hash() {
-        let caches = Caches::default();
+        let caches = Caches::new(Lifetimes::SOLE);
         assert!(caches.token(&[1; 32]).is_none());
         caches.put_token([1; 32], TokenOwner::Service("platform".into()));
         assert_eq!(caches.token(&[1; 32]), Some(TokenOwner::Service("platform".into())));
+        caches.forget_tokens();
+        assert!(caches.token(&[1; 32]).is_none());
+    }
+
+    #[test]
+    fn a_change_drops_only_older_states() {
+        let (engine, _) = Engine::from_json(SHIPPED_CATALOG_JSON).expect("shipped catalog");
+        let caches = Caches::new(Lifetimes::SHARED);
+        caches.put_state(7, 3, Arc::new(engine.new_state(achievements_core::TimeZone::utc())));
+        caches.forget_state_before(7, 3);
+        assert!(caches.state(7).is_some(), "the same version stays");
+        caches.forget_state_before(7, 4);
+        assert!(caches.state(7).is_none(), "an older one goes");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::catalog_file::CatalogSource;
 use crate::clock::Clock;
+use crate::store::Location;
 use crate::{admin, ops, rules, serve};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -92,8 +93,8 @@ pub(crate) struct OpsArgs {
     pub catalog: Option<PathBuf>,
     /// SQLite database file; it must exist and hold a catalog, unless --catalog is given
     /// (then it is created and migrated if missing).
-    #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
-    pub db: PathBuf,
+    #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
+    pub db: Location,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,17 +115,18 @@ pub(crate) enum RulesCommand {
 /// The database every stateful command works on.
 #[derive(Debug, Args)]
 pub(crate) struct DbArg {
-    /// SQLite database file; created and migrated if missing.
-    #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
-    pub db: PathBuf,
+    /// SQLite database file (created and migrated if missing), or a PostgreSQL URL
+    /// (postgres://USER:PASSWORD@HOST/DB; `serve` only, so far).
+    #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
+    pub db: Location,
 }
 
 /// The database a command only reads.
 #[derive(Debug, Args)]
 pub(crate) struct ReadDbArg {
     /// SQLite database file; it must exist. Opened read-only: never created, migrated or changed.
-    #[arg(long, value_name = "FILE", default_value = "achievements.db", env = "ACHIEVEMENTS_DB")]
-    pub db: PathBuf,
+    #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
+    pub db: Location,
 }
 
 #[derive(Debug, Args)]
@@ -207,56 +209,56 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(RulesCommand::Validate { catalog }) => Ok(ok(rules::validate(&catalog))),
         Command::Rules(RulesCommand::Test { paths }) => Ok(ok(rules::test(&paths))),
         Command::Users(UsersCommand::Add { name, timezone, admin, db }) => {
-            admin::add_user(&db.db, &name, &timezone, admin, Clock::system().now())?;
+            admin::add_user(db.db.sqlite_file("users add")?, &name, &timezone, admin, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Users(UsersCommand::Set { name, public_profile, db }) => {
             if let Some(public) = public_profile {
-                admin::set_public_profile(&db.db, &name, public)?;
+                admin::set_public_profile(db.db.sqlite_file("users set")?, &name, public)?;
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Tokens(TokensCommand::Add { service, user, db }) => {
             let now = Clock::system().now();
             match (service, user) {
-                (Some(service), _) => admin::add_service_token(&db.db, &service, now)?,
-                (None, Some(user)) => admin::add_user_token(&db.db, &user, now)?,
+                (Some(service), _) => admin::add_service_token(db.db.sqlite_file("tokens add")?, &service, now)?,
+                (None, Some(user)) => admin::add_user_token(db.db.sqlite_file("tokens add")?, &user, now)?,
                 (None, None) => unreachable!("clap requires --service or --user"),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::LoadAchievements(args) => {
-            admin::load_achievements(&args.db.db, &CatalogSource::from_arg(args.catalog), Clock::system().now())?;
+            admin::load_achievements(args.db.db.sqlite_file("load-achievements")?, &CatalogSource::from_arg(args.catalog), Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::AwardRetroactive { user, common } => {
             let catalog = common.catalog.as_deref();
-            ops::award_retroactive(&common.db, catalog, user.as_deref(), Clock::system().now())?;
+            ops::award_retroactive(common.db.sqlite_file("award-retroactive")?, catalog, user.as_deref(), Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Recalculate { user, common } => {
-            ops::recalculate(&common.db, common.catalog.as_deref(), &user, Clock::system().now())?;
+            ops::recalculate(common.db.sqlite_file("recalculate")?, common.catalog.as_deref(), &user, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { user, db } => {
-            ops::check(&db.db, &user, Clock::system().now())?;
+            ops::check(db.db.sqlite_file("check")?, &user, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Debug { user, achievement, db } => {
-            ops::debug(&db.db, &user, &achievement, Clock::system().now())?;
+            ops::debug(db.db.sqlite_file("debug")?, &user, &achievement, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { from, until, db } => {
             let (from, until) = crate::stats::range(from.as_deref(), until.as_deref(), Clock::system().now())
                 .map_err(anyhow::Error::msg)?;
-            let mut conn = crate::store::open_read_only(&db.db)?;
+            let mut conn = crate::store::sqlite::open_read_only(db.db.sqlite_file("stats")?)?;
             let tx = conn.transaction()?;
-            let stats = crate::stats::compute(&tx, from, until)?;
+            let stats = crate::stats::assemble(crate::store::sqlite::stats::counts(&tx, from, until)?, from, until)?;
             ops::print_all(&crate::stats::render(&stats));
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportEvents { file, common } => {
-            ops::import_events(&common.db, common.catalog.as_deref(), &file, Clock::system().now())?;
+            ops::import_events(common.db.sqlite_file("import-events")?, common.catalog.as_deref(), &file, Clock::system().now())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
@@ -274,4 +276,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `--db`: a file path or a PostgreSQL URL (see [`Location::parse`]).
+fn location(arg: &str) -> Result<Location, std::convert::Infallible> {
+    Ok(Location::parse(arg))
 }

@@ -5,10 +5,9 @@
 
 use crate::app::AppState;
 use crate::store::StoreError;
-use crate::store::intake::{NewEvent, Outcome, apply_events};
-use crate::store::users::{TokenFor, add_token, create_user, user_by_name};
+use crate::store::handle::{Intake, OwnedTokenFor};
+use crate::store::model::{NewEvent, Outcome};
 use achievements_core::Instant;
-use std::sync::Arc;
 
 /// The demo user's name.
 pub(crate) const DEMO_USER: &str = "demo";
@@ -31,26 +30,26 @@ pub(crate) async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, Store
     // Whole seconds read better in the demo's JSON.
     let now = app.now();
     let now = Instant::from_unix(now.unix_seconds(), 0).unwrap_or(now);
-    let catalog = Arc::clone(app.catalog());
-    app.db()
-        .write(move |conn| {
-            let user = match user_by_name(conn, DEMO_USER)? {
-                Some(user) => user,
-                None => create_user(conn, DEMO_USER, "UTC", false, now)?,
-            };
-            let events = activity(now);
-            let applied = apply_events(conn, catalog.engine(), &events, "demo", now, true)?;
-            let mut report =
-                DemoReport { token: add_token(conn, TokenFor::User(&user), now)?, applied: 0, unlocked: vec![] };
-            for outcome in applied.outcomes {
-                if let Outcome::Applied(unlocks) = outcome {
-                    report.applied += 1;
-                    report.unlocked.extend(unlocks.into_iter().map(|u| u.key));
-                }
-            }
-            Ok(report)
+    let store = app.store();
+    let user = match store.user_by_name(DEMO_USER.to_owned()).await? {
+        Some(user) => user,
+        None => store.create_user(DEMO_USER.to_owned(), "UTC".to_owned(), false, now).await?,
+    };
+    let intake = Intake { source: "demo".to_owned(), received_at: now, backfill: true };
+    let publisher = app.clone();
+    let (_, applied) = store
+        .apply_events(app.catalog().shared_engine(), activity(now), intake, move |applied| {
+            publisher.publish(&applied.states);
         })
-        .await
+        .await?;
+    let mut report = DemoReport { token: store.add_token(OwnedTokenFor::User(user), now).await?, applied: 0, unlocked: vec![] };
+    for outcome in applied.outcomes {
+        if let Outcome::Applied(unlocks) = outcome {
+            report.applied += 1;
+            report.unlocked.extend(unlocks.into_iter().map(|u| u.key));
+        }
+    }
+    Ok(report)
 }
 
 /// Ten days of a keen newcomer, ending a minute ago.

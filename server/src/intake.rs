@@ -6,7 +6,7 @@
 //! suits the field) is the core's decision, taken in the write transaction.
 
 use crate::api_error::ApiError;
-use crate::store::intake::{NewEvent, Outcome};
+use crate::store::model::{NewEvent, Outcome};
 use achievements_core::Instant;
 use achievements_core::json::{self, Json, Path, Step, repeats_earlier};
 use achievements_core::{EventError, parse_instant};

@@ -3,7 +3,7 @@
 //! (as does `stats`, in [`crate::stats`]).
 //!
 //! All of them run the catalog stored in the database, the one the server
-//! runs ([`crate::store::catalog::stored`]), never a default: upserting the
+//! runs ([`crate::store::sqlite::catalog::stored`]), never a default: upserting the
 //! shipped catalog whenever none was named once retired a custom catalog's
 //! badges. The writing commands upsert a catalog only when given
 //! `--catalog FILE`, exactly as `load-achievements --catalog FILE` does and
@@ -16,14 +16,16 @@
 //!
 //! The writing commands change user states from another process than the
 //! server: a running server's read cache trusts a state for
-//! [`crate::cache::STATE_TTL`], so their changes show within that time.
+//! [`crate::cache::Lifetimes::SOLE`], so their changes show within that time.
 
 use crate::admin;
 use crate::catalog_file::CatalogSource;
 use crate::intake::{Rejection, parse_body};
-use crate::store::intake::{NewEvent, Outcome, apply_events, evaluate_state, evaluate_user};
-use crate::store::users::{User, all_users, user_by_name};
-use crate::store::{self, StoreError, state};
+use crate::store::StoreError;
+use crate::store::model::{NewEvent, Outcome, User};
+use crate::store::sqlite::intake::{apply_events, evaluate_state, evaluate_user};
+use crate::store::sqlite::users::{all_users, user_by_name};
+use crate::store::sqlite::{self as store, state};
 use achievements_core::{Engine, Event, Instant};
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

@@ -22,8 +22,7 @@ pub(crate) mod stats;
 use crate::api_error::ApiError;
 use crate::app::AppState;
 use crate::auth::{self, Caller, Credentials, Target};
-use crate::store::state;
-use crate::store::users::{User, owner_of_hash, user_by_name};
+use crate::store::User;
 use crate::token;
 use achievements_core::UserState;
 use axum::body::{Body, Bytes};
@@ -61,7 +60,7 @@ pub(crate) async fn load_caller(app: &AppState, credentials: Credentials) -> Res
     if let Some(owner) = app.caches().token(&hash) {
         return Ok(owner.into());
     }
-    match app.db().read(move |conn| owner_of_hash(conn, &hash)).await? {
+    match app.store().token_owner(hash).await? {
         Some(owner) => {
             app.caches().put_token(hash, owner.clone());
             Ok(owner.into())
@@ -96,8 +95,7 @@ async fn resolve(app: &AppState, target: Target) -> Result<Option<User>, ApiErro
         Target::Nobody => Ok(None),
         Target::Caller(user) => Ok(Some(user)),
         Target::Named(name) => {
-            let lookup = name.clone();
-            let user = app.db().read(move |conn| user_by_name(conn, &lookup)).await?;
+            let user = app.store().user_by_name(name.clone()).await?;
             user.map(Some).ok_or_else(|| ApiError::NotFound(format!("No user named `{name}`.")))
         }
     }
@@ -111,9 +109,7 @@ pub(crate) async fn load_state(app: &AppState, user: &User) -> Result<Arc<UserSt
     if let Some(state) = app.caches().state(user.id) {
         return Ok(state);
     }
-    let catalog = Arc::clone(app.catalog());
-    let for_read = user.clone();
-    let loaded = app.db().read(move |conn| state::load(conn, catalog.engine(), &for_read)).await?;
+    let loaded = app.store().load_state(app.catalog().shared_engine(), user.clone()).await?;
     let state = Arc::new(loaded.state);
     app.caches().put_state(user.id, loaded.version, Arc::clone(&state));
     Ok(state)

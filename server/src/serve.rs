@@ -9,8 +9,7 @@ use crate::clock::Clock;
 use crate::connections::{self, ConnectionTimeouts};
 use crate::demo::{DEMO_USER, DemoReport, ensure_demo_user};
 use crate::served_catalog::ServedCatalog;
-use crate::store::catalog::sync;
-use crate::store::{Db, StoreError};
+use crate::store::{Location, Store, StoreError};
 use crate::www::{WwwError, WwwRoot, check_database_outside};
 use axum::Router;
 use std::future::Future;
@@ -22,7 +21,7 @@ use tokio::net::TcpListener;
 /// Everything `serve` needs.
 #[derive(Debug)]
 pub struct ServeOptions {
-    pub db: PathBuf,
+    pub db: Location,
     pub bind: SocketAddr,
     pub catalog: CatalogSource,
     pub www: Option<PathBuf>,
@@ -52,7 +51,7 @@ pub struct Server {
     addr: SocketAddr,
     app: Router,
     state: AppState,
-    db: Db,
+    store: Store,
     demo: Option<DemoReport>,
     timeouts: ConnectionTimeouts,
 }
@@ -68,26 +67,21 @@ impl Server {
         for warning in &loaded.warnings {
             tracing::warn!(catalog = %options.catalog.name(), "{warning}");
         }
-        if let Some(www) = &options.www {
-            check_database_outside(&options.db, www)?;
+        if let (Some(www), Some(file)) = (&options.www, options.db.file()) {
+            check_database_outside(file, www)?;
         }
-        let db_path = options.db.clone();
-        let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
-            .await
-            .map_err(|e| StoreError::Panicked(e.to_string()))??;
-        let file_catalog = loaded.catalog.clone();
-        let now = options.clock.now();
-        let synced = db.write(move |conn| sync(conn, &file_catalog, now)).await?;
+        let store = Store::open(&options.db).await?;
+        let synced = store.sync_catalog(loaded.catalog.clone(), options.clock.now()).await?;
         for line in change_lines(&synced.changes) {
             tracing::info!("catalog: {line}");
         }
         tracing::info!(
-            db = %options.db.display(),
+            db = %options.db,
             "loaded {}: {}",
             options.catalog.name(),
             change_summary(&synced.changes)
         );
-        let state = AppState::new(db.clone(), ServedCatalog::new(&loaded.catalog, synced.catalog), options.clock);
+        let state = AppState::new(store.clone(), ServedCatalog::new(&loaded.catalog, synced.catalog), options.clock);
 
         let listener =
             TcpListener::bind(options.bind).await.map_err(|source| ServeError::Bind { addr: options.bind, source })?;
@@ -109,7 +103,7 @@ impl Server {
             addr,
             app: router(state.clone(), www),
             state,
-            db,
+            store,
             demo,
             timeouts: ConnectionTimeouts::default(),
         })
@@ -147,9 +141,8 @@ impl Server {
             state.close_streams();
         };
         connections::serve(self.listener, self.app, self.timeouts, shutdown).await;
-        let db = self.db;
-        // Joining the writer thread blocks; every write has been answered.
-        let _ = tokio::task::spawn_blocking(move || db.close()).await;
+        // Every write has been answered.
+        self.store.close().await;
         Ok(())
     }
 }

@@ -8,11 +8,12 @@ use achievements_core::{Catalog, Category, Definition, Engine, ValidCatalog};
 use axum::body::Bytes;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Everything derived from the catalog that the routes read.
 #[derive(Debug)]
 pub(crate) struct ServedCatalog {
-    engine: Engine,
+    engine: Arc<Engine>,
     /// Secret key → public placeholder id (never sent as such).
     placeholder_of: BTreeMap<String, String>,
     /// Definition index by key.
@@ -43,7 +44,7 @@ impl ServedCatalog {
         let etag = format!("\"{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
         let placeholder_of = effective.public_view().placeholder_of;
 
-        let engine = Engine::new(effective);
+        let engine = Arc::new(Engine::new(effective));
         let defs = &engine.catalog().achievements;
         let index_of = defs.iter().enumerate().map(|(i, d)| (d.key.clone(), i)).collect();
         let mut display_order: Vec<usize> = (0..defs.len()).collect();
@@ -54,6 +55,11 @@ impl ServedCatalog {
 
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The engine, to hand to a storage call that outlives this borrow.
+    pub(crate) fn shared_engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.engine)
     }
 
     /// Every definition (retired ones included), in catalog order.

@@ -6,8 +6,8 @@
 
 use crate::store::StoreError;
 use achievements_core::{Date, Instant};
-use rusqlite::Connection;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// How many achievements `most_earned` and `least_earned` list.
@@ -90,39 +90,42 @@ pub(crate) fn range(from: Option<&str>, until: Option<&str>, now: Instant) -> Re
     Ok((from, until))
 }
 
-/// Computes the metrics (inside one read transaction, for a consistent view).
+/// What the metrics are computed from, as a backend reads it (inside one
+/// read transaction, for a consistent view).
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub users: i64,
+    pub users_with_achievements: i64,
+    pub total_earned: i64,
+    /// Every active achievement in catalog order: key, name, users who earned it.
+    pub earners: Vec<(String, String, i64)>,
+    /// For each user with a badge: when they were created, and their first
+    /// badge's `earned_at` (both RFC 3339, as stored).
+    pub first_badges: Vec<(String, String)>,
+    /// Unlocks per UTC day (`YYYY-MM-DD`) in the range; days without any are absent.
+    pub per_day: HashMap<String, i64>,
+}
+
+/// The metrics from what a backend counted.
 ///
 /// # Errors
-/// SQLite errors; [`StoreError::Corrupt`] for an unreadable timestamp.
-pub(crate) fn compute(conn: &Connection, from: Date, until: Date) -> Result<Stats, StoreError> {
-    let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
-    let users_with: i64 = conn.query_row("SELECT count(DISTINCT user_id) FROM earned", [], |r| r.get(0))?;
-    let total: i64 = conn.query_row("SELECT count(*) FROM earned", [], |r| r.get(0))?;
+/// [`StoreError::Corrupt`] for an unreadable timestamp.
+pub(crate) fn assemble(counts: Counts, from: Date, until: Date) -> Result<Stats, StoreError> {
+    let Counts { users, users_with_achievements: users_with, total_earned: total, earners, first_badges, per_day } =
+        counts;
     let ratio = |n: i64| if users == 0 { 0.0 } else { n as f64 / users as f64 };
-
-    let mut stmt = conn.prepare(
-        "SELECT a.key, coalesce(json_extract(a.definition, '$.name'), a.key), count(e.user_id)
-         FROM achievements a LEFT JOIN earned e ON e.achievement_key = a.key
-         WHERE a.is_active = 1 GROUP BY a.key ORDER BY a.position",
-    )?;
-    let mut earners: Vec<Earners> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?
-        .map(|row| row.map(|(key, name, count)| Earners { key, name, count, share: ratio(count) }))
-        .collect::<Result<_, _>>()?;
+    let mut earners: Vec<Earners> =
+        earners.into_iter().map(|(key, name, count)| Earners { key, name, count, share: ratio(count) }).collect();
     // Stable sorts: ties stay in catalog order.
     earners.sort_by_key(|e| std::cmp::Reverse(e.count));
     let most_earned = earners.iter().take(TOP).cloned().collect();
     earners.sort_by_key(|e| e.count);
     let least_earned = earners.into_iter().take(TOP).collect();
 
-    let mut stmt = conn.prepare(
-        "SELECT u.created_at, min(e.earned_at) FROM users u JOIN earned e ON e.user_id = u.id GROUP BY u.id",
-    )?;
     let parse = |t: &str| t.parse::<Instant>().map_err(|e| StoreError::Corrupt(format!("timestamp `{t}`: {e}")));
-    let mut waits = Vec::new();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (created, first) = row?;
-        waits.push((parse(&first)?.unix_seconds() - parse(&created)?.unix_seconds()).max(0));
+    let mut waits = Vec::with_capacity(first_badges.len());
+    for (created, first) in &first_badges {
+        waits.push((parse(first)?.unix_seconds() - parse(created)?.unix_seconds()).max(0));
     }
     waits.sort_unstable();
     let median = match waits.len() {
@@ -131,19 +134,12 @@ pub(crate) fn compute(conn: &Connection, from: Date, until: Date) -> Result<Stat
         n => Some((waits[n / 2 - 1] + waits[n / 2]) / 2),
     };
 
-    let mut stmt = conn.prepare(
-        "SELECT substr(earned_at, 1, 10) AS day, count(*) FROM earned
-         WHERE day BETWEEN ?1 AND ?2 GROUP BY day",
-    )?;
-    let counts: std::collections::HashMap<String, i64> = stmt
-        .query_map([from.to_string(), until.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
     // Every day between two dates is a date.
     let days = (from.day_number()..=until.day_number())
         .filter_map(Date::from_day_number)
         .map(|date| {
             let date = date.to_string();
-            let count = counts.get(&date).copied().unwrap_or(0);
+            let count = per_day.get(&date).copied().unwrap_or(0);
             Day { date, count }
         })
         .collect();

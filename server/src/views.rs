@@ -12,7 +12,7 @@
 
 use crate::json::append_fields;
 use crate::served_catalog::ServedCatalog;
-use crate::store::notifications::Notification;
+use crate::store::model::Notification;
 use achievements_core::Instant;
 use achievements_core::{Blocker, Definition, EarnedRecord, UserState};
 use serde::Serialize;

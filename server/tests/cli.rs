@@ -42,7 +42,7 @@ fn users_add_prints_a_working_token_alone_on_the_last_line() {
     let token = token_on_last_line(&out);
     assert!(stdout(&out).starts_with("created user ann (time zone Europe/Paris, admin)\n"), "{}", stdout(&out));
     let owner = users::token_owner(&store::open(&db).unwrap(), &token).unwrap();
-    let Some(users::TokenOwner::User(user)) = owner else { panic!("{owner:?}") };
+    let Some(store::TokenOwner::User(user)) = owner else { panic!("{owner:?}") };
     assert_eq!((user.name.as_str(), user.timezone.as_str(), user.is_admin), ("ann", "Europe/Paris", true));
 
     let offset = run(&db, &["users", "add", "raj", "--timezone", "-03:30"]);
@@ -82,7 +82,7 @@ fn tokens_add_issues_service_tokens() {
     let db = dir.path().join("a.db");
     let token = token_on_last_line(&run(&db, &["tokens", "add", "--service", "platform"]));
     let owner = users::token_owner(&store::open(&db).unwrap(), &token).unwrap();
-    assert_eq!(owner, Some(users::TokenOwner::Service("platform".into())));
+    assert_eq!(owner, Some(store::TokenOwner::Service("platform".into())));
 
     let out = run(&db, &["tokens", "add", "--user", "nobody"]);
     assert_eq!(out.status.code(), Some(1));

@@ -6,7 +6,7 @@ use achievements_server::catalog_file::CatalogSource;
 use achievements_server::clock::Clock;
 use achievements_server::connections::ConnectionTimeouts;
 use achievements_server::serve::{ServeOptions, Server};
-use achievements_server::store::{self, users};
+use achievements_server::store;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -201,14 +201,14 @@ impl TestServer {
     pub fn add_user(&self, name: &str, timezone: &str, is_admin: bool) -> String {
         let conn = self.db();
         let now = self.clock.now();
-        let user = users::create_user(&conn, name, timezone, is_admin, now)
+        let user = store::users::create_user(&conn, name, timezone, is_admin, now)
             .unwrap_or_else(|e| panic!("user {name} ({timezone}): {e}"));
-        users::add_token(&conn, users::TokenFor::User(&user), now).expect("a token for the user")
+        store::users::add_token(&conn, store::TokenFor::User(&user), now).expect("a token for the user")
     }
 
     /// Creates a service token (the platform's kind of caller) and returns it.
     pub fn add_service(&self, name: &str) -> String {
-        users::add_token(&self.db(), users::TokenFor::Service(name), self.clock.now()).expect("a service token")
+        store::users::add_token(&self.db(), store::TokenFor::Service(name), self.clock.now()).expect("a service token")
     }
 }
 
@@ -220,7 +220,7 @@ impl Drop for TestServer {
 
 async fn launch(dir: &Path, setup: &Setup) -> Result<Server, String> {
     let options = ServeOptions {
-        db: dir.join("test.db"),
+        db: store::Location::File(dir.join("test.db")),
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         catalog: setup.catalog.clone(),
         www: setup.www.clone(),

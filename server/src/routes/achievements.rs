@@ -6,7 +6,7 @@ use crate::api_error::ApiError;
 use crate::app::AppState;
 use crate::auth::Credentials;
 use crate::json::{each, object_with_array};
-use crate::store::intake::{Evaluated, evaluate_user};
+use crate::store::model::Evaluated;
 use crate::views::{EarnedFields, View};
 use achievements_core::{Category, EarnedRecord, Rarity};
 use axum::extract::{Path, State};
@@ -211,17 +211,13 @@ pub(crate) async fn check(
 ) -> Result<Response, ApiError> {
     let user = load_subject_user(&app, credentials, query.user).await?;
     let now = app.now();
-    let catalog = Arc::clone(app.catalog());
     let publisher = app.clone();
     let Evaluated { saved, unlocked, .. } = app
-        .db()
-        .write_then(
-            move |conn| evaluate_user(conn, catalog.engine(), &user, now),
-            move |evaluated| {
-                publisher.publish([&evaluated.saved]);
-                publisher.push(&evaluated.notifications);
-            },
-        )
+        .store()
+        .evaluate_user(app.catalog().shared_engine(), user, now, move |evaluated| {
+            publisher.publish([&evaluated.saved]);
+            publisher.push(&evaluated.notifications);
+        })
         .await?;
     let view = View::new(app.catalog(), Some(&*saved.state), now);
     let indexes: Vec<usize> = unlocked.iter().filter_map(|u| app.catalog().index(&u.key)).collect();

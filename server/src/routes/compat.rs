@@ -9,7 +9,6 @@ use crate::app::AppState;
 use crate::auth::Credentials;
 use crate::json::{append_fields, each, object_with_array};
 use crate::routes::achievements::UserQuery;
-use crate::store::users::public_user;
 use crate::views::{EarnedFields, View};
 use achievements_core::{Category, EarnedRecord, Instant};
 use axum::extract::{Path, State};
@@ -89,10 +88,9 @@ pub(crate) async fn user_achievements(
     State(app): State<AppState>,
     Path(username): Path<String>,
 ) -> Result<Response, ApiError> {
-    let lookup = username.clone();
     let user = app
-        .db()
-        .read(move |conn| public_user(conn, &lookup))
+        .store()
+        .public_user(username)
         .await?
         .ok_or_else(|| ApiError::NotFound("No public profile with this name.".to_owned()))?;
     let state = load_state(&app, &user).await?;

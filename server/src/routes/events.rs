@@ -8,13 +8,12 @@ use crate::api_error::ApiError;
 use crate::app::AppState;
 use crate::auth::{Credentials, require_service};
 use crate::intake::{EventResult, parse_body};
-use crate::store::intake::apply_events;
+use crate::store::handle::Intake;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Serialize;
-use std::sync::Arc;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct EventsResponse {
@@ -51,20 +50,14 @@ pub(crate) async fn post_events(
     let (valid, outcomes) = if valid.is_empty() {
         (valid, Vec::new())
     } else {
-        let catalog = Arc::clone(app.catalog());
         let publisher = app.clone();
+        let intake = Intake { source, received_at: now, backfill: false };
         let (valid, applied) = app
-            .db()
-            .write_then(
-                move |conn| {
-                    let applied = apply_events(conn, catalog.engine(), &valid, &source, now, false)?;
-                    Ok::<_, ApiError>((valid, applied))
-                },
-                move |(_, applied)| {
-                    publisher.publish(&applied.states);
-                    publisher.push(&applied.notifications);
-                },
-            )
+            .store()
+            .apply_events(app.catalog().shared_engine(), valid, intake, move |applied| {
+                publisher.publish(&applied.states);
+                publisher.push(&applied.notifications);
+            })
             .await?;
         (valid, applied.outcomes)
     };

@@ -8,7 +8,7 @@ use crate::app::{AppState, Pushed};
 use crate::auth::Credentials;
 use crate::intake::{parse_json, repeated_in_body};
 use crate::json::{each, object_with_array};
-use crate::store::notifications::{self, Mark, Notification};
+use crate::store::model::{Mark, Notification};
 use crate::views::NotificationJson;
 use achievements_core::json::Json as JsonTree;
 use axum::Json;
@@ -47,8 +47,7 @@ pub(crate) async fn list(
     ApiQuery(query): ApiQuery<NotificationsQuery>,
 ) -> Result<Response, ApiError> {
     let user = load_subject_user(&app, credentials, query.user).await?;
-    let user_id = user.id;
-    let items = app.db().read(move |conn| notifications::list(conn, user_id)).await?;
+    let items = app.store().notifications(user.id).await?;
     let head = ListHead { count: items.len(), unread: items.iter().filter(|n| !n.read).count() };
     json_bytes(|out| {
         object_with_array(out, &head, "results", |out| {
@@ -74,8 +73,7 @@ pub(crate) async fn mark_read(
     let user = load_subject_user(&app, credentials, query.user).await?;
     let body = json_body(&headers, body).await?;
     let which = parse_mark(&body)?;
-    let user_id = user.id;
-    let marked = app.db().write(move |conn| notifications::mark_read(conn, user_id, &which)).await?;
+    let marked = app.store().mark_read(user.id, which).await?;
     Ok(Json(Marked { marked }))
 }
 
@@ -159,17 +157,7 @@ pub(crate) async fn stream(
     let live = app.subscribe();
     let closing = app.closing();
     let user_id = user.id;
-    let (replay, sent) = app
-        .db()
-        .read(move |conn| match last {
-            Some(after) => {
-                let replay = notifications::after(conn, user_id, after)?;
-                let sent = replay.last().map_or(after, |n| n.id);
-                Ok::<_, ApiError>((replay, sent))
-            }
-            None => Ok((Vec::new(), notifications::last_id(conn, user_id)?)),
-        })
-        .await?;
+    let (replay, sent) = app.store().stream_start(user_id, last).await?;
     let queue = replay.iter().filter_map(|n| render(&app, n)).collect();
     let state = StreamState { app, user_id, sent, queue, live, closing };
     let events = futures_util::stream::unfold(state, next_event);
@@ -209,30 +197,34 @@ async fn next_event(mut st: StreamState) -> Option<(Result<Event, Infallible>, S
             _ = st.closing.wait_for(|closing| *closing) => return None,
             received = st.live.recv() => received,
         };
-        match received {
-            Ok(pushed) => {
-                if pushed.user_id == st.user_id && pushed.id > st.sent {
-                    st.sent = pushed.id;
-                    return Some((Ok(unlock_event(pushed.id, pushed.json.clone())), st));
+        let catch_up = match received {
+            Ok(pushed) => match &*pushed {
+                Pushed::Rendered { user_id, id, json } if *user_id == st.user_id && *id > st.sent => {
+                    st.sent = *id;
+                    return Some((Ok(unlock_event(*id, json.clone())), st));
                 }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                // Fell behind the channel: read what was missed from the database.
-                let (user_id, sent) = (st.user_id, st.sent);
-                match st.app.db().read(move |conn| notifications::after(conn, user_id, sent)).await {
-                    Ok(missed) => {
-                        st.sent = missed.last().map_or(st.sent, |n| n.id);
-                        let events: Vec<Event> = missed.iter().filter_map(|n| render(&st.app, n)).collect();
-                        st.queue.extend(events);
-                    }
-                    Err(e) => {
-                        let e: crate::store::StoreError = e;
-                        tracing::error!(error = %e, "a notification stream could not catch up");
-                        return None;
-                    }
-                }
-            }
+                Pushed::Rendered { .. } => false,
+                // Another instance committed: read what it added.
+                Pushed::Wake { user_id, id } => user_id.is_none_or(|u| u == st.user_id && *id > st.sent),
+            },
+            // Fell behind the channel: read what was missed.
+            Err(broadcast::error::RecvError::Lagged(_)) => true,
             Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        if !catch_up {
+            continue;
+        }
+        let (user_id, sent) = (st.user_id, st.sent);
+        match st.app.store().notifications_after(user_id, sent).await {
+            Ok(missed) => {
+                st.sent = missed.last().map_or(st.sent, |n| n.id);
+                let events: Vec<Event> = missed.iter().filter_map(|n| render(&st.app, n)).collect();
+                st.queue.extend(events);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a notification stream could not catch up");
+                return None;
+            }
         }
     }
 }

@@ -27,6 +27,6 @@ pub(crate) async fn stats(
     }
     let (from, until) =
         stats::range(query.from.as_deref(), query.until.as_deref(), app.now()).map_err(ApiError::InvalidQuery)?;
-    let computed = app.db().read(move |conn| stats::compute(conn, from, until)).await?;
+    let computed = app.store().stats(from, until).await?;
     json_response(&computed)
 }

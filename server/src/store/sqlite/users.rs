@@ -1,36 +1,13 @@
 //! Users and their bearer tokens.
 
-use super::{StoreError, ts};
+use super::ts;
+use crate::store::StoreError;
+use crate::store::model::{TokenFor, TokenOwner, User};
 use crate::names::{check_name, look_alike_keys};
 use crate::token;
 use achievements_core::Instant;
 use achievements_core::StateSnapshot;
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// A user as the API sees them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
-    pub id: i64,
-    pub name: String,
-    /// IANA name; decides what a "day" is for streaks.
-    pub timezone: String,
-    pub is_admin: bool,
-}
-
-/// Who a bearer token belongs to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TokenOwner {
-    User(User),
-    /// A platform service, allowed to post events.
-    Service(String),
-}
-
-/// Whom to issue a token for.
-#[derive(Clone, Copy, Debug)]
-pub enum TokenFor<'a> {
-    User(&'a User),
-    Service(&'a str),
-}
 
 /// Creates a user and their empty state. `timezone` must already be a valid
 /// IANA name (the caller checks it with the core's `time_zone`). Every path

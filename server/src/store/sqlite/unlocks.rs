@@ -7,24 +7,22 @@
 //! the paths that record unlocks (event intake, `check/`, the commands)
 //! queue them in the same transaction.
 
-use super::notifications::{self, Notification};
-use super::{StoreError, ts};
+use super::{notifications, ts};
+use crate::store::StoreError;
+use crate::store::model::Notification;
+use crate::store::plan::UnlockRow;
 use achievements_core::Instant;
-use achievements_core::Unlock;
 use rusqlite::{Connection, params};
 
-/// Records the unlocks of one step for a user: the earned rows and their
-/// audit entries, and queues a notification for each (`backfill` for
-/// retroactive awards and imports); returns the notifications queued.
-/// `event_id` is `None` for a retroactive evaluation.
+/// Records unlocks: the earned rows and their audit entries, and queues a
+/// notification for each (`backfill` for retroactive awards and imports);
+/// returns the notifications queued, in order.
 ///
 /// # Errors
 /// SQLite errors, including a constraint error for a badge already earned.
 pub(crate) fn record(
     conn: &Connection,
-    user_id: i64,
-    unlocks: &[Unlock],
-    event_id: Option<&str>,
+    unlocks: &[UnlockRow],
     recorded_at: Instant,
     backfill: bool,
 ) -> Result<Vec<Notification>, StoreError> {
@@ -41,7 +39,7 @@ pub(crate) fn record(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     let recorded = ts(recorded_at);
-    for unlock in unlocks {
+    for UnlockRow { user_id, unlock, event_id } in unlocks {
         let r = &unlock.record;
         let earned_at = ts(r.earned_at);
         earned.execute(params![user_id, unlock.key, earned_at, r.progress_at_unlock, r.cause.as_str()])?;
@@ -56,7 +54,7 @@ pub(crate) fn record(
         ])?;
         queued.push(notifications::queue(
             conn,
-            user_id,
+            *user_id,
             &unlock.key,
             &earned_at,
             r.cause.as_str(),

@@ -6,7 +6,7 @@
 //! and two processes starting at once cannot both migrate. Append new
 //! migrations at the end; never edit one that has shipped.
 
-use super::StoreError;
+use crate::store::StoreError;
 use super::users::{add_name_key, owner_of_name_key};
 use crate::names::look_alike_keys;
 use rusqlite::{Connection, TransactionBehavior};

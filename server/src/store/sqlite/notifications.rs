@@ -2,26 +2,11 @@
 //! [`super::unlocks::record`] in the unlock's own transaction, read and
 //! marked read by their user.
 
-use super::{StoreError, ts};
+use super::ts;
+use crate::store::StoreError;
+use crate::store::model::{Mark, Notification};
 use achievements_core::Instant;
 use rusqlite::{Connection, Row, params};
-
-/// A queued notification as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Notification {
-    /// Increasing, never reused: the SSE event id.
-    pub id: i64,
-    pub user_id: i64,
-    pub key: String,
-    /// RFC 3339, as stored.
-    pub earned_at: String,
-    /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
-    pub cause: String,
-    /// From a retroactive award or an import, not a live event.
-    pub backfill: bool,
-    pub read: bool,
-    pub created_at: String,
-}
 
 const COLUMNS: &str = "id, user_id, achievement_key, earned_at, cause, backfill, read, created_at";
 
@@ -90,13 +75,6 @@ pub(crate) fn after(conn: &Connection, user_id: i64, after: i64) -> Result<Vec<N
     let mut stmt = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 AND id > ?2 ORDER BY id"))?;
     Ok(stmt.query_map(params![user_id, after], from_row)?.collect::<Result<_, _>>()?)
-}
-
-/// Which notifications to mark read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Mark {
-    All,
-    Ids(Vec<i64>),
 }
 
 /// Marks a user's unread notifications read; returns how many changed.

@@ -13,7 +13,8 @@
 //! opened per request), each call in one read transaction (a consistent
 //! snapshot). In WAL mode they never wait for the writer.
 
-use super::{StoreError, open, open_reader};
+use super::{open, open_reader};
+use crate::store::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};

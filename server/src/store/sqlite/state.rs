@@ -11,18 +11,12 @@
 //! across users — earned badges, events, unlocks — is normalized in its own
 //! tables.
 
-use super::users::User;
-use super::{StoreError, ts};
+use crate::store::model::{User, Versioned};
+use super::ts;
+use crate::store::StoreError;
 use achievements_core::Instant;
 use achievements_core::{Engine, StateSnapshot, UserState, time_zone};
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// A user's state and the version of its stored row (0 before the first save).
-#[derive(Clone, Debug)]
-pub(crate) struct Versioned {
-    pub version: i64,
-    pub state: UserState,
-}
 
 /// Loads a user's state for `engine` (a fresh one if none is stored yet).
 ///

@@ -1,0 +1,275 @@
+//! [`Store`]: the server's one storage interface. Every route and the
+//! server's start-up reach the database through its methods, each a whole
+//! operation (one read or write transaction); which backend answers is
+//! decided once, by the [`Location`] it was opened on.
+//!
+//! On PostgreSQL, several instances share one database: the per-user
+//! serialization, the event id's uniqueness and the notification ids'
+//! order all live in the database (see [`super::postgres`]), never in this
+//! process.
+//!
+//! Why an enum and not a trait object: two backends, known at compile
+//! time, whose methods are `async`. A match per method costs nothing,
+//! keeps the futures `Send` without boxing, and shows in one place what
+//! every backend must do.
+
+use super::StoreError;
+use super::location::Location;
+use super::model::{Applied, Evaluated, Mark, NewEvent, Notification, Synced, TokenFor, TokenOwner, User, Versioned};
+use super::postgres::{Pg, PoolOptions};
+use super::sqlite::{self, Db};
+use crate::stats::{self, Stats};
+use achievements_core::{Date, Engine, Instant, ValidCatalog};
+use std::sync::Arc;
+
+/// A cheap-to-clone handle on the database.
+#[derive(Clone, Debug)]
+pub(crate) enum Store {
+    Sqlite(Db),
+    Postgres(Pg),
+}
+
+impl Store {
+    /// Opens (creating and migrating when needed) the database at `location`.
+    ///
+    /// # Errors
+    /// The database cannot be opened, or its schema is newer than this build.
+    pub(crate) async fn open(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(path) => {
+                let path = path.clone();
+                let db = tokio::task::spawn_blocking(move || Db::open(&path))
+                    .await
+                    .map_err(|e| StoreError::Panicked(e.to_string()))??;
+                Ok(Store::Sqlite(db))
+            }
+            Location::Postgres(url) => Ok(Store::Postgres(Pg::open(url, PoolOptions::default()).await?)),
+        }
+    }
+
+    /// Finishes the writes already queued and closes the connections.
+    pub(crate) async fn close(&self) {
+        match self {
+            Store::Sqlite(db) => {
+                let db = db.clone();
+                let _ = tokio::task::spawn_blocking(move || db.close()).await;
+            }
+            Store::Postgres(pg) => pg.close(),
+        }
+    }
+
+    /// Whom the token with this SHA-256 belongs to.
+    pub(crate) async fn token_owner(&self, hash: [u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::users::owner_of_hash(conn, &hash)).await,
+            Store::Postgres(pg) => pg.token_owner(hash).await,
+        }
+    }
+
+    /// The user with this name, if any.
+    pub(crate) async fn user_by_name(&self, name: String) -> Result<Option<User>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::users::user_by_name(conn, &name)).await,
+            Store::Postgres(pg) => pg.user_by_name(&name).await,
+        }
+    }
+
+    /// The user with this name if their profile is public.
+    pub(crate) async fn public_user(&self, name: String) -> Result<Option<User>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::users::public_user(conn, &name)).await,
+            Store::Postgres(pg) => pg.public_user(&name).await,
+        }
+    }
+
+    /// Creates a user and their empty state (see
+    /// [`sqlite::users::create_user`] for the name rules).
+    pub(crate) async fn create_user(
+        &self,
+        name: String,
+        timezone: String,
+        is_admin: bool,
+        now: Instant,
+    ) -> Result<User, StoreError> {
+        match self {
+            Store::Sqlite(db) => {
+                db.write(move |conn| sqlite::users::create_user(conn, &name, &timezone, is_admin, now)).await
+            }
+            Store::Postgres(pg) => pg.create_user(&name, &timezone, is_admin, now).await,
+        }
+    }
+
+    /// Issues a token for a user (by id) or a service; returns its text.
+    pub(crate) async fn add_token(&self, owner: OwnedTokenFor, now: Instant) -> Result<String, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.write(move |conn| sqlite::users::add_token(conn, owner.as_ref(), now)).await,
+            Store::Postgres(pg) => pg.add_token(&owner, now).await,
+        }
+    }
+
+    /// A user's committed state and its version.
+    pub(crate) async fn load_state(&self, engine: Arc<Engine>, user: User) -> Result<Versioned, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::state::load(conn, &engine, &user)).await,
+            Store::Postgres(pg) => pg.load_state(&engine, &user).await,
+        }
+    }
+
+    /// Applies `events` in order and stores every effect in one transaction
+    /// (see [`super::plan`]); `after_commit` runs right after the commit,
+    /// whether or not the caller is still waiting. Hands the events back
+    /// with what happened to each.
+    pub(crate) async fn apply_events(
+        &self,
+        engine: Arc<Engine>,
+        events: Vec<NewEvent>,
+        intake: Intake,
+        after_commit: impl FnOnce(&Applied) + Send + 'static,
+    ) -> Result<(Vec<NewEvent>, Applied), StoreError> {
+        match self {
+            Store::Sqlite(db) => {
+                db.write_then(
+                    move |conn| {
+                        let Intake { source, received_at, backfill } = intake;
+                        let applied =
+                            sqlite::intake::apply_events(conn, &engine, &events, &source, received_at, backfill)?;
+                        Ok((events, applied))
+                    },
+                    move |(_, applied): &(Vec<NewEvent>, Applied)| after_commit(applied),
+                )
+                .await
+            }
+            // On a task of its own, as SQLite's writer thread: a request
+            // whose client went away is still committed, and published.
+            Store::Postgres(pg) => {
+                let pg = pg.clone();
+                tokio::spawn(async move {
+                    let applied = pg.apply_events(&engine, &events, &intake).await?;
+                    after_commit(&applied);
+                    Ok((events, applied))
+                })
+                .await
+                .map_err(|e| StoreError::Panicked(e.to_string()))?
+            }
+        }
+    }
+
+    /// Re-evaluates a user at `now` (a retroactive award) and stores what
+    /// unlocked; `after_commit` as for [`Store::apply_events`].
+    pub(crate) async fn evaluate_user(
+        &self,
+        engine: Arc<Engine>,
+        user: User,
+        now: Instant,
+        after_commit: impl FnOnce(&Evaluated) + Send + 'static,
+    ) -> Result<Evaluated, StoreError> {
+        match self {
+            Store::Sqlite(db) => {
+                db.write_then(move |conn| sqlite::intake::evaluate_user(conn, &engine, &user, now), after_commit).await
+            }
+            Store::Postgres(pg) => {
+                let pg = pg.clone();
+                tokio::spawn(async move {
+                    let evaluated = pg.evaluate_user(&engine, &user, now).await?;
+                    after_commit(&evaluated);
+                    Ok(evaluated)
+                })
+                .await
+                .map_err(|e| StoreError::Panicked(e.to_string()))?
+            }
+        }
+    }
+
+    /// A user's notifications: unread first, then newest first.
+    pub(crate) async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::notifications::list(conn, user_id)).await,
+            Store::Postgres(pg) => pg.notifications(user_id).await,
+        }
+    }
+
+    /// A user's notifications with an id above `after`, oldest first.
+    pub(crate) async fn notifications_after(&self, user_id: i64, after: i64) -> Result<Vec<Notification>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::notifications::after(conn, user_id, after)).await,
+            Store::Postgres(pg) => pg.notifications_after(user_id, after).await,
+        }
+    }
+
+    /// Where a stream starts: with `last` (a `Last-Event-ID`), what came
+    /// after it; without, nothing, from the user's newest notification on.
+    /// Returns the replay and the highest id it covers.
+    pub(crate) async fn stream_start(
+        &self,
+        user_id: i64,
+        last: Option<i64>,
+    ) -> Result<(Vec<Notification>, i64), StoreError> {
+        match self {
+            Store::Sqlite(db) => {
+                db.read(move |conn| match last {
+                    Some(after) => {
+                        let replay = sqlite::notifications::after(conn, user_id, after)?;
+                        let sent = replay.last().map_or(after, |n| n.id);
+                        Ok((replay, sent))
+                    }
+                    None => Ok((Vec::new(), sqlite::notifications::last_id(conn, user_id)?)),
+                })
+                .await
+            }
+            Store::Postgres(pg) => pg.stream_start(user_id, last).await,
+        }
+    }
+
+    /// Marks a user's unread notifications read; returns how many changed.
+    pub(crate) async fn mark_read(&self, user_id: i64, which: Mark) -> Result<usize, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.write(move |conn| sqlite::notifications::mark_read(conn, user_id, &which)).await,
+            Store::Postgres(pg) => pg.mark_read(user_id, &which).await,
+        }
+    }
+
+    /// Upserts the catalog file's definitions and retires stored ones it
+    /// lacks; returns the catalog to run (the file's plus the retired).
+    pub(crate) async fn sync_catalog(&self, file: ValidCatalog, now: Instant) -> Result<Synced, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.write(move |conn| sqlite::catalog::sync(conn, &file, now)).await,
+            Store::Postgres(pg) => pg.sync_catalog(&file, now).await,
+        }
+    }
+
+    /// The success metrics, with unlocks per day from `from` to `until`.
+    pub(crate) async fn stats(&self, from: Date, until: Date) -> Result<Stats, StoreError> {
+        let counts = match self {
+            Store::Sqlite(db) => db.read(move |conn| sqlite::stats::counts(conn, from, until)).await?,
+            Store::Postgres(pg) => pg.stats_counts(from, until).await?,
+        };
+        stats::assemble(counts, from, until)
+    }
+}
+
+/// Who posted a request's events, and when it arrived.
+#[derive(Clone, Debug)]
+pub(crate) struct Intake {
+    /// The service's name (the event log's `source`).
+    pub source: String,
+    /// The server's clock.
+    pub received_at: Instant,
+    /// The unlocks' notifications are backfill (an import, not live events).
+    pub backfill: bool,
+}
+
+/// [`TokenFor`] that owns its parts, to cross into a transaction.
+#[derive(Clone, Debug)]
+pub(crate) enum OwnedTokenFor {
+    User(User),
+    Service(String),
+}
+
+impl OwnedTokenFor {
+    pub(crate) fn as_ref(&self) -> TokenFor<'_> {
+        match self {
+            OwnedTokenFor::User(user) => TokenFor::User(user),
+            OwnedTokenFor::Service(name) => TokenFor::Service(name),
+        }
+    }
+}

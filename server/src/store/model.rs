@@ -1,0 +1,145 @@
+//! What the store keeps and hands back, whichever backend holds it: users
+//! and their tokens, states with their versions, notifications, and what a
+//! write did. The backends (`sqlite`, `postgres`) read and write these; the
+//! routes and commands see nothing else of them.
+
+use achievements_core::{EventError, Instant, Unlock, UserState, ValidCatalog};
+use std::sync::Arc;
+
+/// A user as the API sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    /// IANA name; decides what a "day" is for streaks.
+    pub timezone: String,
+    pub is_admin: bool,
+}
+
+/// Who a bearer token belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenOwner {
+    User(User),
+    /// A platform service, allowed to post events.
+    Service(String),
+}
+
+/// Whom to issue a token for.
+#[derive(Clone, Copy, Debug)]
+pub enum TokenFor<'a> {
+    User(&'a User),
+    Service(&'a str),
+}
+
+/// A queued notification as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Notification {
+    /// Increasing, never reused: the SSE event id.
+    pub id: i64,
+    pub user_id: i64,
+    pub key: String,
+    /// RFC 3339, as stored.
+    pub earned_at: String,
+    /// `event`, `points`, `prerequisite`, `evaluation` or `granted`.
+    pub cause: String,
+    /// From a retroactive award or an import, not a live event.
+    pub backfill: bool,
+    pub read: bool,
+    pub created_at: String,
+}
+
+/// Which notifications to mark read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Mark {
+    All,
+    Ids(Vec<i64>),
+}
+
+/// An event that passed the wire checks (see [`crate::intake`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NewEvent {
+    /// The client's idempotency key.
+    pub id: String,
+    /// The user's name.
+    pub user: String,
+    pub event_type: String,
+    pub value: Option<i64>,
+    pub at: Instant,
+}
+
+/// What happened to one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Stored and applied; what it unlocked, in unlock order.
+    Applied(Vec<Unlock>),
+    /// An event with this id was accepted before; nothing changed.
+    Duplicate,
+    /// No user has this name; nothing stored.
+    UnknownUser,
+    /// The engine refused the event; nothing stored.
+    Refused(EventError),
+}
+
+/// A user's state as a write left it, for the server's state cache.
+#[derive(Clone, Debug)]
+pub(crate) struct SavedState {
+    pub user_id: i64,
+    /// The stored row's version after the write.
+    pub version: i64,
+    pub state: Arc<UserState>,
+}
+
+/// What applying a request's events did.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    /// One per event, in order.
+    pub outcomes: Vec<Outcome>,
+    /// The new state of every user an event changed.
+    pub states: Vec<SavedState>,
+    /// The notifications the unlocks queued, in order.
+    pub notifications: Vec<Notification>,
+}
+
+/// What re-evaluating a user did.
+#[derive(Debug)]
+pub(crate) struct Evaluated {
+    /// The user's state after it.
+    pub saved: SavedState,
+    pub unlocked: Vec<Unlock>,
+    /// Queued for the unlocks (all backfill).
+    pub notifications: Vec<Notification>,
+}
+
+/// A user's state and the version of its stored row (0 before the first save).
+#[derive(Clone, Debug)]
+pub(crate) struct Versioned {
+    pub version: i64,
+    pub state: UserState,
+}
+
+/// What an upsert changed, key by key. Each key is in at most one list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CatalogChanges {
+    /// New keys.
+    pub added: Vec<String>,
+    /// Definitions whose content changed (and whose active state did not).
+    pub changed: Vec<String>,
+    /// Active before, inactive now (`removed` says which were dropped from the file).
+    pub deactivated: Vec<String>,
+    /// Keys in `deactivated` because the file no longer has them.
+    pub removed: Vec<String>,
+    /// Inactive or retired before, active now.
+    pub reactivated: Vec<String>,
+    /// Definitions the file holds unchanged.
+    pub unchanged: usize,
+    /// Retired definitions (not in the file) kept inactive, this upsert's included.
+    pub retired: usize,
+}
+
+/// The outcome of a catalog upsert: the catalog the engine should run and what changed.
+#[derive(Clone, Debug)]
+pub(crate) struct Synced {
+    /// The file's catalog plus every retired definition, inactive.
+    pub catalog: ValidCatalog,
+    pub changes: CatalogChanges,
+}

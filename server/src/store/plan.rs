@@ -1,0 +1,158 @@
+//! What a request's events do, decided before anything is written: which
+//! are duplicates, which name no user, what the core's [`Engine`] makes of
+//! the rest, and so which rows to write. Pure: both backends load what it
+//! needs ([`Known`]), call [`plan_events`], and write the [`Plan`] in one
+//! transaction, each in its own way (row by row on SQLite, in bulk on
+//! PostgreSQL). Deciding here, once, is what keeps the two backends'
+//! answers identical.
+
+use super::model::{NewEvent, Outcome};
+use achievements_core::{Engine, Event, Unlock, UserState};
+use std::collections::{HashMap, HashSet};
+
+/// What the store holds that a request's events depend on.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    /// The request's event ids that the event log already has.
+    pub stored_ids: HashSet<String>,
+    /// Every user the request names who exists: id, state, and the version
+    /// of their stored state row.
+    pub users: HashMap<String, KnownUser>,
+}
+
+/// A user an event names, as loaded.
+#[derive(Debug)]
+pub(crate) struct KnownUser {
+    pub id: i64,
+    pub state: UserState,
+}
+
+/// An unlock to record: the earned row, its audit row and its notification.
+#[derive(Debug)]
+pub(crate) struct UnlockRow {
+    pub user_id: i64,
+    pub unlock: Unlock,
+    /// The event that caused it; `None` for a re-evaluation.
+    pub event_id: Option<String>,
+}
+
+/// What to write for a request's events.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// One per event, in order.
+    pub outcomes: Vec<Outcome>,
+    /// The events to append to the log: their index in the request and
+    /// their user's id, in request order.
+    pub events: Vec<(usize, i64)>,
+    /// In unlock order (an event's unlocks follow its row).
+    pub unlocks: Vec<UnlockRow>,
+    /// The new state of every user an event changed, by user id.
+    pub states: Vec<(i64, UserState)>,
+}
+
+/// Applies `events` in order to the states in `known`.
+///
+/// An event whose id is stored, or repeated earlier in the same request
+/// and applied, is a duplicate; one that names no known user or that the
+/// engine refuses changes nothing.
+pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) -> Plan {
+    let Known { stored_ids, mut users } = known;
+    let mut seen: HashSet<&str> = stored_ids.iter().map(String::as_str).collect();
+    let mut changed: Vec<String> = Vec::new();
+    let mut plan = Plan { outcomes: Vec::with_capacity(events.len()), ..Plan::default() };
+    for (index, event) in events.iter().enumerate() {
+        if seen.contains(event.id.as_str()) {
+            plan.outcomes.push(Outcome::Duplicate);
+            continue;
+        }
+        let Some(user) = users.get_mut(&event.user) else {
+            plan.outcomes.push(Outcome::UnknownUser);
+            continue;
+        };
+        let core_event = Event { event_type: &event.event_type, value: event.value, at: event.at };
+        match engine.apply(&mut user.state, &core_event) {
+            Err(refused) => plan.outcomes.push(Outcome::Refused(refused)),
+            Ok(unlocked) => {
+                plan.events.push((index, user.id));
+                plan.unlocks.extend(unlocked.iter().map(|unlock| UnlockRow {
+                    user_id: user.id,
+                    unlock: unlock.clone(),
+                    event_id: Some(event.id.clone()),
+                }));
+                if !changed.contains(&event.user) {
+                    changed.push(event.user.clone());
+                }
+                seen.insert(&event.id);
+                plan.outcomes.push(Outcome::Applied(unlocked));
+            }
+        }
+    }
+    plan.states = changed.into_iter().filter_map(|name| users.remove(&name)).map(|u| (u.id, u.state)).collect();
+    plan
+}
+
+/// The distinct user names of the events not already stored: whom to load.
+pub(crate) fn names_to_load<'a>(events: &'a [NewEvent], stored_ids: &HashSet<String>) -> Vec<&'a str> {
+    let mut names: Vec<&str> =
+        events.iter().filter(|e| !stored_ids.contains(&e.id)).map(|e| e.user.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use achievements_core::{Instant, load_catalog, time_zone};
+
+    fn engine() -> Engine {
+        let text = include_str!("../../../fixtures/achievements.json");
+        Engine::new(load_catalog(text).expect("the shipped catalog"))
+    }
+
+    fn event(id: &str, user: &str, event_type: &str) -> NewEvent {
+        let at: Instant = "2026-03-01T10:00:00Z".parse().expect("timestamp");
+        NewEvent { id: id.into(), user: user.into(), event_type: event_type.into(), value: None, at }
+    }
+
+    fn known(engine: &Engine, stored: &[&str], users: &[(&str, i64)]) -> Known {
+        Known {
+            stored_ids: stored.iter().map(|s| (*s).to_owned()).collect(),
+            users: users
+                .iter()
+                .map(|(name, id)| {
+                    let state = engine.new_state(time_zone("UTC").expect("UTC"));
+                    ((*name).to_owned(), KnownUser { id: *id, state })
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn duplicates_unknown_users_and_refusals_write_nothing() {
+        let engine = engine();
+        let events = [
+            event("old", "ann", "login"),
+            event("e1", "ann", "login"),
+            event("e1", "ann", "login"),
+            event("e2", "nobody", "login"),
+            event("e3", "ann", "no_such_event_type"),
+        ];
+        let plan = plan_events(&engine, &events, known(&engine, &["old"], &[("ann", 7)]));
+        assert!(matches!(plan.outcomes[0], Outcome::Duplicate));
+        assert!(matches!(plan.outcomes[1], Outcome::Applied(_)));
+        assert!(matches!(plan.outcomes[2], Outcome::Duplicate), "repeated within the request");
+        assert!(matches!(plan.outcomes[3], Outcome::UnknownUser));
+        assert!(matches!(plan.outcomes[4], Outcome::Refused(_)));
+        assert_eq!(plan.events, [(1, 7)]);
+        assert_eq!(plan.states.len(), 1);
+        assert!(plan.unlocks.iter().all(|u| u.user_id == 7 && u.event_id.as_deref() == Some("e1")));
+    }
+
+    #[test]
+    fn only_users_of_new_events_are_loaded() {
+        let events = [event("a", "zed", "login"), event("b", "ann", "login"), event("c", "zed", "login")];
+        let stored = ["b".to_owned()].into_iter().collect();
+        assert_eq!(names_to_load(&events, &stored), ["zed"]);
+    }
+}
