@@ -18,6 +18,7 @@ pub(crate) mod db;
 pub(crate) mod intake;
 pub(crate) mod migrations;
 pub(crate) mod notifications;
+pub mod postgres;
 pub(crate) mod state;
 pub(crate) mod unlocks;
 pub mod users;
@@ -73,6 +74,13 @@ pub enum StoreError {
     Panicked(String),
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
+    #[error("PostgreSQL error: {}", postgres::describe(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No pooled PostgreSQL connection could be had (see [`postgres`]).
+    #[error("no PostgreSQL connection: {0}")]
+    Pool(String, Option<Unavailable>),
+    #[error("the PostgreSQL URL cannot be used: {0}")]
+    PostgresUrl(String),
 }
 
 /// Why the database cannot take a write now, though it may later: the
@@ -96,7 +104,8 @@ impl StoreError {
                 rusqlite::ErrorCode::DiskFull => Some(Unavailable::Full),
                 _ => None,
             },
-            StoreError::Commit(_, unavailable) => *unavailable,
+            StoreError::Commit(_, unavailable) | StoreError::Pool(_, unavailable) => *unavailable,
+            StoreError::Postgres(e) => postgres::unavailable(e),
             _ => None,
         }
     }
