@@ -16,6 +16,7 @@ pub(crate) mod handle;
 pub(crate) mod location;
 pub(crate) mod model;
 pub(crate) mod plan;
+pub mod postgres;
 pub mod sqlite;
 
 pub(crate) use handle::Store;
@@ -68,6 +69,13 @@ pub enum StoreError {
     /// A command that only runs on an SQLite file was given a PostgreSQL URL.
     #[error("`achievements {0}` does not run on PostgreSQL yet: give it an SQLite file")]
     NotOnPostgres(&'static str),
+    #[error("PostgreSQL error: {}", postgres::describe(.0))]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No pooled PostgreSQL connection could be had (see [`postgres`]).
+    #[error("no PostgreSQL connection: {0}")]
+    Pool(String, Option<Unavailable>),
+    #[error("the PostgreSQL URL cannot be used: {0}")]
+    PostgresUrl(String),
 }
 
 /// Why the database cannot take a write now, though it may later: the
@@ -91,7 +99,8 @@ impl StoreError {
                 rusqlite::ErrorCode::DiskFull => Some(Unavailable::Full),
                 _ => None,
             },
-            StoreError::Commit(_, unavailable) => *unavailable,
+            StoreError::Commit(_, unavailable) | StoreError::Pool(_, unavailable) => *unavailable,
+            StoreError::Postgres(e) => postgres::unavailable(e),
             _ => None,
         }
     }

@@ -25,6 +25,7 @@
 //! server's types a [`Setup`] needs are re-exported ([`CatalogSource`],
 //! [`Clock`], [`ConnectionTimeouts`]) so callers need no other import.
 
+mod postgres;
 mod serve_process;
 mod test_server;
 mod wire;
@@ -32,6 +33,7 @@ mod wire;
 pub use achievements_server::catalog_file::CatalogSource;
 pub use achievements_server::clock::Clock;
 pub use achievements_server::connections::ConnectionTimeouts;
+pub use postgres::{POSTGRES_ENV, TestPostgres};
 pub use serve_process::ServeProcess;
 pub use test_server::{Setup, TestServer};
 pub use wire::{event, keys, read};

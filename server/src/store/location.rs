@@ -2,6 +2,7 @@
 //! says: a file path for SQLite, or a `postgres://` / `postgresql://` URL.
 
 use super::StoreError;
+use super::postgres::is_postgres_url;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
@@ -16,9 +17,9 @@ pub enum Location {
 }
 
 impl Location {
-    /// Reads `--db`: a URL whose scheme is `postgres` or `postgresql`
-    /// (any case) is PostgreSQL; anything else is a file path, so a file
-    /// named `postgres` or `pg.db` stays a file.
+    /// Reads `--db`: a URL that starts `postgres://` or `postgresql://` is
+    /// PostgreSQL; anything else is a file path, so a file named
+    /// `postgres` or `pg.db` stays a file.
     pub fn parse(arg: impl Into<OsString>) -> Self {
         let arg = arg.into();
         match arg.to_str() {
@@ -42,12 +43,6 @@ impl Location {
             Location::Postgres(_) => None,
         }
     }
-}
-
-/// Whether `text` is a PostgreSQL URL.
-pub(crate) fn is_postgres_url(text: &str) -> bool {
-    let Some((scheme, _)) = text.split_once("://") else { return false };
-    scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
 }
 
 /// Never shows a URL's password: logs and error messages print this.
@@ -88,7 +83,7 @@ mod tests {
     #[test]
     fn urls_are_postgres_and_everything_else_a_file() {
         assert_eq!(Location::parse("postgres://u@h/db"), Location::Postgres("postgres://u@h/db".into()));
-        assert_eq!(Location::parse("PostgreSQL://h/db"), Location::Postgres("PostgreSQL://h/db".into()));
+        assert_eq!(Location::parse("postgresql://h/db"), Location::Postgres("postgresql://h/db".into()));
         for file in ["achievements.db", "postgres", "./postgres://x", "pg.db", "mysql://h/db"] {
             assert_eq!(Location::parse(file), Location::File(file.into()), "{file}");
         }
