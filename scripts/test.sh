@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what a fresh machine lacks, then runs every test of the project.
 # Each stage installs its own tools when missing (the wasm32 target,
-# wasm-pack and wasm-bindgen-cli, npm packages, Chromium, tmux, schemathesis in a venv). The Rust test run
-# comes last: its closing line is the verdict CI reads.
+# wasm-pack and wasm-bindgen-cli, npm packages, Chromium, tmux, schemathesis in a venv,
+# PostgreSQL). The Rust test run comes last, once on SQLite and once more for
+# the server's suite on PostgreSQL: its closing line is the verdict CI reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,11 @@ scripts/soak.sh 1
 step "API fuzzing: schemathesis against openapi.json, as a user, an admin, a service and anonymous (10 examples per route)"
 scripts/api-fuzz.sh 10
 
-step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate)"
+step "PostgreSQL for the tests (started, or installed, here; each test makes and drops a database of its own)"
+ACHIEVEMENTS_TEST_POSTGRES=$(scripts/postgres.sh)
+export ACHIEVEMENTS_TEST_POSTGRES
+
+step "Rust tests (unit, scenarios, properties, CLI, server over HTTP, terminal app, cross-crate), then the server's suite on PostgreSQL"
 # Ends with one total line: the last of cargo's own summaries is a doc-test
 # binary with nothing in it, which reads as if no test ran.
 log=$(mktemp)
@@ -50,6 +55,10 @@ trap 'rm -f "$log"' EXIT
 set +e
 cargo test --workspace 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+printf '\n==> the server over HTTP, and the cross-crate tests, on PostgreSQL (ACHIEVEMENTS_TEST_BACKEND=postgres)\n'
+ACHIEVEMENTS_TEST_BACKEND=postgres cargo test -p achievements-server -p achievements-tests --tests 2>&1 | tee -a "$log"
+pg_status=${PIPESTATUS[0]}
+[ "$status" -ne 0 ] || status=$pg_status
 set -e
 passed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed' "$log" | awk '{n += $4} END {print n + 0}')
 failed=$(grep -Eo 'test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{n += $6} END {print n + 0}')

@@ -19,7 +19,7 @@ pub(crate) mod plan;
 pub mod postgres;
 pub mod sqlite;
 
-pub(crate) use handle::Store;
+pub use handle::{OwnedTokenFor, Store};
 pub use location::Location;
 pub use model::{TokenFor, TokenOwner, User};
 pub use sqlite::{open, users};

@@ -71,7 +71,7 @@ async fn public_profiles_list_earned_badges_and_private_ones_are_not_found() {
     assert!(!bobs.to_string().contains("unbroken"));
 
     // Private: the same 404 as an unknown user.
-    let db = server.db_path();
+    let db = server.db_arg();
     let output =
         binary!().args(["users", "set", "ann", "--public-profile", "false", "--db"]).arg(&db).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

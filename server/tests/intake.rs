@@ -27,23 +27,13 @@ async fn an_event_and_all_its_effects_are_stored() {
             {"id": "e1", "status": "applied", "unlocked": ["first_project"]}
         ]})
     );
-    let db = server.db();
-    let row: (String, Option<i64>, String, String, String) = db
-        .query_row("SELECT type, value, at, received_at, source FROM events WHERE id = 'e1'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap();
-    assert_eq!(row, ("project_created".into(), None, "2026-03-10T10:00:00Z".into(), NOW.into(), "platform".into()));
-    let audit: (String, String, String, Option<String>, i64) = db
-        .query_row(
-            "SELECT achievement_key, earned_at, cause, event_id, progress_at_unlock FROM unlock_audit",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .unwrap();
-    assert_eq!(audit, ("first_project".into(), "2026-03-10T10:00:00Z".into(), "event".into(), Some("e1".into()), 1));
+    let text = |v: &str| Some(v.to_owned());
+    let row = server.rows("SELECT type, value, at, received_at, source FROM events WHERE id = 'e1'");
+    assert_eq!(row, [[text("project_created"), None, text("2026-03-10T10:00:00Z"), text(NOW), text("platform")]]);
+    let audit = server.rows("SELECT achievement_key, earned_at, cause, event_id, progress_at_unlock FROM unlock_audit");
+    assert_eq!(audit, [[text("first_project"), text("2026-03-10T10:00:00Z"), text("event"), text("e1"), text("1")]]);
     assert_eq!(server.count("SELECT count(*) FROM earned WHERE achievement_key = 'first_project'"), 1);
-    let snapshot: String = db.query_row("SELECT snapshot FROM user_state", [], |r| r.get(0)).unwrap();
+    let snapshot = server.rows("SELECT snapshot FROM user_state").remove(0).remove(0).unwrap();
     let snapshot: Value = serde_json::from_str(&snapshot).unwrap();
     assert_eq!(
         (snapshot["stats"]["project_count"].as_i64(), snapshot["stats"]["total_points"].as_i64()),

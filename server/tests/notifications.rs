@@ -187,14 +187,12 @@ async fn a_retroactive_check_queues_backfill_notifications_and_pushes_them() {
     let server = TestServer::start().await;
     let ann = server.add_user("ann", "UTC", false);
     // Conditions that hold but were never evaluated (as after a catalog change).
-    server
-        .db()
-        .execute(
-            "UPDATE user_state SET snapshot = json_set(snapshot, '$.stats.project_count', 1)
-             WHERE user_id = (SELECT id FROM users WHERE name = 'ann')",
-            [],
-        )
-        .unwrap();
+    server.execute(
+        "UPDATE user_state SET snapshot = json_set(snapshot, '$.stats.project_count', 1)
+         WHERE user_id = (SELECT id FROM users WHERE name = 'ann')",
+        "UPDATE user_state SET snapshot = jsonb_set(snapshot::jsonb, '{stats,project_count}', '1')::text
+         WHERE user_id = (SELECT id FROM users WHERE name = 'ann')",
+    );
     let mut stream =
         server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&ann).send().await.unwrap();
     let (status, checked) = server.post("/api/v1/achievements/check/", Some(&ann), &json!({})).await;

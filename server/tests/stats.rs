@@ -50,7 +50,7 @@ async fn admins_read_the_success_metrics() {
     }
 
     // The command line prints the same figures.
-    let db = server.db_path();
+    let db = server.db_arg();
     let output =
         binary!().args(["stats", "--from", "2026-03-19", "--until", "2026-03-20", "--db"]).arg(&db).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);

@@ -30,10 +30,11 @@ async fn events_with_long_fractions_are_accepted_over_http() {
     assert_eq!(results[3]["code"], "invalid_at", "a dot with no digit is not a fraction");
 
     // Stored truncated to the nanosecond, never rounded into the next second.
-    let db = server.db();
-    let mut stmt = db.prepare("SELECT id, at FROM events ORDER BY id").unwrap();
-    let stored: Vec<(String, String)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
+    let stored: Vec<(String, String)> = server
+        .rows("SELECT id, at FROM events ORDER BY id")
+        .into_iter()
+        .map(|row| (row[0].clone().unwrap(), row[1].clone().unwrap()))
+        .collect();
     assert_eq!(
         stored,
         [

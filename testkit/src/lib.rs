@@ -1,6 +1,7 @@
 //! One test kit for every test and bench that needs a live `achievements`
-//! server: a real server on a free port (port 0) over a temporary SQLite
-//! database, and the few things its callers do with it. Each test gets its
+//! server: a real server on a free port (port 0) over a temporary database
+//! (SQLite, or PostgreSQL with `ACHIEVEMENTS_TEST_BACKEND=postgres`), and
+//! the few things its callers do with it. Each test gets its
 //! own server and its own database, so tests run in parallel and never
 //! touch a fixed port, the home folder or the wall clock.
 //!
@@ -9,8 +10,14 @@
 //!   process, started from a [`Setup`] (clock, catalog, web folder, demo
 //!   user, connection limits): on the caller's tokio runtime for async
 //!   tests ([`TestServer::start`]), or on a thread and runtime of its own
-//!   for blocking tests and benches ([`TestServer::start_blocking`]). Users,
-//!   tokens and row counts go through a second connection to its database.
+//!   for blocking tests and benches ([`TestServer::start_blocking`]), or
+//!   as a second instance on another's database
+//!   ([`TestServer::start_beside`]). Row counts go through a second
+//!   connection to its database, on either backend.
+//! - [`accounts`]: users and tokens made in a database through the
+//!   server's own storage interface.
+//! - [`postgres`]: [`TestPostgres`], a throwaway PostgreSQL database per
+//!   test, from `ACHIEVEMENTS_TEST_POSTGRES` (never skipped in CI).
 //!   In-process because a test can then fix the clock, shorten the
 //!   connection limits and see a failed start as a panic with its message.
 //! - [`ServeProcess`] (`serve_process.rs`) and [`binary!`]: the real
@@ -25,7 +32,8 @@
 //! server's types a [`Setup`] needs are re-exported ([`CatalogSource`],
 //! [`Clock`], [`ConnectionTimeouts`]) so callers need no other import.
 
-mod postgres;
+pub mod accounts;
+pub mod postgres;
 mod serve_process;
 mod test_server;
 mod wire;
@@ -35,7 +43,7 @@ pub use achievements_server::clock::Clock;
 pub use achievements_server::connections::ConnectionTimeouts;
 pub use postgres::{POSTGRES_ENV, TestPostgres};
 pub use serve_process::ServeProcess;
-pub use test_server::{Setup, TestServer};
+pub use test_server::{BACKEND_ENV, Backend, Kept, Setup, TestServer};
 pub use wire::{event, keys, read};
 
 /// The fixed "now" of a [`TestServer`]'s clock unless its [`Setup`] says otherwise.

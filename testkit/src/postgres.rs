@@ -110,20 +110,72 @@ fn with_database(url: &str, name: &str) -> String {
 /// Runs one statement on the admin connection, on a thread and runtime of
 /// its own.
 fn admin(admin_url: &str, statement: String) -> Result<(), String> {
-    let admin_url = admin_url.to_owned();
-    let work = move || -> Result<(), String> {
+    on_connection(admin_url, async move |client| client.batch_execute(&statement).await.map_err(|e| describe(&e)))
+}
+
+/// The one number `sql` selects in the database at `url` (a count, a
+/// version), as a 64-bit integer.
+///
+/// # Errors
+/// The database cannot be reached, or the query fails.
+pub fn query_i64(url: &str, sql: &str) -> Result<i64, String> {
+    let sql = format!("SELECT ({sql})::bigint");
+    on_connection(url, async move |client| {
+        let row = client.query_one(&sql, &[]).await.map_err(|e| describe(&e))?;
+        row.try_get(0).map_err(|e| describe(&e))
+    })
+}
+
+/// Every row `sql` selects in the database at `url`, each value as text
+/// (the simple query protocol's own form), `None` for NULL.
+///
+/// # Errors
+/// The database cannot be reached, or the query fails.
+pub fn text_rows(url: &str, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+    let sql = sql.to_owned();
+    on_connection(url, async move |client| {
+        let messages = client.simple_query(&sql).await.map_err(|e| describe(&e))?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => {
+                    Some((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect())
+                }
+                _ => None,
+            })
+            .collect())
+    })
+}
+
+/// Runs statements in the database at `url`.
+///
+/// # Errors
+/// The database cannot be reached, or a statement fails.
+pub fn execute(url: &str, sql: &str) -> Result<(), String> {
+    let sql = sql.to_owned();
+    on_connection(url, async move |client| client.batch_execute(&sql).await.map_err(|e| describe(&e)))
+}
+
+/// Runs `work` on a plain-text connection to `url`, on a thread and
+/// runtime of its own (callable from blocking and async tests alike).
+fn on_connection<T: Send + 'static>(
+    url: &str,
+    work: impl AsyncFnOnce(&tokio_postgres::Client) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let url = url.to_owned();
+    let run = move || -> Result<T, String> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         runtime.block_on(async {
             let (client, connection) =
-                tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.map_err(|e| describe(&e))?;
+                tokio_postgres::connect(&url, tokio_postgres::NoTls).await.map_err(|e| describe(&e))?;
             let connection = tokio::spawn(connection);
-            let done = client.batch_execute(&statement).await.map_err(|e| describe(&e));
+            let done = work(&client).await;
             drop(client);
             let _ = connection.await;
             done
         })
     };
-    std::thread::spawn(work).join().map_err(|_| "the admin thread panicked".to_owned())?
+    std::thread::spawn(run).join().map_err(|_| "the PostgreSQL thread panicked".to_owned())?
 }
 
 /// The server's message, which tokio-postgres's `Display` leaves out.

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::ffi::OsStr;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,13 +32,14 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// Starts `binary` (see [`binary!`]) as `serve` over `db`, with `extra`
+    /// Starts `binary` (see [`binary!`]) as `serve` over `db` (an SQLite
+    /// file or a PostgreSQL URL), with `extra`
     /// arguments, and waits until it listens. Its standard error is the
     /// test's; `RUST_LOG=warn`.
-    pub fn spawn(mut binary: Command, db: &Path, extra: &[&str]) -> Self {
+    pub fn spawn(mut binary: Command, db: impl AsRef<OsStr>, extra: &[&str]) -> Self {
         let mut child = binary
             .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-            .arg(db)
+            .arg(db.as_ref())
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -1,7 +1,10 @@
-//! The server's router in this process, on port 0 over `test.db` in a
-//! temporary folder.
+//! The server's router in this process, on port 0, over a database of its
+//! own: `test.db` in a temporary folder, or, when
+//! `ACHIEVEMENTS_TEST_BACKEND=postgres`, a fresh PostgreSQL database (see
+//! [`Backend`]). `scripts/test.sh` runs the server's suite once each way.
 
-use crate::now;
+use crate::{accounts, now};
+use crate::postgres::TestPostgres;
 use achievements_server::catalog_file::CatalogSource;
 use achievements_server::clock::Clock;
 use achievements_server::connections::ConnectionTimeouts;
@@ -37,6 +40,88 @@ impl Default for Setup {
     }
 }
 
+/// Which database a [`TestServer`] runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The variable that picks the backend of every [`TestServer`]:
+/// `postgres`, or `sqlite` (the default).
+pub const BACKEND_ENV: &str = "ACHIEVEMENTS_TEST_BACKEND";
+
+impl Backend {
+    /// The backend [`BACKEND_ENV`] asks for.
+    ///
+    /// # Panics
+    /// For a value that is neither `sqlite` nor `postgres`.
+    pub fn from_env() -> Backend {
+        match std::env::var(BACKEND_ENV).as_deref() {
+            Err(_) | Ok("" | "sqlite") => Backend::Sqlite,
+            Ok("postgres") => Backend::Postgres,
+            Ok(other) => panic!("{BACKEND_ENV}={other}: expected `sqlite` or `postgres`"),
+        }
+    }
+}
+
+/// A test server's database, kept between a [`TestServer::stop`] and the
+/// next [`TestServer::start_in`]: its folder, and its PostgreSQL database
+/// when it has one (dropped with this, unless it is another server's).
+#[derive(Debug)]
+pub struct Kept {
+    pub dir: TempDir,
+    database: Database,
+}
+
+#[derive(Debug)]
+enum Database {
+    /// `test.db` in the folder (made when the server starts).
+    InDir,
+    /// A PostgreSQL database of its own.
+    Postgres(TestPostgres),
+    /// Another server's database (a second instance).
+    Shared(store::Location),
+}
+
+impl From<TempDir> for Kept {
+    /// A folder with no database yet: the server makes one on the backend
+    /// [`Backend::from_env`] names.
+    fn from(dir: TempDir) -> Self {
+        Kept { dir, database: Database::InDir }
+    }
+}
+
+impl Kept {
+    /// A new folder over `db`, whatever [`Backend::from_env`] says.
+    pub fn on_postgres(db: TestPostgres) -> Self {
+        Kept { dir: tempfile::tempdir().expect("a temporary folder"), database: Database::Postgres(db) }
+    }
+
+    fn fill(mut self) -> Self {
+        if matches!(self.database, Database::InDir) && Backend::from_env() == Backend::Postgres {
+            let db = TestPostgres::from_env().unwrap_or_else(|| {
+                panic!("{BACKEND_ENV}=postgres needs {}", crate::postgres::POSTGRES_ENV)
+            });
+            self.database = Database::Postgres(db);
+        }
+        self
+    }
+
+    /// Where the data is, as `--db` takes it.
+    pub fn location(&self) -> store::Location {
+        match &self.database {
+            Database::InDir => store::Location::File(self.dir.path().join("test.db")),
+            Database::Postgres(db) => store::Location::Postgres(db.url().to_owned()),
+            Database::Shared(location) => location.clone(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
 /// How the server ended: `Err` carries its error's message.
 type Outcome = Result<(), String>;
 
@@ -51,7 +136,7 @@ pub struct TestServer {
     pub client: reqwest::Client,
     clock: Clock,
     /// `Some` until [`TestServer::stop`] takes it back.
-    dir: Option<TempDir>,
+    kept: Option<Kept>,
     stop: Option<oneshot::Sender<()>>,
     finished: Option<oneshot::Receiver<Outcome>>,
     /// The server's own thread (started by [`TestServer::start_blocking`]).
@@ -70,25 +155,40 @@ impl TestServer {
         Self::start_in(tempfile::tempdir().expect("a temporary folder"), setup).await
     }
 
-    /// A server over `dir/test.db`: to restart one over the same database
-    /// (with the folder [`TestServer::stop`] returns), or to put files beside it.
-    pub async fn start_in(dir: TempDir, setup: Setup) -> Self {
-        let server = launch(dir.path(), &setup).await.unwrap_or_else(|e| panic!("the test server did not start: {e}"));
+    /// A server over the database of `kept`: to restart one over the same
+    /// database (with what [`TestServer::stop`] returns), or over a new one
+    /// in a folder the caller put files in.
+    pub async fn start_in(kept: impl Into<Kept>, setup: Setup) -> Self {
+        let kept = kept.into().fill();
+        let server =
+            launch(&kept.location(), &setup).await.unwrap_or_else(|e| panic!("the test server did not start: {e}"));
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel();
         let (done, finished) = oneshot::channel();
         tokio::spawn(async move {
             let _ = done.send(run(server, stopped).await);
         });
-        Self::running(addr, setup.clock, dir, stop, finished, None)
+        Self::running(addr, setup.clock, kept, stop, finished, None)
+    }
+
+    /// A second instance over `other`'s database (its own folder, clock
+    /// and caches), as a platform runs several behind a load balancer.
+    pub async fn start_beside(other: &TestServer, setup: Setup) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        Self::start_in(Kept { dir, database: Database::Shared(other.location()) }, setup).await
     }
 
     /// A server on a thread and tokio runtime of its own, for callers that
     /// have no runtime (blocking tests, benches). Stop it with
     /// [`TestServer::stop_blocking`].
     pub fn start_blocking(setup: Setup) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let db_dir = dir.path().to_owned();
+        Self::start_blocking_in(tempfile::tempdir().expect("a temporary folder"), setup)
+    }
+
+    /// [`TestServer::start_blocking`] over the database of `kept`.
+    pub fn start_blocking_in(kept: impl Into<Kept>, setup: Setup) -> Self {
+        let kept = kept.into().fill();
+        let location = kept.location();
         let clock = setup.clock.clone();
         let (ready, started) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel();
@@ -100,7 +200,7 @@ impl TestServer {
                 .build()
                 .expect("a tokio runtime for the test server");
             runtime.block_on(async move {
-                match launch(&db_dir, &setup).await {
+                match launch(&location, &setup).await {
                     Ok(server) => {
                         let _ = ready.send(Ok(server.local_addr()));
                         let _ = done.send(run(server, stopped).await);
@@ -115,13 +215,13 @@ impl TestServer {
             .recv()
             .expect("the test server's thread ended before it started")
             .unwrap_or_else(|e| panic!("the test server did not start: {e}"));
-        Self::running(addr, clock, dir, stop, finished, Some(thread))
+        Self::running(addr, clock, kept, stop, finished, Some(thread))
     }
 
     fn running(
         addr: SocketAddr,
         clock: Clock,
-        dir: TempDir,
+        kept: Kept,
         stop: oneshot::Sender<()>,
         finished: oneshot::Receiver<Outcome>,
         thread: Option<std::thread::JoinHandle<()>>,
@@ -130,7 +230,7 @@ impl TestServer {
             addr,
             client: reqwest::Client::builder().no_proxy().build().expect("an HTTP client"),
             clock,
-            dir: Some(dir),
+            kept: Some(kept),
             stop: Some(stop),
             finished: Some(finished),
             thread,
@@ -138,8 +238,8 @@ impl TestServer {
     }
 
     /// Shuts the server down gracefully and waits until it has; returns the
-    /// folder (and database) for reuse. Panics if the server failed.
-    pub async fn stop(mut self) -> TempDir {
+    /// folder and database for reuse. Panics if the server failed.
+    pub async fn stop(mut self) -> Kept {
         self.ask_to_stop();
         let finished = self.finished.take().expect("the server is stopped once");
         check(finished.await);
@@ -148,7 +248,7 @@ impl TestServer {
 
     /// [`TestServer::stop`] for callers outside an async runtime; also
     /// waits for the server's own thread, if it has one.
-    pub fn stop_blocking(mut self) -> TempDir {
+    pub fn stop_blocking(mut self) -> Kept {
         self.ask_to_stop();
         let finished = self.finished.take().expect("the server is stopped once");
         check(finished.blocking_recv());
@@ -164,13 +264,30 @@ impl TestServer {
         }
     }
 
-    fn take_dir(&mut self) -> TempDir {
-        self.dir.take().expect("the folder is taken back once")
+    fn take_dir(&mut self) -> Kept {
+        self.kept.take().expect("the folder is taken back once")
     }
 
-    /// The folder the database is in.
+    fn kept(&self) -> &Kept {
+        self.kept.as_ref().expect("the server's folder")
+    }
+
+    /// The server's folder (beside its SQLite file, when it has one).
     pub fn dir(&self) -> &Path {
-        self.dir.as_ref().expect("the server's folder").path()
+        self.kept().path()
+    }
+
+    /// The backend the server runs on.
+    pub fn backend(&self) -> Backend {
+        match self.location() {
+            store::Location::File(_) => Backend::Sqlite,
+            store::Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The server's database, as `--db` takes it.
+    pub fn location(&self) -> store::Location {
+        self.kept().location()
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -183,32 +300,100 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
-    pub fn db_path(&self) -> PathBuf {
-        self.dir().join("test.db")
+    /// The server's database as a command line's `--db` takes it: the
+    /// file's path, or the PostgreSQL URL (password included).
+    pub fn db_arg(&self) -> std::ffi::OsString {
+        match self.location() {
+            store::Location::File(path) => path.into_os_string(),
+            store::Location::Postgres(url) => url.into(),
+        }
     }
 
-    /// A second connection to the server's database, for making and checking rows.
+    /// The SQLite file.
+    ///
+    /// # Panics
+    /// On PostgreSQL.
+    pub fn db_path(&self) -> PathBuf {
+        self.location().file().expect("an SQLite file").to_owned()
+    }
+
+    /// A second connection to the server's SQLite file, for making and
+    /// checking rows ([`TestServer::count`], [`TestServer::rows`] and
+    /// [`TestServer::execute`] work on either backend).
+    ///
+    /// # Panics
+    /// On PostgreSQL.
     pub fn db(&self) -> rusqlite::Connection {
         store::open(&self.db_path()).expect("the test server's database opens")
     }
 
-    /// The one number `sql` selects (`SELECT count(*) FROM ...`).
+    /// The one number `sql` selects (`SELECT count(*) FROM ...`), on
+    /// either backend.
     pub fn count(&self, sql: &str) -> i64 {
-        self.db().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+        match self.location() {
+            store::Location::Postgres(url) => {
+                crate::postgres::query_i64(&url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            store::Location::File(_) => {
+                self.db().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
+    }
+
+    /// Every row `sql` selects, each value as text (`None` for NULL), on
+    /// either backend: SQLite's integers and PostgreSQL's text protocol
+    /// print numbers the same way.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match self.location() {
+            store::Location::Postgres(url) => {
+                crate::postgres::text_rows(&url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+            store::Location::File(_) => {
+                let db = self.db();
+                let mut stmt = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let columns = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |row| {
+                        (0..columns)
+                            .map(|i| {
+                                Ok(match row.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => None,
+                                    rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                                    rusqlite::types::ValueRef::Real(x) => Some(x.to_string()),
+                                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                                        Some(String::from_utf8_lossy(t).into_owned())
+                                    }
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.collect::<Result<_, _>>().unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
+    }
+
+    /// Runs a statement that changes rows (to set up a case a test needs),
+    /// written for the backend the server runs on.
+    pub fn execute(&self, sqlite: &str, postgres: &str) {
+        match self.location() {
+            store::Location::Postgres(url) => {
+                crate::postgres::execute(&url, postgres).unwrap_or_else(|e| panic!("{postgres}: {e}"))
+            }
+            store::Location::File(_) => {
+                self.db().execute_batch(sqlite).unwrap_or_else(|e| panic!("{sqlite}: {e}"));
+            }
+        }
     }
 
     /// Creates a user (at the server clock's "now") and returns a token for them.
     pub fn add_user(&self, name: &str, timezone: &str, is_admin: bool) -> String {
-        let conn = self.db();
-        let now = self.clock.now();
-        let user = store::users::create_user(&conn, name, timezone, is_admin, now)
-            .unwrap_or_else(|e| panic!("user {name} ({timezone}): {e}"));
-        store::users::add_token(&conn, store::TokenFor::User(&user), now).expect("a token for the user")
+        accounts::add_user(self.location(), name, timezone, is_admin, self.clock.now())
     }
 
     /// Creates a service token (the platform's kind of caller) and returns it.
     pub fn add_service(&self, name: &str) -> String {
-        store::users::add_token(&self.db(), store::TokenFor::Service(name), self.clock.now()).expect("a service token")
+        accounts::add_service(self.location(), name, self.clock.now())
     }
 }
 
@@ -218,9 +403,9 @@ impl Drop for TestServer {
     }
 }
 
-async fn launch(dir: &Path, setup: &Setup) -> Result<Server, String> {
+async fn launch(location: &store::Location, setup: &Setup) -> Result<Server, String> {
     let options = ServeOptions {
-        db: store::Location::File(dir.join("test.db")),
+        db: location.clone(),
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         catalog: setup.catalog.clone(),
         www: setup.www.clone(),

@@ -13,7 +13,6 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::sync::Arc;
 
 /// `?user=NAME`: an admin acting for another user.
 #[derive(Debug, Deserialize)]

@@ -19,26 +19,26 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StoredDefinition {
-    key: String,
-    name: String,
-    description: String,
-    icon: String,
-    color_from: String,
-    color_to: String,
-    category: String,
-    points: i64,
-    criteria_type: String,
-    criteria_value: i64,
-    tracking_field: String,
-    requires_achievements: Vec<String>,
-    is_secret: bool,
-    rarity: String,
-    order: i64,
-    is_active: bool,
+    pub(crate) key: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) icon: String,
+    pub(crate) color_from: String,
+    pub(crate) color_to: String,
+    pub(crate) category: String,
+    pub(crate) points: i64,
+    pub(crate) criteria_type: String,
+    pub(crate) criteria_value: i64,
+    pub(crate) tracking_field: String,
+    pub(crate) requires_achievements: Vec<String>,
+    pub(crate) is_secret: bool,
+    pub(crate) rarity: String,
+    pub(crate) order: i64,
+    pub(crate) is_active: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    available_from: Option<Instant>,
+    pub(crate) available_from: Option<Instant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    available_until: Option<Instant>,
+    pub(crate) available_until: Option<Instant>,
 }
 
 impl From<&Definition> for StoredDefinition {

@@ -16,6 +16,7 @@
 use super::StoreError;
 use super::location::Location;
 use super::model::{Applied, Evaluated, Mark, NewEvent, Notification, Synced, TokenFor, TokenOwner, User, Versioned};
+use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
 use super::sqlite::{self, Db};
 use crate::stats::{self, Stats};
@@ -24,7 +25,10 @@ use std::sync::Arc;
 
 /// A cheap-to-clone handle on the database.
 #[derive(Clone, Debug)]
-pub(crate) enum Store {
+pub struct Store(Backend);
+
+#[derive(Clone, Debug)]
+enum Backend {
     Sqlite(Db),
     Postgres(Pg),
 }
@@ -34,84 +38,100 @@ impl Store {
     ///
     /// # Errors
     /// The database cannot be opened, or its schema is newer than this build.
-    pub(crate) async fn open(location: &Location) -> Result<Self, StoreError> {
+    pub async fn open(location: &Location) -> Result<Self, StoreError> {
         match location {
             Location::File(path) => {
                 let path = path.clone();
                 let db = tokio::task::spawn_blocking(move || Db::open(&path))
                     .await
                     .map_err(|e| StoreError::Panicked(e.to_string()))??;
-                Ok(Store::Sqlite(db))
+                Ok(Store(Backend::Sqlite(db)))
             }
-            Location::Postgres(url) => Ok(Store::Postgres(Pg::open(url, PoolOptions::default()).await?)),
+            Location::Postgres(url) => Ok(Store(Backend::Postgres(Pg::open(url, PoolOptions::default()).await?))),
+        }
+    }
+
+    /// Whether other instances may share the database (PostgreSQL): then
+    /// what this process caches may be changed behind its back.
+    pub(crate) fn is_shared(&self) -> bool {
+        matches!(self.0, Backend::Postgres(_))
+    }
+
+    /// What any instance commits from now on, for a store that others
+    /// share (see [`super::postgres::changes`]); `None` for SQLite, which
+    /// only this process's writer thread writes.
+    pub(crate) fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        match &self.0 {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(pg) => Some(pg.changes()),
         }
     }
 
     /// Finishes the writes already queued and closes the connections.
-    pub(crate) async fn close(&self) {
-        match self {
-            Store::Sqlite(db) => {
+    pub async fn close(&self) {
+        match &self.0 {
+            Backend::Sqlite(db) => {
                 let db = db.clone();
                 let _ = tokio::task::spawn_blocking(move || db.close()).await;
             }
-            Store::Postgres(pg) => pg.close(),
+            Backend::Postgres(pg) => pg.close(),
         }
     }
 
     /// Whom the token with this SHA-256 belongs to.
     pub(crate) async fn token_owner(&self, hash: [u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::users::owner_of_hash(conn, &hash)).await,
-            Store::Postgres(pg) => pg.token_owner(hash).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::users::owner_of_hash(conn, &hash)).await,
+            Backend::Postgres(pg) => pg.token_owner(hash).await,
         }
     }
 
     /// The user with this name, if any.
     pub(crate) async fn user_by_name(&self, name: String) -> Result<Option<User>, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::users::user_by_name(conn, &name)).await,
-            Store::Postgres(pg) => pg.user_by_name(&name).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::users::user_by_name(conn, &name)).await,
+            Backend::Postgres(pg) => pg.user_by_name(&name).await,
         }
     }
 
     /// The user with this name if their profile is public.
     pub(crate) async fn public_user(&self, name: String) -> Result<Option<User>, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::users::public_user(conn, &name)).await,
-            Store::Postgres(pg) => pg.public_user(&name).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::users::public_user(conn, &name)).await,
+            Backend::Postgres(pg) => pg.public_user(&name).await,
         }
     }
 
     /// Creates a user and their empty state (see
     /// [`sqlite::users::create_user`] for the name rules).
-    pub(crate) async fn create_user(
+    pub async fn create_user(
         &self,
         name: String,
         timezone: String,
         is_admin: bool,
         now: Instant,
     ) -> Result<User, StoreError> {
-        match self {
-            Store::Sqlite(db) => {
+        match &self.0 {
+            Backend::Sqlite(db) => {
                 db.write(move |conn| sqlite::users::create_user(conn, &name, &timezone, is_admin, now)).await
             }
-            Store::Postgres(pg) => pg.create_user(&name, &timezone, is_admin, now).await,
+            Backend::Postgres(pg) => pg.create_user(&name, &timezone, is_admin, now).await,
         }
     }
 
     /// Issues a token for a user (by id) or a service; returns its text.
-    pub(crate) async fn add_token(&self, owner: OwnedTokenFor, now: Instant) -> Result<String, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.write(move |conn| sqlite::users::add_token(conn, owner.as_ref(), now)).await,
-            Store::Postgres(pg) => pg.add_token(&owner, now).await,
+    pub async fn add_token(&self, owner: OwnedTokenFor, now: Instant) -> Result<String, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::users::add_token(conn, owner.as_ref(), now)).await,
+            Backend::Postgres(pg) => pg.add_token(&owner, now).await,
         }
     }
 
     /// A user's committed state and its version.
     pub(crate) async fn load_state(&self, engine: Arc<Engine>, user: User) -> Result<Versioned, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::state::load(conn, &engine, &user)).await,
-            Store::Postgres(pg) => pg.load_state(&engine, &user).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::state::load(conn, &engine, &user)).await,
+            Backend::Postgres(pg) => pg.load_state(&engine, &user).await,
         }
     }
 
@@ -126,8 +146,8 @@ impl Store {
         intake: Intake,
         after_commit: impl FnOnce(&Applied) + Send + 'static,
     ) -> Result<(Vec<NewEvent>, Applied), StoreError> {
-        match self {
-            Store::Sqlite(db) => {
+        match &self.0 {
+            Backend::Sqlite(db) => {
                 db.write_then(
                     move |conn| {
                         let Intake { source, received_at, backfill } = intake;
@@ -141,7 +161,7 @@ impl Store {
             }
             // On a task of its own, as SQLite's writer thread: a request
             // whose client went away is still committed, and published.
-            Store::Postgres(pg) => {
+            Backend::Postgres(pg) => {
                 let pg = pg.clone();
                 tokio::spawn(async move {
                     let applied = pg.apply_events(&engine, &events, &intake).await?;
@@ -163,11 +183,11 @@ impl Store {
         now: Instant,
         after_commit: impl FnOnce(&Evaluated) + Send + 'static,
     ) -> Result<Evaluated, StoreError> {
-        match self {
-            Store::Sqlite(db) => {
+        match &self.0 {
+            Backend::Sqlite(db) => {
                 db.write_then(move |conn| sqlite::intake::evaluate_user(conn, &engine, &user, now), after_commit).await
             }
-            Store::Postgres(pg) => {
+            Backend::Postgres(pg) => {
                 let pg = pg.clone();
                 tokio::spawn(async move {
                     let evaluated = pg.evaluate_user(&engine, &user, now).await?;
@@ -182,17 +202,17 @@ impl Store {
 
     /// A user's notifications: unread first, then newest first.
     pub(crate) async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::notifications::list(conn, user_id)).await,
-            Store::Postgres(pg) => pg.notifications(user_id).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::notifications::list(conn, user_id)).await,
+            Backend::Postgres(pg) => pg.notifications(user_id).await,
         }
     }
 
     /// A user's notifications with an id above `after`, oldest first.
     pub(crate) async fn notifications_after(&self, user_id: i64, after: i64) -> Result<Vec<Notification>, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::notifications::after(conn, user_id, after)).await,
-            Store::Postgres(pg) => pg.notifications_after(user_id, after).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::notifications::after(conn, user_id, after)).await,
+            Backend::Postgres(pg) => pg.notifications_after(user_id, after).await,
         }
     }
 
@@ -204,8 +224,8 @@ impl Store {
         user_id: i64,
         last: Option<i64>,
     ) -> Result<(Vec<Notification>, i64), StoreError> {
-        match self {
-            Store::Sqlite(db) => {
+        match &self.0 {
+            Backend::Sqlite(db) => {
                 db.read(move |conn| match last {
                     Some(after) => {
                         let replay = sqlite::notifications::after(conn, user_id, after)?;
@@ -216,32 +236,32 @@ impl Store {
                 })
                 .await
             }
-            Store::Postgres(pg) => pg.stream_start(user_id, last).await,
+            Backend::Postgres(pg) => pg.stream_start(user_id, last).await,
         }
     }
 
     /// Marks a user's unread notifications read; returns how many changed.
     pub(crate) async fn mark_read(&self, user_id: i64, which: Mark) -> Result<usize, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.write(move |conn| sqlite::notifications::mark_read(conn, user_id, &which)).await,
-            Store::Postgres(pg) => pg.mark_read(user_id, &which).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::notifications::mark_read(conn, user_id, &which)).await,
+            Backend::Postgres(pg) => pg.mark_read(user_id, &which).await,
         }
     }
 
     /// Upserts the catalog file's definitions and retires stored ones it
     /// lacks; returns the catalog to run (the file's plus the retired).
     pub(crate) async fn sync_catalog(&self, file: ValidCatalog, now: Instant) -> Result<Synced, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.write(move |conn| sqlite::catalog::sync(conn, &file, now)).await,
-            Store::Postgres(pg) => pg.sync_catalog(&file, now).await,
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::catalog::sync(conn, &file, now)).await,
+            Backend::Postgres(pg) => pg.sync_catalog(&file, now).await,
         }
     }
 
     /// The success metrics, with unlocks per day from `from` to `until`.
     pub(crate) async fn stats(&self, from: Date, until: Date) -> Result<Stats, StoreError> {
-        let counts = match self {
-            Store::Sqlite(db) => db.read(move |conn| sqlite::stats::counts(conn, from, until)).await?,
-            Store::Postgres(pg) => pg.stats_counts(from, until).await?,
+        let counts = match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::stats::counts(conn, from, until)).await?,
+            Backend::Postgres(pg) => pg.stats_counts(from, until).await?,
         };
         stats::assemble(counts, from, until)
     }
@@ -260,7 +280,7 @@ pub(crate) struct Intake {
 
 /// [`TokenFor`] that owns its parts, to cross into a transaction.
 #[derive(Clone, Debug)]
-pub(crate) enum OwnedTokenFor {
+pub enum OwnedTokenFor {
     User(User),
     Service(String),
 }

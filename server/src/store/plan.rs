@@ -103,11 +103,10 @@ pub(crate) fn names_to_load<'a>(events: &'a [NewEvent], stored_ids: &HashSet<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use achievements_core::{Instant, load_catalog, time_zone};
+    use achievements_core::{Instant, SHIPPED_CATALOG_JSON, load_catalog, time_zone};
 
     fn engine() -> Engine {
-        let text = include_str!("../../../fixtures/achievements.json");
-        Engine::new(load_catalog(text).expect("the shipped catalog"))
+        Engine::new(load_catalog(SHIPPED_CATALOG_JSON).expect("the shipped catalog").catalog)
     }
 
     fn event(id: &str, user: &str, event_type: &str) -> NewEvent {

@@ -30,7 +30,7 @@
 //!   of order. Readers that resume from an id (`notifications` behind
 //!   `Last-Event-ID`, `events.seq`) are safe only because every write for
 //!   one user is serialized in the database (a row lock on the user's
-//!   state), so one user's ids commit in order.
+//!   row, `users`), so one user's ids commit in order.
 //! - **Flags are `BOOLEAN`**, the token hash `BYTEA`, documents (`user_state.
 //!   snapshot`, `catalog.document`) `TEXT`, not `jsonb`: stored byte for
 //!   byte, as written.

@@ -28,7 +28,6 @@ pub(crate) use db::Db;
 
 use super::StoreError;
 pub(crate) use super::ts;
-use achievements_core::Instant;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;

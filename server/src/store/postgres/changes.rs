@@ -89,7 +89,7 @@ pub(crate) async fn tell(tx: &Transaction<'_>, changes: &[Change]) -> Result<(),
         return Ok(());
     }
     let payloads: Vec<String> = changes.iter().map(Change::payload).collect();
-    let stmt = tx.prepare_cached("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p").await?;
+    let stmt = tx.prepare_cached("SELECT pg_notify($1::text, p) FROM unnest($2::text[]) AS p").await?;
     tx.execute(&stmt, &[&CHANNEL, &payloads]).await?;
     Ok(())
 }

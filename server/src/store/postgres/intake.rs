@@ -57,7 +57,7 @@ pub(crate) async fn apply_events(
         let insert = tx
             .prepare_cached(
                 "INSERT INTO events (id, user_id, type, value, at, received_at, source)
-                 SELECT i, u, t, v, a, $6, $7
+                 SELECT i, u, t, v, a, $6::text, $7::text
                  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[])
                      WITH ORDINALITY AS r(i, u, t, v, a, n)
                  ORDER BY n",

@@ -120,7 +120,7 @@ pub(crate) async fn save_snapshots(
     let stmt = tx
         .prepare_cached(
             "INSERT INTO user_state (user_id, snapshot, version, updated_at)
-             SELECT u, s, 1, $3 FROM unnest($1::bigint[], $2::text[]) AS t(u, s)
+             SELECT u, s, 1, $3::text FROM unnest($1::bigint[], $2::text[]) AS t(u, s)
              ON CONFLICT (user_id) DO UPDATE SET snapshot = excluded.snapshot,
                  version = user_state.version + 1, updated_at = excluded.updated_at
              RETURNING user_id, version",

@@ -45,7 +45,7 @@ pub(crate) async fn record(
         .prepare_cached(
             "INSERT INTO unlock_audit
                  (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at)
-             SELECT u, k, e, c, ev, p, $7
+             SELECT u, k, e, c, ev, p, $7::text
              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
                  WITH ORDINALITY AS t(u, k, e, c, ev, p, n)
              ORDER BY n",
@@ -57,7 +57,7 @@ pub(crate) async fn record(
     let queue = tx
         .prepare_cached(
             "INSERT INTO notifications (user_id, achievement_key, earned_at, cause, backfill, created_at)
-             SELECT u, k, e, c, $5, $6
+             SELECT u, k, e, c, $5::boolean, $6::text
              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(u, k, e, c, n)
              ORDER BY n
              RETURNING id, user_id, achievement_key",

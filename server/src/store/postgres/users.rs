@@ -12,7 +12,6 @@ use crate::token;
 use achievements_core::{Instant, StateSnapshot};
 use deadpool_postgres::{Client, Transaction};
 use tokio_postgres::Row;
-use tokio_postgres::error::SqlState;
 
 fn user(row: &Row) -> Result<User, StoreError> {
     Ok(User { id: row.try_get(0)?, name: row.try_get(1)?, timezone: row.try_get(2)?, is_admin: row.try_get(3)? })
@@ -87,7 +86,7 @@ pub(crate) async fn create_user(
     let user = User { id: row.try_get(0)?, name: name.to_owned(), timezone: timezone.to_owned(), is_admin };
     let taken = tx
         .query(
-            "INSERT INTO user_name_keys (key, user_id) SELECT k, $2 FROM unnest($1::text[]) AS k
+            "INSERT INTO user_name_keys (key, user_id) SELECT k, $2::bigint FROM unnest($1::text[]) AS k
              ON CONFLICT (key) DO NOTHING RETURNING key",
             &[&keys, &user.id],
         )
@@ -126,9 +125,4 @@ pub(crate) async fn add_token(tx: &Transaction<'_>, owner: TokenFor<'_>, now: In
     )
     .await?;
     Ok(token)
-}
-
-/// Whether `error` is a unique violation (another instance got there first).
-pub(crate) fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
-    error.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }

@@ -93,6 +93,7 @@ pub(crate) fn stored(conn: &Connection) -> Result<Option<ValidCatalog>, StoreErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::definitions::StoredDefinition;
     use crate::store::model::CatalogChanges;
     use achievements_core::{SHIPPED_CATALOG_JSON, load_catalog};
 
@@ -155,7 +156,7 @@ mod tests {
     fn the_stored_catalog_is_the_one_the_last_sync_returned() {
         let conn = db();
         assert_eq!(stored(&conn).expect("read"), None, "nothing loaded yet");
-        let winter = load_catalog(include_str!("../../../fixtures/catalogs/winter-event.json")).expect("valid").catalog;
+        let winter = load_catalog(include_str!("../../../../fixtures/catalogs/winter-event.json")).expect("valid").catalog;
         for file in [shipped(), winter, shipped()] {
             let synced = sync(&conn, &file, now()).expect("sync");
             assert_eq!(stored(&conn).expect("read"), Some(synced.catalog));
