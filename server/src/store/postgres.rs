@@ -310,7 +310,8 @@ pub(crate) fn unavailable(error: &tokio_postgres::Error) -> Option<Unavailable> 
     let code = error.code()?;
     if *code == SqlState::DISK_FULL {
         Some(Unavailable::Full)
-    } else if [SqlState::TOO_MANY_CONNECTIONS, SqlState::CANNOT_CONNECT_NOW, SqlState::LOCK_NOT_AVAILABLE].contains(code)
+    } else if [SqlState::TOO_MANY_CONNECTIONS, SqlState::CANNOT_CONNECT_NOW, SqlState::LOCK_NOT_AVAILABLE]
+        .contains(code)
     {
         Some(Unavailable::Busy)
     } else {
@@ -345,7 +346,7 @@ mod tests {
         let err = pg.client().await.expect_err("none left");
         assert_eq!(err.unavailable(), Some(Unavailable::Busy), "{err}");
         drop(held);
-        pg.client().await.expect("the connection came back");
+        drop(pg.client().await.expect("the connection came back"));
     }
 
     #[tokio::test]
