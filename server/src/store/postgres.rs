@@ -43,6 +43,7 @@
 
 mod catalog;
 pub(crate) mod changes;
+mod committer;
 mod intake;
 mod migrations;
 mod notifications;
@@ -59,7 +60,8 @@ pub use migrations::LATEST;
 use super::{StoreError, Unavailable};
 use changes::Change;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use operations::{ATTEMPTS, is_transient};
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_postgres_rustls::MakeRustlsConnect;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
@@ -103,6 +105,8 @@ pub struct Pg {
     direct: Arc<(tokio_postgres::Config, MakeRustlsConnect)>,
     /// The change listener, once [`Pg::changes`] started it.
     listener: Arc<Mutex<Option<Listener>>>,
+    /// The group commit's queue, once the first write started it.
+    committer: Arc<Mutex<Option<mpsc::UnboundedSender<committer::Job>>>>,
 }
 
 /// The task that listens for changes, and where it sends them.
@@ -212,11 +216,26 @@ impl Pg {
         receiver
     }
 
+    /// The group commit's queue (see [`committer`]), started on first use.
+    fn committer(&self) -> mpsc::UnboundedSender<committer::Job> {
+        let mut committer = self.committer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        committer
+            .get_or_insert_with(|| {
+                let (jobs, queue) = mpsc::unbounded_channel();
+                tokio::spawn(committer::run(self.clone(), queue));
+                jobs
+            })
+            .clone()
+    }
+
     /// Stops the listener and closes the pool's connections.
     pub(crate) fn close(&self) {
         if let Some(listener) = self.listener.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
             listener.task.abort();
         }
+        // The group commit ends when its queue is dropped: what is queued
+        // is still committed and answered.
+        self.committer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         self.pool.close();
     }
 
@@ -258,7 +277,14 @@ impl Pg {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Pool(e.to_string(), None))?;
-        Ok(Pg { pool, options, shown, direct, listener: Arc::new(Mutex::new(None)) })
+        Ok(Pg {
+            pool,
+            options,
+            shown,
+            direct,
+            listener: Arc::new(Mutex::new(None)),
+            committer: Arc::new(Mutex::new(None)),
+        })
     }
 
     /// [`Pg::client`], where a database that does not exist is
