@@ -228,16 +228,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::LoadAchievements(args) => {
-            admin::load_achievements(args.db.db.sqlite_file("load-achievements")?, &CatalogSource::from_arg(args.catalog), Clock::system().now())?;
+            admin::load_achievements(
+                args.db.db.sqlite_file("load-achievements")?,
+                &CatalogSource::from_arg(args.catalog),
+                Clock::system().now(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::AwardRetroactive { user, common } => {
             let catalog = common.catalog.as_deref();
-            ops::award_retroactive(common.db.sqlite_file("award-retroactive")?, catalog, user.as_deref(), Clock::system().now())?;
+            ops::award_retroactive(
+                common.db.sqlite_file("award-retroactive")?,
+                catalog,
+                user.as_deref(),
+                Clock::system().now(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Recalculate { user, common } => {
-            ops::recalculate(common.db.sqlite_file("recalculate")?, common.catalog.as_deref(), &user, Clock::system().now())?;
+            ops::recalculate(
+                common.db.sqlite_file("recalculate")?,
+                common.catalog.as_deref(),
+                &user,
+                Clock::system().now(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { user, db } => {
@@ -258,7 +272,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportEvents { file, common } => {
-            ops::import_events(common.db.sqlite_file("import-events")?, common.catalog.as_deref(), &file, Clock::system().now())?;
+            ops::import_events(
+                common.db.sqlite_file("import-events")?,
+                common.catalog.as_deref(),
+                &file,
+                Clock::system().now(),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {

@@ -59,14 +59,14 @@ pub use migrations::LATEST;
 
 use super::{StoreError, Unavailable};
 use changes::Change;
-use std::sync::{Arc, Mutex};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
 use operations::{ATTEMPTS, is_transient};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
-use tokio_postgres_rustls::MakeRustlsConnect;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
-use std::time::Duration;
 use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Whether `--db` names a PostgreSQL database (a URL) rather than a SQLite
 /// file.

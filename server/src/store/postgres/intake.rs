@@ -46,7 +46,8 @@ pub(crate) async fn apply_requests(
 ) -> Result<Vec<Applied>, StoreError> {
     // The group's events in order, and each one's request.
     let events: Vec<NewEvent> = requests.iter().flat_map(|r| r.events.iter().cloned()).collect();
-    let owner: Vec<usize> = requests.iter().enumerate().flat_map(|(n, r)| std::iter::repeat_n(n, r.events.len())).collect();
+    let owner: Vec<usize> =
+        requests.iter().enumerate().flat_map(|(n, r)| std::iter::repeat_n(n, r.events.len())).collect();
     let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
     let names = names_to_load(&events, &HashSet::new());
     let mut known = Known::default();
@@ -107,7 +108,11 @@ pub(crate) async fn apply_requests(
     // Split the group's outcome back into its requests.
     let mut applied: Vec<Applied> = requests
         .iter()
-        .map(|r| Applied { outcomes: Vec::with_capacity(r.events.len()), states: Vec::new(), notifications: Vec::new() })
+        .map(|r| Applied {
+            outcomes: Vec::with_capacity(r.events.len()),
+            states: Vec::new(),
+            notifications: Vec::new(),
+        })
         .collect();
     for (index, outcome) in plan.outcomes.into_iter().enumerate() {
         applied[owner[index]].outcomes.push(outcome);

@@ -101,7 +101,12 @@ impl Pg {
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
-    pub(crate) async fn evaluate_user(&self, engine: &Engine, user: &User, now: Instant) -> Result<Evaluated, StoreError> {
+    pub(crate) async fn evaluate_user(
+        &self,
+        engine: &Engine,
+        user: &User,
+        now: Instant,
+    ) -> Result<Evaluated, StoreError> {
         in_transaction!(self, |tx| {
             let evaluated = intake::evaluate_user(&tx, engine, user, now).await?;
             if !evaluated.unlocked.is_empty() {

@@ -74,9 +74,10 @@ pub(crate) async fn record(
         .zip(earned_at)
         .zip(recorded.into_iter().zip(backfill))
         .map(|((u, earned_at), (created_at, &backfill))| {
-            let id = ids.get(&(u.user_id, u.unlock.key.clone())).copied().ok_or_else(|| {
-                StoreError::Corrupt(format!("no notification id came back for `{}`", u.unlock.key))
-            })?;
+            let id = ids
+                .get(&(u.user_id, u.unlock.key.clone()))
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("no notification id came back for `{}`", u.unlock.key)))?;
             Ok(Notification {
                 id,
                 user_id: u.user_id,
