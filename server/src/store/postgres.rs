@@ -255,11 +255,15 @@ impl Pg {
     /// Builds the pool. Nothing connects until the first [`Pg::client`].
     fn connect(url: &str, options: PoolOptions, access: Access) -> Result<Pg, StoreError> {
         let url::Target { mut config, verify, shown } = url::parse(url)?;
+        // A lock held elsewhere for longer than the pool's wait (an
+        // operator's long transaction) fails the statement with 55P03, a
+        // `503 database_busy`, rather than leave the request hanging.
+        let mut session = format!("-c lock_timeout={}ms", options.wait_timeout.as_millis());
         if access == Access::ReadOnly {
-            let read_only = "-c default_transaction_read_only=on";
-            let options = config.get_options().map_or_else(|| read_only.to_owned(), |o| format!("{o} {read_only}"));
-            config.options(&options);
+            session.push_str(" -c default_transaction_read_only=on");
         }
+        let session = config.get_options().map_or_else(|| session.clone(), |o| format!("{o} {session}"));
+        config.options(&session);
         let connector = tls::connector(&verify)?;
         let direct = Arc::new((config.clone(), connector.clone()));
         let manager = Manager::from_config(
