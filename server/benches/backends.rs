@@ -40,6 +40,8 @@ struct Column {
     service: String,
     /// The demo user's token (a user with progress).
     user: String,
+    /// The PostgreSQL database's URL, to count its commits.
+    postgres: Option<String>,
     /// Kept until the end: dropping them drops the database.
     _database: (Option<tempfile::TempDir>, Option<TestPostgres>),
 }
@@ -84,14 +86,15 @@ fn sqlite_column() -> Column {
     let dir = tempfile::Builder::new().prefix("achievements-bench").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let location = Location::File(dir.path().join("bench.db"));
     let (instances, service, user) = start(&location, 1);
-    Column { title: "SQLite", instances, service, user, _database: (Some(dir), None) }
+    Column { title: "SQLite", instances, service, user, postgres: None, _database: (Some(dir), None) }
 }
 
 fn postgres_column(admin: &str, title: &'static str, instances: usize) -> Column {
     let db = TestPostgres::create(admin).unwrap();
     let location = Location::Postgres(db.url().to_owned());
     let (instances, service, user) = start(&location, instances);
-    Column { title, instances, service, user, _database: (None, Some(db)) }
+    let postgres = Some(db.url().to_owned());
+    Column { title, instances, service, user, postgres, _database: (None, Some(db)) }
 }
 
 /// Starts `n` instances on `location` (the first with `--demo`), and makes
@@ -130,6 +133,7 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
     rows.push(rate("Intake, single events, 1 client", SINGLE_SEQUENTIAL, SINGLE_SEQUENTIAL, start.elapsed()));
 
     let per_client = SINGLE_CONCURRENT / SINGLE_CLIENTS;
+    let commits_before = commits(column).await;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..SINGLE_CLIENTS {
@@ -145,7 +149,16 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
         task.await.unwrap();
     }
     let n = per_client * SINGLE_CLIENTS;
-    rows.push(rate(&format!("Intake, single events, {SINGLE_CLIENTS} clients"), n, n, start.elapsed()));
+    let elapsed = start.elapsed();
+    rows.push(rate(&format!("Intake, single events, {SINGLE_CLIENTS} clients"), n, n, elapsed));
+    if let (Some(before), Some(after)) = (commits_before, commits(column).await) {
+        // The group commit at work: requests per transaction the database
+        // committed meanwhile (its own statistics, flushed within 1 s).
+        let per_commit = n as f64 / (after - before).max(1) as f64;
+        eprintln!("{per_commit:.1} requests per commit");
+        let last = rows.last_mut().unwrap();
+        last.2 = format!("{}; {per_commit:.1} requests per commit", last.2);
+    }
 
     let batches: Vec<Value> = (0..BATCHES)
         .map(|b| json!({"events": (0..BATCH_SIZE).map(|i| event(format!("b{b}-{i}"))).collect::<Vec<_>>()}))
@@ -173,4 +186,13 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
             .await,
     );
     rows.into_iter().map(|(label, _, result)| (label, result)).collect()
+}
+
+/// Transactions committed in the column's PostgreSQL database so far (its
+/// statistics are flushed at most a second late: wait for them).
+async fn commits(column: &Column) -> Option<i64> {
+    let url = column.postgres.clone()?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
+    Some(tokio::task::spawn_blocking(move || achievements_testkit::postgres::query_i64(&url, sql)).await.unwrap().unwrap())
 }
