@@ -143,9 +143,12 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
     rows.push(rate("Intake, single events, 1 client", SINGLE_SEQUENTIAL, SINGLE_SEQUENTIAL, start.elapsed()));
 
     rows.push(
-        concurrent_singles(column, &http, &urls, "one user (a hot user: the worst case)", |_| "bench".to_owned()).await,
+        concurrent_singles(column, &http, &urls, "hot", "one user (a hot user: the worst case)", |_| {
+            "bench".to_owned()
+        })
+        .await,
     );
-    rows.push(concurrent_singles(column, &http, &urls, "a user each", |c| format!("bench-{c}")).await);
+    rows.push(concurrent_singles(column, &http, &urls, "spread", "a user each", |c| format!("bench-{c}")).await);
 
     let batches: Vec<Value> = (0..BATCHES)
         .map(|b| json!({"events": (0..BATCH_SIZE).map(|i| event(format!("b{b}-{i}"))).collect::<Vec<_>>()}))
@@ -203,26 +206,26 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
     rows.into_iter().map(|(label, _, result)| (label, result)).collect()
 }
 
-/// [`SINGLE_CLIENTS`] clients posting single events at once, client `c`
-/// for the user `user(c)`, spread over the instances; with the requests
-/// per commit on PostgreSQL (the group commit at work, from the database's
-/// own statistics).
+/// [`SINGLE_CLIENTS`] clients posting single events at once (ids
+/// `TAG-cC-I`), client `c` for the user `user(c)`, spread over the
+/// instances; on PostgreSQL with the requests per committed transaction
+/// (the group commit at work), counted from the rows' `xmin`.
 async fn concurrent_singles(
     column: &Column,
     http: &reqwest::Client,
     urls: &[String],
+    tag: &'static str,
     users: &str,
     user: impl Fn(usize) -> String,
 ) -> (String, usize, String) {
     let per_client = SINGLE_CONCURRENT / SINGLE_CLIENTS;
-    let before = commits(column).await;
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..SINGLE_CLIENTS {
         let (http, url, service, user) = (http.clone(), urls[c % urls.len()].clone(), column.service.clone(), user(c));
         tasks.push(tokio::spawn(async move {
             for i in 0..per_client {
-                let body = json!({"id": format!("{user}-c{c}-{i}"), "user": user, "type": "project_created", "at": "2026-03-10T10:00:00Z"});
+                let body = json!({"id": format!("{tag}-c{c}-{i}"), "user": user, "type": "project_created", "at": "2026-03-10T10:00:00Z"});
                 post(&http, &url, &service, &body).await;
             }
         }));
@@ -232,24 +235,17 @@ async fn concurrent_singles(
     }
     let n = per_client * SINGLE_CLIENTS;
     let mut row = rate(&format!("Intake, single events, {SINGLE_CLIENTS} clients, {users}"), n, n, start.elapsed());
-    if let (Some(before), Some(after)) = (before, commits(column).await) {
-        let per_commit = n as f64 / (after - before).max(1) as f64;
+    if let Some(url) = column.postgres.clone() {
+        // Each row's xmin is the transaction that wrote it: requests per
+        // committed transaction, exactly.
+        let sql = format!("SELECT count(DISTINCT xmin::text) FROM events WHERE id LIKE '{tag}-c%'");
+        let commits = tokio::task::spawn_blocking(move || achievements_testkit::postgres::query_i64(&url, &sql))
+            .await
+            .unwrap()
+            .unwrap();
+        let per_commit = n as f64 / commits.max(1) as f64;
         eprintln!("{per_commit:.1} requests per commit");
         row.2 = format!("{}; {per_commit:.1} requests per commit", row.2);
     }
     row
-}
-
-/// Transactions committed in the column's PostgreSQL database so far (its
-/// statistics are flushed at most a second late: wait for them).
-async fn commits(column: &Column) -> Option<i64> {
-    let url = column.postgres.clone()?;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
-    Some(
-        tokio::task::spawn_blocking(move || achievements_testkit::postgres::query_i64(&url, sql))
-            .await
-            .unwrap()
-            .unwrap(),
-    )
 }

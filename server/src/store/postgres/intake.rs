@@ -56,7 +56,9 @@ pub(crate) async fn apply_requests(
     }
     // After the locks: a request for the same users that committed while
     // we waited is seen here.
-    let stored = tx.prepare_cached("SELECT id FROM events WHERE id = ANY($1)").await?;
+    // A join with the ids, not `id = ANY($1)`: with a thousand ids the
+    // planner may scan the whole log comparing each row with each id.
+    let stored = tx.prepare_cached("SELECT e.id FROM unnest($1::text[]) AS x(id) JOIN events e ON e.id = x.id").await?;
     for row in tx.query(&stored, &[&ids]).await? {
         known.stored_ids.insert(row.try_get(0)?);
     }

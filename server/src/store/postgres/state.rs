@@ -40,7 +40,11 @@ pub(crate) async fn lock_and_load(
         return Ok(Vec::new());
     }
     let lock = tx
-        .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = ANY($1) ORDER BY id FOR UPDATE")
+        .prepare_cached(
+            "SELECT u.id, u.name, u.timezone, u.is_admin
+             FROM unnest($1::text[]) AS x(name) JOIN users u ON u.name = x.name
+             ORDER BY u.id FOR UPDATE OF u",
+        )
         .await?;
     let users: Vec<User> = tx
         .query(&lock, &[&names])
@@ -49,7 +53,12 @@ pub(crate) async fn lock_and_load(
         .map(|r| Ok(User { id: r.try_get(0)?, name: r.try_get(1)?, timezone: r.try_get(2)?, is_admin: r.try_get(3)? }))
         .collect::<Result<_, StoreError>>()?;
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let states = tx.prepare_cached("SELECT user_id, snapshot, version FROM user_state WHERE user_id = ANY($1)").await?;
+    let states = tx
+        .prepare_cached(
+            "SELECT s.user_id, s.snapshot, s.version
+             FROM unnest($1::bigint[]) AS x(id) JOIN user_state s ON s.user_id = x.id",
+        )
+        .await?;
     let mut stored: HashMap<i64, (String, i64)> = HashMap::with_capacity(ids.len());
     for row in tx.query(&states, &[&ids]).await? {
         stored.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
