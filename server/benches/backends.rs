@@ -27,10 +27,10 @@ use common::{Target, measure_gets, post, rate};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const SINGLE_SEQUENTIAL: usize = 1_000;
-const SINGLE_CONCURRENT: usize = 6_400;
+const SINGLE_SEQUENTIAL: usize = 2_000;
+const SINGLE_CONCURRENT: usize = 16_000;
 const SINGLE_CLIENTS: usize = 32;
-const BATCHES: usize = 30;
+const BATCHES: usize = 80;
 const BATCH_SIZE: usize = 1_000;
 const GETS_PER_CLIENT_AT_50: usize = 100;
 const GET_CLIENTS: usize = 50;
