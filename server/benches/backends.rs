@@ -115,7 +115,8 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
     let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build().unwrap();
     let urls: Vec<String> = column.instances.iter().map(|i| i.url("/api/v1/events/")).collect();
     let url = |n: usize| urls[n % urls.len()].clone();
-    let event = |id: String| json!({"id": id, "user": "bench", "type": "project_created", "at": "2026-03-10T10:00:00Z"});
+    let event =
+        |id: String| json!({"id": id, "user": "bench", "type": "project_created", "at": "2026-03-10T10:00:00Z"});
     let service = column.service.as_str();
     let mut rows = Vec::new();
 
@@ -153,18 +154,23 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
     for (b, batch) in batches.iter().enumerate() {
         post(&http, &url(b), service, batch).await;
     }
-    rows.push(rate(&format!("Intake, {BATCH_SIZE}-event batches, 1 client"), BATCHES, BATCHES * BATCH_SIZE, start.elapsed()));
+    rows.push(rate(
+        &format!("Intake, {BATCH_SIZE}-event batches, 1 client"),
+        BATCHES,
+        BATCHES * BATCH_SIZE,
+        start.elapsed(),
+    ));
 
-    let lists: Vec<Target> = column
-        .instances
-        .iter()
-        .map(|i| Target::List(i.url("/api/v1/achievements/"), column.user.clone()))
-        .collect();
+    let lists: Vec<Target> =
+        column.instances.iter().map(|i| Target::List(i.url("/api/v1/achievements/"), column.user.clone())).collect();
     for target in &lists {
         for _ in 0..200 {
             common::fetch(&http, target).await;
         }
     }
-    rows.push(measure_gets(&http, &lists, GET_CLIENTS, GETS_PER_CLIENT_AT_50, "`GET achievements/`, user with progress").await);
+    rows.push(
+        measure_gets(&http, &lists, GET_CLIENTS, GETS_PER_CLIENT_AT_50, "`GET achievements/`, user with progress")
+            .await,
+    );
     rows.into_iter().map(|(label, _, result)| (label, result)).collect()
 }

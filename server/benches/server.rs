@@ -138,7 +138,16 @@ async fn run(addr: &str, service: &str, user_token: &str) -> Vec<(String, usize,
             )
             .await,
         );
-        rows.push(measure_gets(&http, std::slice::from_ref(&list), clients, per_client, "`GET achievements/`, user with progress").await);
+        rows.push(
+            measure_gets(
+                &http,
+                std::slice::from_ref(&list),
+                clients,
+                per_client,
+                "`GET achievements/`, user with progress",
+            )
+            .await,
+        );
     }
     rows
 }
@@ -175,4 +184,3 @@ fn sqlite_baselines(dir: &Path) -> Vec<(String, usize, String)> {
         rate(&format!("baseline: SQLite, {BATCH_SIZE}-row commits"), BATCHES, BATCHES * BATCH_SIZE, start.elapsed());
     vec![single, batched]
 }
-

@@ -44,9 +44,10 @@ pub(crate) async fn add_user(
     // Store the canonical IANA name (`europe/paris` → `Europe/Paris`).
     let zone = time_zone(timezone)?;
     let zone_name = zone.name().to_owned();
-    let (_, token) =
-        with_store(db, async |store| store.create_user_with_token(name.to_owned(), zone_name.clone(), is_admin, now).await)
-            .await?;
+    let (_, token) = with_store(db, async |store| {
+        store.create_user_with_token(name.to_owned(), zone_name.clone(), is_admin, now).await
+    })
+    .await?;
     let admin = if is_admin { ", admin" } else { "" };
     println!("created user {name} (time zone {zone_name}{admin})");
     println!("token for {name} (shown only now; the database keeps only its hash):");
@@ -184,10 +185,7 @@ pub(crate) fn change_summary(changes: &CatalogChanges) -> String {
 
 /// Opens the database (created and migrated if needed), runs `f` on it,
 /// and closes it, whatever `f` returned.
-async fn with_store<T>(
-    db: &Location,
-    f: impl AsyncFnOnce(&Store) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
+async fn with_store<T>(db: &Location, f: impl AsyncFnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
     let store = Store::open(db).await?;
     let result = f(&store).await;
     store.close().await;

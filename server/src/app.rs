@@ -5,8 +5,8 @@ use crate::clock::Clock;
 use crate::routes::{self, MAX_BODY_BYTES, achievements, catalog, compat, events, fallback, me, notifications, stats};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Store;
-use crate::store::postgres::changes::Change;
 use crate::store::model::{Notification, SavedState};
+use crate::store::postgres::changes::Change;
 use crate::views::NotificationJson;
 use crate::www::{self, WwwRoot};
 use achievements_core::Instant;
@@ -92,7 +92,8 @@ impl AppState {
                 Ok(Change::User { user_id, version, notification }) => {
                     self.inner.caches.forget_state_before(user_id, version);
                     if notification > 0 {
-                        let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
+                        let _ =
+                            self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
                     }
                 }
                 Ok(Change::Tokens) => self.inner.caches.forget_tokens(),

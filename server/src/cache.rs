@@ -41,8 +41,7 @@ pub(crate) struct Lifetimes {
 impl Lifetimes {
     /// One server on its own SQLite file: only the operators' commands
     /// write besides it.
-    pub(crate) const SOLE: Lifetimes =
-        Lifetimes { token: Duration::from_secs(60), state: Duration::from_secs(10) };
+    pub(crate) const SOLE: Lifetimes = Lifetimes { token: Duration::from_secs(60), state: Duration::from_secs(10) };
     /// Instances sharing a database: a second at most, whatever happens to
     /// the changes they tell each other.
     pub(crate) const SHARED: Lifetimes = Lifetimes { token: Duration::from_secs(1), state: Duration::from_secs(1) };

@@ -262,7 +262,8 @@ async fn run_on_database(command: Command) -> anyhow::Result<()> {
         Command::Check { user, db } => ops::check(&db.db, &user, now).await?,
         Command::Debug { user, achievement, db } => ops::debug(&db.db, &user, &achievement, now).await?,
         Command::Stats { from, until, db } => {
-            let (from, until) = crate::stats::range(from.as_deref(), until.as_deref(), now).map_err(anyhow::Error::msg)?;
+            let (from, until) =
+                crate::stats::range(from.as_deref(), until.as_deref(), now).map_err(anyhow::Error::msg)?;
             ops::stats(&db.db, from, until).await?;
         }
         Command::ImportEvents { file, common } => {

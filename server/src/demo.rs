@@ -42,7 +42,8 @@ pub(crate) async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, Store
             publisher.publish(&applied.states);
         })
         .await?;
-    let mut report = DemoReport { token: store.add_token(OwnedTokenFor::User(user), now).await?, applied: 0, unlocked: vec![] };
+    let mut report =
+        DemoReport { token: store.add_token(OwnedTokenFor::User(user), now).await?, applied: 0, unlocked: vec![] };
     for outcome in applied.outcomes {
         if let Outcome::Applied(unlocks) = outcome {
             report.applied += 1;

@@ -163,8 +163,8 @@ pub(crate) async fn recalculate(db: &Location, catalog: Option<&Path>, name: &st
         follow.set_length(of);
         follow.set_position(done);
     });
-    let done = then_close(store, async |store| Ok(store.recalculate_user(engine, name.to_owned(), now, replay).await?))
-        .await;
+    let done =
+        then_close(store, async |store| Ok(store.recalculate_user(engine, name.to_owned(), now, replay).await?)).await;
     bar.finish_and_clear();
     let done = done?;
     let (differences, refused) = (&done.differences, done.refused);

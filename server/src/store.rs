@@ -17,8 +17,8 @@ pub(crate) mod handle;
 pub(crate) mod location;
 pub(crate) mod model;
 pub(crate) mod plan;
-pub(crate) mod replay;
 pub mod postgres;
+pub(crate) mod replay;
 pub mod sqlite;
 
 pub use handle::{OwnedTokenFor, Store};

@@ -237,7 +237,8 @@ fn without_a_catalog_or_a_schema_the_commands_stop_and_create_nothing() {
     std::fs::write(&file, EVENTS[0]).unwrap();
     let file = file.to_str().unwrap();
     // An empty database: the commands that never create stop at once.
-    let readers: &[&[&str]] = &[&["check", "--user", "ann"], &["stats"], &["debug", "--user", "a", "--achievement", "k"]];
+    let readers: &[&[&str]] =
+        &[&["check", "--user", "ann"], &["stats"], &["debug", "--user", "a", "--achievement", "k"]];
     let writers: &[&[&str]] = &[&["award-retroactive"], &["recalculate", "--user", "ann"], &["import-events", file]];
     for args in readers.iter().chain(writers) {
         assert!(fails(&db, args).contains("(this command does not create one)"), "{args:?}");
@@ -247,7 +248,11 @@ fn without_a_catalog_or_a_schema_the_commands_stop_and_create_nothing() {
     // A schema but no catalog: the same message as on SQLite.
     run(&db, &["users", "add", "ann"]);
     for args in readers.iter().take(1).chain(writers) {
-        assert_eq!(fails(&db, args), "error: no catalog loaded: run achievements load-achievements first\n", "{args:?}");
+        assert_eq!(
+            fails(&db, args),
+            "error: no catalog loaded: run achievements load-achievements first\n",
+            "{args:?}"
+        );
     }
     // With --catalog, a writing command loads it first, as load-achievements.
     let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/achievements.json");
@@ -298,11 +303,8 @@ async fn what_a_command_changes_reaches_a_running_instance_within_a_second() {
     let mut stream =
         server.client.get(server.url(&format!("/api/v1/notifications/stream/?token={ann}"))).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
-    execute(
-        &url,
-        "UPDATE user_state SET snapshot = jsonb_set(snapshot::jsonb, '{stats,project_count}', '1')::text",
-    )
-    .unwrap();
+    execute(&url, "UPDATE user_state SET snapshot = jsonb_set(snapshot::jsonb, '{stats,project_count}', '1')::text")
+        .unwrap();
     command(&["award-retroactive"]).await.unwrap();
     let told = Instant::now();
     let key = first_unlock(&mut stream).await;

@@ -104,7 +104,8 @@ async fn an_event_id_is_applied_once_across_instances() {
     // applies, every other is a duplicate.
     let mut sends = Vec::new();
     for (server, user) in [(&a, "ann"), (&b, "bob"), (&a, "bob"), (&b, "ann")] {
-        let body = json!({"events": (0..50).map(|n| event(&format!("shared-{n}"), user, "login", AT)).collect::<Vec<_>>()});
+        let body =
+            json!({"events": (0..50).map(|n| event(&format!("shared-{n}"), user, "login", AT)).collect::<Vec<_>>()});
         sends.push(server.client.post(server.url("/api/v1/events/")).bearer_auth(&service).json(&body).send());
     }
     let mut applied = 0;
@@ -221,8 +222,7 @@ fn killing_one_instance_mid_intake_loses_no_acknowledged_event_and_the_other_kee
     let sender = std::thread::spawn(move || {
         let mut acknowledged = Vec::new();
         for batch in 0.. {
-            let events: Vec<Value> =
-                (0..50).map(|n| event(&format!("k{batch}-{n}"), "ann", "login", AT)).collect();
+            let events: Vec<Value> = (0..50).map(|n| event(&format!("k{batch}-{n}"), "ann", "login", AT)).collect();
             let sent = sender_http.post(&target).bearer_auth(&sender_service).json(&json!({"events": events})).send();
             match sent {
                 Ok(response) if response.status() == StatusCode::OK => {

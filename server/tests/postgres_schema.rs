@@ -163,8 +163,7 @@ async fn commands_that_do_not_create_refuse_an_empty_or_missing_database() {
             other => panic!("{how}: {other:?}"),
         }
     }
-    let created: bool =
-        sql(&db).await.query_one("SELECT to_regclass('users') IS NOT NULL", &[]).await.unwrap().get(0);
+    let created: bool = sql(&db).await.query_one("SELECT to_regclass('users') IS NOT NULL", &[]).await.unwrap().get(0);
     assert!(!created, "nothing was created");
 
     drop(open(&db).await.unwrap());

@@ -57,7 +57,7 @@ async fn request(reader: &mut BufReader<TcpStream>) -> String {
 
 fn serve_binary() -> (tempfile::TempDir, ServeProcess) {
     let dir = tempfile::tempdir().unwrap();
-    let server = ServeProcess::spawn(binary!(), &dir.path().join("slow.db"), &[]);
+    let server = ServeProcess::spawn(binary!(), dir.path().join("slow.db"), &[]);
     (dir, server)
 }
 

@@ -160,7 +160,7 @@ async fn serve_starts_with_the_database_beside_the_www_folder() {
     let www = dir.path().join("www");
     fs::create_dir_all(&www).unwrap();
     fs::write(www.join("index.html"), INDEX).unwrap();
-    let server = ServeProcess::spawn(binary!(), &dir.path().join("app.db"), &["--www", www.to_str().unwrap()]);
+    let server = ServeProcess::spawn(binary!(), dir.path().join("app.db"), &["--www", www.to_str().unwrap()]);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let page = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
     server.kill();

@@ -33,10 +33,7 @@ pub fn add_service(location: Location, name: &str, now: Instant) -> String {
 
 /// Runs `f` on a store of its own over `location`, on a thread and
 /// runtime of its own: callable from blocking tests and async ones alike.
-fn on_store<T: Send + 'static>(
-    location: Location,
-    f: impl AsyncFnOnce(&store::Store) -> T + Send + 'static,
-) -> T {
+fn on_store<T: Send + 'static>(location: Location, f: impl AsyncFnOnce(&store::Store) -> T + Send + 'static) -> T {
     std::thread::spawn(move || {
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the store");
@@ -50,4 +47,3 @@ fn on_store<T: Send + 'static>(
     .join()
     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
-

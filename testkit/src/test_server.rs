@@ -3,8 +3,8 @@
 //! `ACHIEVEMENTS_TEST_BACKEND=postgres`, a fresh PostgreSQL database (see
 //! [`Backend`]). `scripts/test.sh` runs the server's suite once each way.
 
-use crate::{accounts, now};
 use crate::postgres::TestPostgres;
+use crate::{accounts, now};
 use achievements_server::catalog_file::CatalogSource;
 use achievements_server::clock::Clock;
 use achievements_server::connections::ConnectionTimeouts;
@@ -100,9 +100,8 @@ impl Kept {
 
     fn fill(mut self) -> Self {
         if matches!(self.database, Database::InDir) && Backend::from_env() == Backend::Postgres {
-            let db = TestPostgres::from_env().unwrap_or_else(|| {
-                panic!("{BACKEND_ENV}=postgres needs {}", crate::postgres::POSTGRES_ENV)
-            });
+            let db = TestPostgres::from_env()
+                .unwrap_or_else(|| panic!("{BACKEND_ENV}=postgres needs {}", crate::postgres::POSTGRES_ENV));
             self.database = Database::Postgres(db);
         }
         self

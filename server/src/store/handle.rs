@@ -19,9 +19,9 @@ use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
     Versioned,
 };
-use super::replay::Progress;
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
+use super::replay::Progress;
 use super::sqlite::{self, Db};
 use crate::stats::{self, Stats};
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
@@ -286,8 +286,7 @@ impl Store {
     ) -> Result<Recalculated, StoreError> {
         match &self.0 {
             Backend::Sqlite(db) => {
-                db.write(move |conn| sqlite::recalculate::recalculate_user(conn, &engine, &name, now, &progress))
-                    .await
+                db.write(move |conn| sqlite::recalculate::recalculate_user(conn, &engine, &name, now, &progress)).await
             }
             Backend::Postgres(pg) => pg.recalculate_user(&engine, &name, now, &progress).await,
         }

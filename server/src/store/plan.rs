@@ -93,8 +93,7 @@ pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) ->
 
 /// The distinct user names of the events not already stored: whom to load.
 pub(crate) fn names_to_load<'a>(events: &'a [NewEvent], stored_ids: &HashSet<String>) -> Vec<&'a str> {
-    let mut names: Vec<&str> =
-        events.iter().filter(|e| !stored_ids.contains(&e.id)).map(|e| e.user.as_str()).collect();
+    let mut names: Vec<&str> = events.iter().filter(|e| !stored_ids.contains(&e.id)).map(|e| e.user.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     names

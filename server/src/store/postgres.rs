@@ -61,13 +61,13 @@ pub use migrations::LATEST;
 
 use super::{StoreError, Unavailable};
 use changes::Change;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
-use tokio_postgres_rustls::MakeRustlsConnect;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
-use std::time::Duration;
 use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Whether `--db` names a PostgreSQL database (a URL) rather than a SQLite
 /// file.
@@ -313,7 +313,8 @@ pub(crate) fn unavailable(error: &tokio_postgres::Error) -> Option<Unavailable> 
     let code = error.code()?;
     if *code == SqlState::DISK_FULL {
         Some(Unavailable::Full)
-    } else if [SqlState::TOO_MANY_CONNECTIONS, SqlState::CANNOT_CONNECT_NOW, SqlState::LOCK_NOT_AVAILABLE].contains(code)
+    } else if [SqlState::TOO_MANY_CONNECTIONS, SqlState::CANNOT_CONNECT_NOW, SqlState::LOCK_NOT_AVAILABLE]
+        .contains(code)
     {
         Some(Unavailable::Busy)
     } else {
@@ -348,7 +349,7 @@ mod tests {
         let err = pg.client().await.expect_err("none left");
         assert_eq!(err.unavailable(), Some(Unavailable::Busy), "{err}");
         drop(held);
-        pg.client().await.expect("the connection came back");
+        let _back = pg.client().await.expect("the connection came back");
     }
 
     #[tokio::test]

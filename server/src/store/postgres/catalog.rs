@@ -26,8 +26,12 @@ pub(crate) async fn sync(tx: &Transaction<'_>, file: &ValidCatalog, now: Instant
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SYNC_LOCK]).await?;
     let mut existing = HashMap::new();
     for r in tx.query("SELECT key, position, definition, is_active, retired FROM achievements", &[]).await? {
-        let row =
-            StoredRow { position: r.try_get(1)?, definition: r.try_get(2)?, is_active: r.try_get(3)?, retired: r.try_get(4)? };
+        let row = StoredRow {
+            position: r.try_get(1)?,
+            definition: r.try_get(2)?,
+            is_active: r.try_get(3)?,
+            retired: r.try_get(4)?,
+        };
         existing.insert(r.try_get::<_, String>(0)?, row);
     }
     let SyncPlan { upserts, retires, synced } = plan_sync(existing, file)?;

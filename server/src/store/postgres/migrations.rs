@@ -177,7 +177,8 @@ pub(super) async fn version(client: &impl GenericClient) -> Result<u32, StoreErr
     if !exists {
         return Ok(0);
     }
-    let highest: i32 = client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.try_get(0)?;
+    let highest: i32 =
+        client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.try_get(0)?;
     Ok(u32::try_from(highest).unwrap_or(0))
 }
 

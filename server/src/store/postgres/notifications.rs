@@ -51,7 +51,8 @@ pub(crate) async fn after(client: &Client, user_id: i64, after: i64) -> Result<V
 /// # Errors
 /// PostgreSQL errors.
 pub(crate) async fn last_id(client: &Client, user_id: i64) -> Result<i64, StoreError> {
-    let stmt = client.prepare_cached("SELECT coalesce(max(id), 0)::bigint FROM notifications WHERE user_id = $1").await?;
+    let stmt =
+        client.prepare_cached("SELECT coalesce(max(id), 0)::bigint FROM notifications WHERE user_id = $1").await?;
     Ok(client.query_one(&stmt, &[&user_id]).await?.try_get(0)?)
 }
 

@@ -173,8 +173,7 @@ impl Pg {
         in_transaction!(self, |tx| {
             let done = recalculate::recalculate_user(&tx, engine, name, now, progress).await?;
             if !done.differences.is_empty() || !done.evaluated.unlocked.is_empty() {
-                let told =
-                    Change::of_write(std::slice::from_ref(&done.evaluated.saved), &done.evaluated.notifications);
+                let told = Change::of_write(std::slice::from_ref(&done.evaluated.saved), &done.evaluated.notifications);
                 changes::tell(&tx, &told).await?;
             }
             Ok(done)
@@ -212,7 +211,12 @@ impl Pg {
         })
     }
 
-    pub(crate) async fn evaluate_user(&self, engine: &Engine, user: &User, now: Instant) -> Result<Evaluated, StoreError> {
+    pub(crate) async fn evaluate_user(
+        &self,
+        engine: &Engine,
+        user: &User,
+        now: Instant,
+    ) -> Result<Evaluated, StoreError> {
         in_transaction!(self, |tx| {
             let evaluated = intake::evaluate_user(&tx, engine, user, now).await?;
             if !evaluated.unlocked.is_empty() {

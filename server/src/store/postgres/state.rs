@@ -40,9 +40,7 @@ pub(crate) async fn lock_and_load(
         return Ok(Vec::new());
     }
     let lock = tx
-        .prepare_cached(
-            "SELECT id, name, timezone, is_admin FROM users WHERE name = ANY($1) ORDER BY id FOR UPDATE",
-        )
+        .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = ANY($1) ORDER BY id FOR UPDATE")
         .await?;
     let users: Vec<User> = tx
         .query(&lock, &[&names])
@@ -140,7 +138,7 @@ fn decode(engine: &Engine, user: &User, json: String) -> Result<UserState, Store
 }
 
 fn fresh(engine: &Engine, user: &User) -> Result<UserState, StoreError> {
-    let zone = time_zone(&user.timezone)
-        .map_err(|e| StoreError::Corrupt(format!("state of user `{}`: {e}", user.name)))?;
+    let zone =
+        time_zone(&user.timezone).map_err(|e| StoreError::Corrupt(format!("state of user `{}`: {e}", user.name)))?;
     Ok(engine.new_state(zone))
 }

@@ -31,7 +31,10 @@ pub(crate) async fn counts(tx: &Transaction<'_>, from: Date, until: Date) -> Res
         counts.earners.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
     }
     for r in tx
-        .query("SELECT u.created_at, min(e.earned_at) FROM users u JOIN earned e ON e.user_id = u.id GROUP BY u.id", &[])
+        .query(
+            "SELECT u.created_at, min(e.earned_at) FROM users u JOIN earned e ON e.user_id = u.id GROUP BY u.id",
+            &[],
+        )
         .await?
     {
         counts.first_badges.push((r.try_get(0)?, r.try_get(1)?));

@@ -48,10 +48,9 @@ pub(super) fn connector(verify: &Verify) -> Result<MakeRustlsConnect, StoreError
         .with_safe_default_protocol_versions()
         .map_err(|e| StoreError::PostgresUrl(format!("TLS cannot be set up: {e}")))?;
     let config = match verify {
-        Verify::Nothing => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
-            .with_no_client_auth(),
+        Verify::Nothing => {
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(EncryptOnly(provider))).with_no_client_auth()
+        }
         Verify::Chain(roots) => {
             let chain = WebPkiServerVerifier::builder_with_provider(Arc::new(root_store(roots)?), provider)
                 .build()

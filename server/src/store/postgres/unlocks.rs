@@ -71,9 +71,10 @@ pub(crate) async fn record(
         .iter()
         .zip(earned_at)
         .map(|(u, earned_at)| {
-            let id = ids.get(&(u.user_id, u.unlock.key.clone())).copied().ok_or_else(|| {
-                StoreError::Corrupt(format!("no notification id came back for `{}`", u.unlock.key))
-            })?;
+            let id = ids
+                .get(&(u.user_id, u.unlock.key.clone()))
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("no notification id came back for `{}`", u.unlock.key)))?;
             Ok(Notification {
                 id,
                 user_id: u.user_id,

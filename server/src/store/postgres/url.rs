@@ -60,8 +60,7 @@ pub(super) fn parse(url: &str) -> Result<Target, StoreError> {
         }
     }
     let rest = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
-    let mut config: tokio_postgres::Config =
-        rest.parse().map_err(|e| StoreError::PostgresUrl(super::describe(&e)))?;
+    let mut config: tokio_postgres::Config = rest.parse().map_err(|e| StoreError::PostgresUrl(super::describe(&e)))?;
     if config.get_application_name().is_none() {
         config.application_name(APPLICATION_NAME);
     }
@@ -98,9 +97,7 @@ fn decode(value: &str) -> Result<String, StoreError> {
 fn only_loopback(config: &tokio_postgres::Config) -> bool {
     let hosts = config.get_hosts();
     let addrs = config.get_hostaddrs();
-    (!hosts.is_empty() || !addrs.is_empty())
-        && hosts.iter().all(is_loopback)
-        && addrs.iter().all(IpAddr::is_loopback)
+    (!hosts.is_empty() || !addrs.is_empty()) && hosts.iter().all(is_loopback) && addrs.iter().all(IpAddr::is_loopback)
 }
 
 fn is_loopback(host: &Host) -> bool {
@@ -170,7 +167,10 @@ mod tests {
         assert!(matches!(mode("require"), (SslMode::Require, Verify::Nothing)));
         assert!(matches!(mode("verify-ca"), (SslMode::Require, Verify::Chain(Roots::System))));
         assert!(matches!(mode("verify-full"), (SslMode::Require, Verify::ChainAndName(Roots::System))));
-        assert!(matches!(mode("require&sslrootcert=%2Fetc%2Fca.pem"), (SslMode::Require, Verify::Chain(Roots::File(_)))));
+        assert!(matches!(
+            mode("require&sslrootcert=%2Fetc%2Fca.pem"),
+            (SslMode::Require, Verify::Chain(Roots::File(_)))
+        ));
         assert!(matches!(parse("postgres://u@h/db?sslmode=sometimes"), Err(StoreError::PostgresUrl(_))));
     }
 

@@ -6,8 +6,8 @@
 
 use super::ts;
 use crate::store::StoreError;
-use crate::store::model::Synced;
 use crate::store::definitions::{StoredRow, SyncPlan, Upsert, plan_sync, stored_catalog};
+use crate::store::model::Synced;
 use achievements_core::Instant;
 use achievements_core::{Catalog, ValidCatalog};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -23,7 +23,8 @@ pub(crate) fn sync(conn: &Connection, file: &ValidCatalog, now: Instant) -> Resu
     let mut stmt = conn.prepare("SELECT key, position, definition, is_active, retired FROM achievements")?;
     let existing = stmt
         .query_map([], |r| {
-            let row = StoredRow { position: r.get(1)?, definition: r.get(2)?, is_active: r.get(3)?, retired: r.get(4)? };
+            let row =
+                StoredRow { position: r.get(1)?, definition: r.get(2)?, is_active: r.get(3)?, retired: r.get(4)? };
             Ok((r.get::<_, String>(0)?, row))
         })?
         .collect::<Result<HashMap<_, _>, _>>()?;
@@ -151,7 +152,8 @@ mod tests {
     fn the_stored_catalog_is_the_one_the_last_sync_returned() {
         let conn = db();
         assert_eq!(stored(&conn).expect("read"), None, "nothing loaded yet");
-        let winter = load_catalog(include_str!("../../../../fixtures/catalogs/winter-event.json")).expect("valid").catalog;
+        let winter =
+            load_catalog(include_str!("../../../../fixtures/catalogs/winter-event.json")).expect("valid").catalog;
         for file in [shipped(), winter, shipped()] {
             let synced = sync(&conn, &file, now()).expect("sync");
             assert_eq!(stored(&conn).expect("read"), Some(synced.catalog));

@@ -6,9 +6,9 @@
 //! and two processes starting at once cannot both migrate. Append new
 //! migrations at the end; never edit one that has shipped.
 
-use crate::store::StoreError;
 use super::users::{add_name_key, owner_of_name_key};
 use crate::names::look_alike_keys;
+use crate::store::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.

@@ -11,9 +11,9 @@
 //! across users — earned badges, events, unlocks — is normalized in its own
 //! tables.
 
-use crate::store::model::{User, Versioned};
 use super::ts;
 use crate::store::StoreError;
+use crate::store::model::{User, Versioned};
 use achievements_core::Instant;
 use achievements_core::{Engine, StateSnapshot, UserState, time_zone};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -1,9 +1,9 @@
 //! Users and their bearer tokens.
 
 use super::ts;
+use crate::names::{check_name, look_alike_keys};
 use crate::store::StoreError;
 use crate::store::model::{TokenFor, TokenOwner, User};
-use crate::names::{check_name, look_alike_keys};
 use crate::token;
 use achievements_core::Instant;
 use achievements_core::StateSnapshot;
