@@ -1,7 +1,10 @@
-//! [`Store`]: the server's one storage interface. Every route and the
-//! server's start-up reach the database through its methods, each a whole
-//! operation (one read or write transaction); which backend answers is
-//! decided once, by the [`Location`] it was opened on.
+//! [`Store`]: the server's one storage interface. Every route, the
+//! server's start-up and every command (`crate::admin`, `crate::ops`) reach
+//! the database through its methods, each a whole operation (one read or
+//! write transaction); which backend answers is decided once, by the
+//! [`Location`] it was opened on, and how it was opened: [`Store::open`]
+//! (creating and migrating), [`Store::open_existing`] (never creating) or
+//! [`Store::open_read_only`] (never writing).
 //!
 //! On PostgreSQL, several instances share one database: the per-user
 //! serialization, the event id's uniqueness and the notification ids'
