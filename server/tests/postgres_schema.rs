@@ -296,3 +296,37 @@ async fn sslmode_require_encrypts_and_verify_full_checks() {
         other => panic!("a self-signed certificate is not trusted: {other:?}"),
     }
 }
+
+/// `sslrootcert` names the roots to trust. With the test server's own
+/// certificate as the root (Debian's self-signed `snakeoil`, which names
+/// `localhost`, not `127.0.0.1`): `verify-ca` connects, `verify-full`
+/// refuses 127.0.0.1 by name. Skipped where the server has TLS off or its
+/// certificate file cannot be read here.
+#[tokio::test]
+async fn sslrootcert_is_trusted_and_verify_full_checks_the_name() {
+    let Some(db) = database() else { return };
+    let sql = sql(&db).await;
+    let ssl: String = sql.query_one("SHOW ssl", &[]).await.unwrap().get(0);
+    let cert: String = sql.query_one("SHOW ssl_cert_file", &[]).await.unwrap().get(0);
+    if ssl != "on" || !std::path::Path::new(&cert).is_absolute() || std::fs::read(&cert).is_err() {
+        println!("SKIPPED: the test server has ssl = {ssl}, certificate {cert}");
+        return;
+    }
+    assert!(db.url().contains("@127.0.0.1:"), "the test URL names 127.0.0.1: {}", db.url());
+    let options = PoolOptions::default();
+    let root = format!("sslrootcert={}", cert.replace('/', "%2F"));
+    Pg::open(&format!("{}?sslmode=verify-ca&{root}", db.url()), options)
+        .await
+        .unwrap_or_else(|e| panic!("verify-ca trusts the server's certificate: {e}"));
+    Pg::open(&format!("{}?sslmode=require&{root}", db.url()), options)
+        .await
+        .unwrap_or_else(|e| panic!("require with a root is verify-ca: {e}"));
+    match Pg::open(&format!("{}?sslmode=verify-full&{root}", db.url()), options).await {
+        Err(StoreError::Postgres(e)) => assert!(format!("{e:?}").contains("NotValidForName"), "{e:?}"),
+        other => panic!("the certificate does not name 127.0.0.1: {other:?}"),
+    }
+    let by_name = db.url().replace("@127.0.0.1:", "@localhost:");
+    Pg::open(&format!("{by_name}?sslmode=verify-full&{root}"), options)
+        .await
+        .unwrap_or_else(|e| panic!("verify-full accepts the name the certificate gives: {e}"));
+}

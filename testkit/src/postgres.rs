@@ -41,7 +41,7 @@ impl TestPostgres {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
                 "{POSTGRES_ENV} is not set and CI=true: PostgreSQL tests must run in CI \
-                 (scripts/test.sh sets it from scripts/postgres.sh)"
+                 (export ACHIEVEMENTS_TEST_POSTGRES=$(scripts/postgres.sh))"
             );
             return None;
         };

@@ -340,7 +340,7 @@ impl Store {
             Backend::Postgres(pg) => {
                 let pg = pg.clone();
                 tokio::spawn(async move {
-                    let applied = pg.apply_events(&engine, &events, &intake).await?;
+                    let applied = pg.apply_events(engine, events.clone(), intake).await?;
                     after_commit(&applied);
                     Ok((events, applied))
                 })

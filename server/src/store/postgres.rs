@@ -44,6 +44,7 @@
 
 mod catalog;
 pub(crate) mod changes;
+mod committer;
 mod inspect;
 mod intake;
 mod migrations;
@@ -62,9 +63,10 @@ pub use migrations::LATEST;
 use super::{StoreError, Unavailable};
 use changes::Change;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
+use operations::{ATTEMPTS, is_transient};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -106,6 +108,8 @@ pub struct Pg {
     direct: Arc<(tokio_postgres::Config, MakeRustlsConnect)>,
     /// The change listener, once [`Pg::changes`] started it.
     listener: Arc<Mutex<Option<Listener>>>,
+    /// The group commit's queue, once the first write started it.
+    committer: Arc<Mutex<Option<mpsc::UnboundedSender<committer::Job>>>>,
 }
 
 /// The task that listens for changes, and where it sends them.
@@ -215,11 +219,26 @@ impl Pg {
         receiver
     }
 
+    /// The group commit's queue (see [`committer`]), started on first use.
+    fn committer(&self) -> mpsc::UnboundedSender<committer::Job> {
+        let mut committer = self.committer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        committer
+            .get_or_insert_with(|| {
+                let (jobs, queue) = mpsc::unbounded_channel();
+                tokio::spawn(committer::run(self.clone(), queue));
+                jobs
+            })
+            .clone()
+    }
+
     /// Stops the listener and closes the pool's connections.
     pub(crate) fn close(&self) {
         if let Some(listener) = self.listener.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
             listener.task.abort();
         }
+        // The group commit ends when its queue is dropped: what is queued
+        // is still committed and answered.
+        self.committer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         self.pool.close();
     }
 
@@ -239,11 +258,15 @@ impl Pg {
     /// Builds the pool. Nothing connects until the first [`Pg::client`].
     fn connect(url: &str, options: PoolOptions, access: Access) -> Result<Pg, StoreError> {
         let url::Target { mut config, verify, shown } = url::parse(url)?;
+        // A lock held elsewhere for longer than the pool's wait (an
+        // operator's long transaction) fails the statement with 55P03, a
+        // `503 database_busy`, rather than leave the request hanging.
+        let mut session = format!("-c lock_timeout={}ms", options.wait_timeout.as_millis());
         if access == Access::ReadOnly {
-            let read_only = "-c default_transaction_read_only=on";
-            let options = config.get_options().map_or_else(|| read_only.to_owned(), |o| format!("{o} {read_only}"));
-            config.options(&options);
+            session.push_str(" -c default_transaction_read_only=on");
         }
+        let session = config.get_options().map_or_else(|| session.clone(), |o| format!("{o} {session}"));
+        config.options(&session);
         let connector = tls::connector(&verify)?;
         let direct = Arc::new((config.clone(), connector.clone()));
         let manager = Manager::from_config(
@@ -261,7 +284,14 @@ impl Pg {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Pool(e.to_string(), None))?;
-        Ok(Pg { pool, options, shown, direct, listener: Arc::new(Mutex::new(None)) })
+        Ok(Pg {
+            pool,
+            options,
+            shown,
+            direct,
+            listener: Arc::new(Mutex::new(None)),
+            committer: Arc::new(Mutex::new(None)),
+        })
     }
 
     /// [`Pg::client`], where a database that does not exist is
@@ -349,7 +379,7 @@ mod tests {
         let err = pg.client().await.expect_err("none left");
         assert_eq!(err.unavailable(), Some(Unavailable::Busy), "{err}");
         drop(held);
-        let _back = pg.client().await.expect("the connection came back");
+        drop(pg.client().await.expect("the connection came back"));
     }
 
     #[tokio::test]

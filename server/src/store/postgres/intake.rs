@@ -1,7 +1,9 @@
 //! Applying events and evaluations (PostgreSQL), inside one transaction:
 //! lock the users the events name (in id order), load their states and
 //! which event ids are stored, let [`plan_events`] decide, and write the
-//! plan in bulk.
+//! plan in bulk. A transaction may carry the events of many requests (the
+//! group commit of [`super::committer`]): they are decided together, in
+//! order, and split back per request.
 //!
 //! Why this is correct with several instances: the users' rows stay locked
 //! until the commit, so two requests for one user, on any instances, run
@@ -19,65 +21,121 @@ use crate::store::plan::{Known, KnownUser, UnlockRow, names_to_load, plan_events
 use crate::store::ts;
 use achievements_core::{Engine, Instant, UserState};
 use deadpool_postgres::Transaction;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// Applies `events` in order and stores every effect.
+/// One request's events and where they came from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Request<'a> {
+    pub events: &'a [NewEvent],
+    pub intake: &'a Intake,
+}
+
+/// Applies the events of `requests`, in order, as if each request ran
+/// after the one before it, and stores every effect in bulk: a handful of
+/// statements for the whole group, whatever its size. Returns what
+/// happened, per request.
 ///
 /// # Errors
-/// PostgreSQL errors (the caller rolls back, and retries the ones
-/// [`super::retry::is_transient`] says may pass).
-pub(crate) async fn apply_events(
+/// PostgreSQL errors (the caller rolls back, and retries the transient
+/// ones).
+pub(crate) async fn apply_requests(
     tx: &Transaction<'_>,
     engine: &Engine,
-    events: &[NewEvent],
-    intake: &Intake,
-) -> Result<Applied, StoreError> {
+    requests: &[Request<'_>],
+) -> Result<Vec<Applied>, StoreError> {
+    // The group's events in order, and each one's request.
+    let events: Vec<NewEvent> = requests.iter().flat_map(|r| r.events.iter().cloned()).collect();
+    let owner: Vec<usize> =
+        requests.iter().enumerate().flat_map(|(n, r)| std::iter::repeat_n(n, r.events.len())).collect();
     let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-    let names = names_to_load(events, &HashSet::new());
+    let names = names_to_load(&events, &HashSet::new());
     let mut known = Known::default();
     for (user, versioned) in state::lock_and_load(tx, engine, &names).await? {
         known.users.insert(user.name, KnownUser { id: user.id, state: versioned.state });
     }
-    // After the locks: a request for the same user that committed while we
-    // waited is seen here.
+    // After the locks: a request for the same users that committed while
+    // we waited is seen here.
     let stored = tx.prepare_cached("SELECT id FROM events WHERE id = ANY($1)").await?;
     for row in tx.query(&stored, &[&ids]).await? {
         known.stored_ids.insert(row.try_get(0)?);
     }
-    let plan = plan_events(engine, events, known);
+    let plan = plan_events(engine, &events, known);
+    let intake_of = |index: usize| requests[owner[index]].intake;
 
     if !plan.events.is_empty() {
-        let rows = || plan.events.iter().map(|&(index, user_id)| (&events[index], user_id));
-        let ids: Vec<&str> = rows().map(|(e, _)| e.id.as_str()).collect();
-        let users: Vec<i64> = rows().map(|(_, u)| u).collect();
-        let types: Vec<&str> = rows().map(|(e, _)| e.event_type.as_str()).collect();
-        let values: Vec<Option<i64>> = rows().map(|(e, _)| e.value).collect();
-        let ats: Vec<String> = rows().map(|(e, _)| ts(e.at)).collect();
+        let rows = || plan.events.iter().map(|&(index, user_id)| (index, &events[index], user_id));
+        let ids: Vec<&str> = rows().map(|(_, e, _)| e.id.as_str()).collect();
+        let users: Vec<i64> = rows().map(|(_, _, u)| u).collect();
+        let types: Vec<&str> = rows().map(|(_, e, _)| e.event_type.as_str()).collect();
+        let values: Vec<Option<i64>> = rows().map(|(_, e, _)| e.value).collect();
+        let ats: Vec<String> = rows().map(|(_, e, _)| ts(e.at)).collect();
+        let received: Vec<String> = rows().map(|(i, _, _)| ts(intake_of(i).received_at)).collect();
+        let sources: Vec<&str> = rows().map(|(i, _, _)| intake_of(i).source.as_str()).collect();
         let insert = tx
             .prepare_cached(
                 "INSERT INTO events (id, user_id, type, value, at, received_at, source)
-                 SELECT i, u, t, v, a, $6::text, $7::text
-                 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[])
-                     WITH ORDINALITY AS r(i, u, t, v, a, n)
+                 SELECT i, u, t, v, a, r, s
+                 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+                     WITH ORDINALITY AS x(i, u, t, v, a, r, s, n)
                  ORDER BY n",
             )
             .await?;
-        tx.execute(&insert, &[&ids, &users, &types, &values, &ats, &ts(intake.received_at), &intake.source]).await?;
+        tx.execute(&insert, &[&ids, &users, &types, &values, &ats, &received, &sources]).await?;
     }
-    let notifications = unlocks::record(tx, &plan.unlocks, intake.received_at, intake.backfill).await?;
-    let refs: Vec<(i64, &achievements_core::UserState)> = plan.states.iter().map(|(id, s)| (*id, s)).collect();
-    let versions = state::save_states(tx, engine, &refs, intake.received_at).await?;
-    let states = plan
+    // Each unlock is its event's request's: its time and its backfill.
+    let index_of: HashMap<&str, usize> = plan.events.iter().map(|&(i, _)| (events[i].id.as_str(), i)).collect();
+    let unlock_intake: Vec<&Intake> = plan
+        .unlocks
+        .iter()
+        .map(|u| u.event_id.as_deref().and_then(|id| index_of.get(id)).map_or(requests[0].intake, |&i| intake_of(i)))
+        .collect();
+    let recorded: Vec<Instant> = unlock_intake.iter().map(|i| i.received_at).collect();
+    let backfill: Vec<bool> = unlock_intake.iter().map(|i| i.backfill).collect();
+    let notifications = unlocks::record(tx, &plan.unlocks, &recorded, &backfill).await?;
+    let latest = requests.iter().map(|r| r.intake.received_at).max().unwrap_or(requests[0].intake.received_at);
+    let refs: Vec<(i64, &UserState)> = plan.states.iter().map(|(id, s)| (*id, s)).collect();
+    let versions = state::save_states(tx, engine, &refs, latest).await?;
+    let saved: HashMap<i64, SavedState> = plan
         .states
         .into_iter()
-        .map(|(user_id, state)| SavedState {
-            user_id,
-            version: versions.get(&user_id).copied().unwrap_or_default(),
-            state: Arc::new(state),
+        .map(|(user_id, state)| {
+            let version = versions.get(&user_id).copied().unwrap_or_default();
+            (user_id, SavedState { user_id, version, state: Arc::new(state) })
         })
         .collect();
-    Ok(Applied { outcomes: plan.outcomes, states, notifications })
+
+    // Split the group's outcome back into its requests.
+    let mut applied: Vec<Applied> = requests
+        .iter()
+        .map(|r| Applied {
+            outcomes: Vec::with_capacity(r.events.len()),
+            states: Vec::new(),
+            notifications: Vec::new(),
+        })
+        .collect();
+    for (index, outcome) in plan.outcomes.into_iter().enumerate() {
+        applied[owner[index]].outcomes.push(outcome);
+    }
+    for &(index, user_id) in &plan.events {
+        let states = &mut applied[owner[index]].states;
+        if let Some(state) = saved.get(&user_id)
+            && !states.iter().any(|s: &SavedState| s.user_id == user_id)
+        {
+            states.push(state.clone());
+        }
+    }
+    for n in notifications {
+        let request = plan
+            .unlocks
+            .iter()
+            .find(|u| u.user_id == n.user_id && u.unlock.key == n.key)
+            .and_then(|u| u.event_id.as_deref())
+            .and_then(|id| index_of.get(id))
+            .map_or(0, |&i| owner[i]);
+        applied[request].notifications.push(n);
+    }
+    Ok(applied)
 }
 
 /// Re-evaluates a user at `now` (a retroactive award), under the lock on
@@ -134,7 +192,7 @@ pub(crate) async fn evaluate_state(
     if !unlocked.is_empty() {
         let rows: Vec<UnlockRow> =
             unlocked.iter().map(|u| UnlockRow { user_id, unlock: u.clone(), event_id: None }).collect();
-        notifications = unlocks::record(tx, &rows, now, true).await?;
+        notifications = unlocks::record(tx, &rows, &vec![now; rows.len()], &vec![true; rows.len()]).await?;
         let versions = state::save_states(tx, engine, &[(user_id, &state)], now).await?;
         version = versions.get(&user_id).copied().unwrap_or(version);
     }

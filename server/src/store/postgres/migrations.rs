@@ -172,8 +172,17 @@ VALUES ($1, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:
 /// # Errors
 /// PostgreSQL errors.
 pub(super) async fn version(client: &impl GenericClient) -> Result<u32, StoreError> {
-    let exists: bool =
-        client.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[]).await?.try_get(0)?;
+    // Read from pg_tables, not with to_regclass: a name lookup that takes no
+    // lock may answer from this session's stale catalog cache, and miss the
+    // table another instance committed while this one waited on the lock.
+    let exists: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_tables
+             WHERE schemaname = current_schema() AND tablename = 'schema_migrations')",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
     if !exists {
         return Ok(0);
     }

@@ -4,6 +4,7 @@
 //! user tells the other instances ([`super::changes`]) before it commits.
 
 use super::changes::{self, Change};
+use super::committer::Job;
 use super::{Pg, catalog, inspect, intake, notifications, recalculate, stats, users};
 use crate::stats::Counts;
 use crate::store::StoreError;
@@ -14,10 +15,12 @@ use crate::store::model::{
 };
 use crate::store::replay::Progress;
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
+use std::sync::Arc;
+use tokio::sync::oneshot;
 use tokio_postgres::error::SqlState;
 
 /// How many times a transaction is tried before its error is returned.
-const ATTEMPTS: usize = 5;
+pub(super) const ATTEMPTS: usize = 5;
 
 /// Runs `$body` (an expression using the transaction `$tx`) in a fresh
 /// transaction until it commits, retrying transient failures.
@@ -47,7 +50,7 @@ macro_rules! in_transaction {
 /// Whether a failed transaction may pass if tried again: a serialization
 /// failure, a deadlock, or a unique event id that a concurrent request
 /// (for another user) wrote first, which the retry sees as a duplicate.
-fn is_transient(error: &StoreError) -> bool {
+pub(super) fn is_transient(error: &StoreError) -> bool {
     let StoreError::Postgres(e) = error else { return false };
     matches!(
         e.code(),
@@ -197,18 +200,17 @@ impl Pg {
         super::state::load(&self.client().await?, engine, user).await
     }
 
+    /// Applies a request's events through the group commit
+    /// ([`super::committer`]).
     pub(crate) async fn apply_events(
         &self,
-        engine: &Engine,
-        events: &[NewEvent],
-        intake: &Intake,
+        engine: Arc<Engine>,
+        events: Vec<NewEvent>,
+        intake: Intake,
     ) -> Result<Applied, StoreError> {
-        in_transaction!(self, |tx| {
-            let applied = intake::apply_events(&tx, engine, events, intake).await?;
-            let told = Change::of_write(&applied.states, &applied.notifications);
-            changes::tell(&tx, &told).await?;
-            Ok(applied)
-        })
+        let (reply, answer) = oneshot::channel();
+        self.committer().send(Job { engine, events, intake, reply }).map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
     pub(crate) async fn evaluate_user(

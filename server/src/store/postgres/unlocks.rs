@@ -11,17 +11,18 @@ use achievements_core::Instant;
 use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::HashMap;
 
-/// Records unlocks: earned rows, audit rows, and a notification each
-/// (`backfill` for retroactive awards and imports); returns the
-/// notifications queued, in the unlocks' order.
+/// Records unlocks: earned rows, audit rows, and a notification each;
+/// `recorded_at[i]` and `backfill[i]` (for retroactive awards and imports)
+/// are the `i`th unlock's. Returns the notifications queued, in the
+/// unlocks' order.
 ///
 /// # Errors
 /// PostgreSQL errors, including a constraint error for a badge already earned.
 pub(crate) async fn record(
     tx: &Transaction<'_>,
     unlocks: &[UnlockRow],
-    recorded_at: Instant,
-    backfill: bool,
+    recorded_at: &[Instant],
+    backfill: &[bool],
 ) -> Result<Vec<Notification>, StoreError> {
     if unlocks.is_empty() {
         return Ok(Vec::new());
@@ -32,7 +33,7 @@ pub(crate) async fn record(
     let progress: Vec<i64> = unlocks.iter().map(|u| u.unlock.record.progress_at_unlock).collect();
     let causes: Vec<&str> = unlocks.iter().map(|u| u.unlock.record.cause.as_str()).collect();
     let events: Vec<Option<&str>> = unlocks.iter().map(|u| u.event_id.as_deref()).collect();
-    let recorded = ts(recorded_at);
+    let recorded: Vec<String> = recorded_at.iter().map(|&t| ts(t)).collect();
 
     let earned = tx
         .prepare_cached(
@@ -45,9 +46,9 @@ pub(crate) async fn record(
         .prepare_cached(
             "INSERT INTO unlock_audit
                  (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at)
-             SELECT u, k, e, c, ev, p, $7::text
-             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-                 WITH ORDINALITY AS t(u, k, e, c, ev, p, n)
+             SELECT u, k, e, c, ev, p, r
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+                 WITH ORDINALITY AS t(u, k, e, c, ev, p, r, n)
              ORDER BY n",
         )
         .await?;
@@ -57,8 +58,9 @@ pub(crate) async fn record(
     let queue = tx
         .prepare_cached(
             "INSERT INTO notifications (user_id, achievement_key, earned_at, cause, backfill, created_at)
-             SELECT u, k, e, c, $5::boolean, $6::text
-             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(u, k, e, c, n)
+             SELECT u, k, e, c, b, r
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[])
+                 WITH ORDINALITY AS t(u, k, e, c, b, r, n)
              ORDER BY n
              RETURNING id, user_id, achievement_key",
         )
@@ -70,7 +72,8 @@ pub(crate) async fn record(
     unlocks
         .iter()
         .zip(earned_at)
-        .map(|(u, earned_at)| {
+        .zip(recorded.into_iter().zip(backfill))
+        .map(|((u, earned_at), (created_at, &backfill))| {
             let id = ids
                 .get(&(u.user_id, u.unlock.key.clone()))
                 .copied()
@@ -83,7 +86,7 @@ pub(crate) async fn record(
                 cause: u.unlock.record.cause.as_str().to_owned(),
                 backfill,
                 read: false,
-                created_at: recorded.clone(),
+                created_at,
             })
         })
         .collect()
