@@ -1,14 +1,17 @@
-//! The backends side by side, in one run on one machine: durable intake
-//! (1,000-event batches; single events from 1 and from 32 clients) and
-//! `GET /api/v1/achievements/` at 50 clients, for
+//! The backends side by side, in one run on one machine, with the release
+//! binary over loopback HTTP:
 //!
-//! - SQLite (one instance: its only deployment),
-//! - PostgreSQL with one instance,
-//! - PostgreSQL with two instances on the same database, the clients
-//!   alternating between them (as behind a load balancer),
+//! - durable intake: single events from 1 client; from 32 clients, all for
+//!   one user (a hot user, the worst case for per-user order) and each for
+//!   a user of its own; 1,000-event batches from 1 client, and from 4
+//!   clients each over users of its own;
+//! - `GET /api/v1/achievements/` at 50 clients;
 //!
-//! all with the release binary over loopback HTTP, every event for one user
-//! (the worst case for per-user locking).
+//! for SQLite (one instance: its only deployment), PostgreSQL with one
+//! instance, and PostgreSQL with two instances on the same database, the
+//! clients spread over them as behind a load balancer. On PostgreSQL the
+//! 32-client rows also give the requests per commit, from the database's
+//! own statistics: the group commit at work.
 //!
 //! Run: `ACHIEVEMENTS_TEST_POSTGRES=$(scripts/postgres.sh) cargo bench -p
 //! achievements-server --bench backends`. Without the variable only SQLite
@@ -31,6 +34,10 @@ const BATCHES: usize = 30;
 const BATCH_SIZE: usize = 1_000;
 const GETS_PER_CLIENT_AT_50: usize = 100;
 const GET_CLIENTS: usize = 50;
+/// Users besides `bench`, for the loads spread over users.
+const USERS: usize = 32;
+/// Clients posting batches at once, each to users of its own.
+const BATCH_CLIENTS: usize = 4;
 
 /// One column of the table.
 struct Column {
@@ -40,6 +47,8 @@ struct Column {
     service: String,
     /// The demo user's token (a user with progress).
     user: String,
+    /// The PostgreSQL database's URL, to count its commits.
+    postgres: Option<String>,
     /// Kept until the end: dropping them drops the database.
     _database: (Option<tempfile::TempDir>, Option<TestPostgres>),
 }
@@ -84,14 +93,15 @@ fn sqlite_column() -> Column {
     let dir = tempfile::Builder::new().prefix("achievements-bench").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let location = Location::File(dir.path().join("bench.db"));
     let (instances, service, user) = start(&location, 1);
-    Column { title: "SQLite", instances, service, user, _database: (Some(dir), None) }
+    Column { title: "SQLite", instances, service, user, postgres: None, _database: (Some(dir), None) }
 }
 
 fn postgres_column(admin: &str, title: &'static str, instances: usize) -> Column {
     let db = TestPostgres::create(admin).unwrap();
     let location = Location::Postgres(db.url().to_owned());
     let (instances, service, user) = start(&location, instances);
-    Column { title, instances, service, user, _database: (None, Some(db)) }
+    let postgres = Some(db.url().to_owned());
+    Column { title, instances, service, user, postgres, _database: (None, Some(db)) }
 }
 
 /// Starts `n` instances on `location` (the first with `--demo`), and makes
@@ -103,6 +113,9 @@ fn start(location: &Location, n: usize) -> (Vec<ServeProcess>, String, String) {
     };
     let now = NOW.parse().unwrap();
     accounts::add_user(location.clone(), "bench", "UTC", false, now);
+    for n in 0..USERS {
+        accounts::add_user(location.clone(), &format!("bench-{n}"), "UTC", false, now);
+    }
     let service = accounts::add_service(location.clone(), "bench", now);
     let first = ServeProcess::spawn(binary!(), &arg, &["--demo"]);
     let user = first.printed.iter().find_map(|l| l.strip_prefix("demo token: ")).unwrap().to_owned();
@@ -129,23 +142,10 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
     }
     rows.push(rate("Intake, single events, 1 client", SINGLE_SEQUENTIAL, SINGLE_SEQUENTIAL, start.elapsed()));
 
-    let per_client = SINGLE_CONCURRENT / SINGLE_CLIENTS;
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..SINGLE_CLIENTS {
-        let (http, url, service) = (http.clone(), url(c), service.to_owned());
-        tasks.push(tokio::spawn(async move {
-            for i in 0..per_client {
-                let body = json!({"id": format!("c{c}-{i}"), "user": "bench", "type": "project_created", "at": "2026-03-10T10:00:00Z"});
-                post(&http, &url, &service, &body).await;
-            }
-        }));
-    }
-    for task in tasks {
-        task.await.unwrap();
-    }
-    let n = per_client * SINGLE_CLIENTS;
-    rows.push(rate(&format!("Intake, single events, {SINGLE_CLIENTS} clients"), n, n, start.elapsed()));
+    rows.push(
+        concurrent_singles(column, &http, &urls, "one user (a hot user: the worst case)", |_| "bench".to_owned()).await,
+    );
+    rows.push(concurrent_singles(column, &http, &urls, "a user each", |c| format!("bench-{c}")).await);
 
     let batches: Vec<Value> = (0..BATCHES)
         .map(|b| json!({"events": (0..BATCH_SIZE).map(|i| event(format!("b{b}-{i}"))).collect::<Vec<_>>()}))
@@ -155,7 +155,35 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
         post(&http, &url(b), service, batch).await;
     }
     rows.push(rate(
-        &format!("Intake, {BATCH_SIZE}-event batches, 1 client"),
+        &format!("Intake, {BATCH_SIZE}-event batches, 1 client, one user"),
+        BATCHES,
+        BATCHES * BATCH_SIZE,
+        start.elapsed(),
+    ));
+
+    // Batches from several clients at once, each over users of its own
+    // (client k: the users n with n % BATCH_CLIENTS == k).
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..BATCH_CLIENTS {
+        let (http, url, service) = (http.clone(), url(k), service.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for b in (k..BATCHES).step_by(BATCH_CLIENTS) {
+                let events: Vec<Value> = (0..BATCH_SIZE)
+                    .map(|i| {
+                        let user = format!("bench-{}", (i * BATCH_CLIENTS + k) % USERS);
+                        json!({"id": format!("p{b}-{i}"), "user": user, "type": "project_created", "at": "2026-03-10T10:00:00Z"})
+                    })
+                    .collect();
+                post(&http, &url, &service, &json!({"events": events})).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    rows.push(rate(
+        &format!("Intake, {BATCH_SIZE}-event batches, {BATCH_CLIENTS} clients, users of their own"),
         BATCHES,
         BATCHES * BATCH_SIZE,
         start.elapsed(),
@@ -173,4 +201,55 @@ async fn measure(column: &Column) -> Vec<(String, String)> {
             .await,
     );
     rows.into_iter().map(|(label, _, result)| (label, result)).collect()
+}
+
+/// [`SINGLE_CLIENTS`] clients posting single events at once, client `c`
+/// for the user `user(c)`, spread over the instances; with the requests
+/// per commit on PostgreSQL (the group commit at work, from the database's
+/// own statistics).
+async fn concurrent_singles(
+    column: &Column,
+    http: &reqwest::Client,
+    urls: &[String],
+    users: &str,
+    user: impl Fn(usize) -> String,
+) -> (String, usize, String) {
+    let per_client = SINGLE_CONCURRENT / SINGLE_CLIENTS;
+    let before = commits(column).await;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..SINGLE_CLIENTS {
+        let (http, url, service, user) = (http.clone(), urls[c % urls.len()].clone(), column.service.clone(), user(c));
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let body = json!({"id": format!("{user}-c{c}-{i}"), "user": user, "type": "project_created", "at": "2026-03-10T10:00:00Z"});
+                post(&http, &url, &service, &body).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let n = per_client * SINGLE_CLIENTS;
+    let mut row = rate(&format!("Intake, single events, {SINGLE_CLIENTS} clients, {users}"), n, n, start.elapsed());
+    if let (Some(before), Some(after)) = (before, commits(column).await) {
+        let per_commit = n as f64 / (after - before).max(1) as f64;
+        eprintln!("{per_commit:.1} requests per commit");
+        row.2 = format!("{}; {per_commit:.1} requests per commit", row.2);
+    }
+    row
+}
+
+/// Transactions committed in the column's PostgreSQL database so far (its
+/// statistics are flushed at most a second late: wait for them).
+async fn commits(column: &Column) -> Option<i64> {
+    let url = column.postgres.clone()?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";
+    Some(
+        tokio::task::spawn_blocking(move || achievements_testkit::postgres::query_i64(&url, sql))
+            .await
+            .unwrap()
+            .unwrap(),
+    )
 }

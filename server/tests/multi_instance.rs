@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 use achievements_core::{Engine, Event as CoreEvent, SHIPPED_CATALOG_JSON, TimeZone};
-use achievements_testkit::{Kept, ServeProcess, Setup, TestPostgres, TestServer, binary, event};
+use achievements_testkit::{Kept, ServeProcess, Setup, TestPostgres, TestServer, binary, event, read_unlocks};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -176,30 +176,6 @@ fn unlocked_by_alone(n: usize, event_type: &str) -> Vec<String> {
         .collect();
     keys.sort();
     keys
-}
-
-/// Reads SSE messages until `n` `unlock` events arrived: (id, data).
-async fn read_unlocks(response: &mut reqwest::Response, n: usize) -> Vec<(i64, Value)> {
-    let mut buffer = String::new();
-    let mut found = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while found.len() < n {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .expect("an unlock arrives in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            let field = |name: &str| message.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
-            if field("event:") == Some("unlock") {
-                let id = field("id:").unwrap().parse().unwrap();
-                found.push((id, serde_json::from_str(field("data:").unwrap()).unwrap()));
-            }
-        }
-    }
-    found
 }
 
 #[test]

@@ -3,47 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use achievements_testkit::{TestServer, event};
+use achievements_testkit::{TestServer, event, read_unlocks};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 const AT: &str = "2026-03-20T10:00:00Z";
-
-/// Reads SSE messages from a streaming response until `n` `unlock` events
-/// have arrived; returns their (id, data JSON).
-async fn read_unlocks(response: &mut reqwest::Response, n: usize) -> Vec<(i64, Value)> {
-    let mut buffer = String::new();
-    let mut found = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while found.len() < n {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .expect("an unlock arrives in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            let mut id = None;
-            let mut kind = None;
-            let mut data = None;
-            for line in message.lines() {
-                if let Some(v) = line.strip_prefix("id:") {
-                    id = Some(v.trim().parse::<i64>().unwrap());
-                } else if let Some(v) = line.strip_prefix("event:") {
-                    kind = Some(v.trim().to_owned());
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    data = Some(serde_json::from_str::<Value>(v.trim()).unwrap());
-                }
-            }
-            if kind.as_deref() == Some("unlock") {
-                found.push((id.unwrap(), data.unwrap()));
-            }
-        }
-    }
-    found
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_unlock_queues_a_notification() {

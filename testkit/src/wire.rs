@@ -4,6 +4,7 @@
 use crate::TestServer;
 use reqwest::StatusCode;
 use serde_json::Value;
+use std::time::Duration;
 
 impl TestServer {
     /// `GET path`, with a bearer token if given: status and JSON body.
@@ -89,4 +90,43 @@ pub fn event(id: &str, user: &str, event_type: &str, at: &str) -> Value {
 pub fn keys(items: &Value) -> Vec<String> {
     let items = items.as_array().unwrap_or_else(|| panic!("not a list: {items}"));
     items.iter().map(|i| i["key"].as_str().unwrap_or_else(|| panic!("no key in {i}")).to_owned()).collect()
+}
+
+/// Reads Server-Sent Events from a `notifications/stream/` response until
+/// `n` `unlock` events have arrived (10 s at most); returns their (id,
+/// data JSON).
+///
+/// # Panics
+/// When they do not arrive in time, or the stream ends first.
+pub async fn read_unlocks(response: &mut reqwest::Response, n: usize) -> Vec<(i64, Value)> {
+    let mut buffer = String::new();
+    let mut found = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while found.len() < n {
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .expect("an unlock arrives in time")
+            .expect("the stream reads")
+            .expect("the stream stays open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let message: String = buffer.drain(..end + 2).collect();
+            let mut id = None;
+            let mut kind = None;
+            let mut data = None;
+            for line in message.lines() {
+                if let Some(v) = line.strip_prefix("id:") {
+                    id = Some(v.trim().parse::<i64>().expect("an integral id"));
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    kind = Some(v.trim().to_owned());
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data = Some(serde_json::from_str::<Value>(v.trim()).expect("JSON data"));
+                }
+            }
+            if kind.as_deref() == Some("unlock") {
+                found.push((id.expect("an id"), data.expect("data")));
+            }
+        }
+    }
+    found
 }

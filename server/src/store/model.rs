@@ -31,6 +31,16 @@ pub enum TokenFor<'a> {
     Service(&'a str),
 }
 
+impl TokenFor<'_> {
+    /// The `tokens` row's owner columns: `user_id` or `service`, never both.
+    pub(crate) fn columns(&self) -> (Option<i64>, Option<&str>) {
+        match *self {
+            TokenFor::User(user) => (Some(user.id), None),
+            TokenFor::Service(name) => (None, Some(name)),
+        }
+    }
+}
+
 /// A queued notification as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Notification {

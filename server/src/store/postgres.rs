@@ -276,7 +276,10 @@ impl Pg {
             // one fails its next query, which the caller reports.
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
+        // Last in, first out: the connection just returned (its prepared
+        // statements warm) serves the next request; the others idle.
         let pool = Pool::builder(manager)
+            .queue_mode(deadpool_postgres::QueueMode::Lifo)
             .max_size(options.max_size)
             .wait_timeout(Some(options.wait_timeout))
             .create_timeout(Some(options.wait_timeout))

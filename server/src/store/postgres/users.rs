@@ -131,10 +131,7 @@ pub(crate) async fn create_user(
 /// PostgreSQL errors, or a failing random source.
 pub(crate) async fn add_token(tx: &Transaction<'_>, owner: TokenFor<'_>, now: Instant) -> Result<String, StoreError> {
     let token = token::generate()?;
-    let (user_id, service) = match owner {
-        TokenFor::User(user) => (Some(user.id), None),
-        TokenFor::Service(name) => (None, Some(name)),
-    };
+    let (user_id, service) = owner.columns();
     tx.execute(
         "INSERT INTO tokens (hash, user_id, service, created_at) VALUES ($1, $2, $3, $4)",
         &[&token::hash(&token).as_slice(), &user_id, &service, &ts(now)],

@@ -115,10 +115,7 @@ pub(crate) fn set_public_profile(conn: &Connection, name: &str, public: bool) ->
 /// SQLite errors, or a failing random source.
 pub fn add_token(conn: &Connection, owner: TokenFor<'_>, now: Instant) -> Result<String, StoreError> {
     let token = token::generate()?;
-    let (user_id, service) = match owner {
-        TokenFor::User(user) => (Some(user.id), None),
-        TokenFor::Service(name) => (None, Some(name)),
-    };
+    let (user_id, service) = owner.columns();
     conn.execute(
         "INSERT INTO tokens (hash, user_id, service, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![token::hash(&token).as_slice(), user_id, service, ts(now)],
