@@ -9,9 +9,8 @@
 #![allow(clippy::unwrap_used)]
 
 use achievements_testkit::postgres::{execute, query_i64, text_rows};
-use achievements_testkit::{Kept, Setup, TestPostgres, TestServer, binary};
+use achievements_testkit::{Kept, Setup, TestPostgres, TestServer, binary, read_unlocks};
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
@@ -307,8 +306,8 @@ async fn what_a_command_changes_reaches_a_running_instance_within_a_second() {
         .unwrap();
     command(&["award-retroactive"]).await.unwrap();
     let told = Instant::now();
-    let key = first_unlock(&mut stream).await;
-    assert_eq!(key, "first_project");
+    let unlocks = read_unlocks(&mut stream, 1).await;
+    assert_eq!(unlocks[0].1["key"], "first_project");
     assert!(told.elapsed() < Duration::from_secs(1), "the unlock took {:?}", told.elapsed());
 
     // The instance caches ann's state (project_count 1, for a second); the
@@ -331,27 +330,5 @@ async fn what_a_command_changes_reaches_a_running_instance_within_a_second() {
     // cache's lifetime (a loaded machine may take longer).
     if told < Duration::from_millis(800) {
         assert!(cached.elapsed() < Duration::from_secs(1), "seen {:?} after caching", cached.elapsed());
-    }
-}
-
-/// Reads SSE messages until an `unlock` event arrives; returns its key.
-async fn first_unlock(response: &mut reqwest::Response) -> String {
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .expect("an unlock arrives in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            let field = |name: &str| message.lines().find_map(|l| l.strip_prefix(name)).map(str::trim);
-            if field("event:") == Some("unlock") {
-                let data: Value = serde_json::from_str(field("data:").unwrap()).unwrap();
-                return data["key"].as_str().unwrap().to_owned();
-            }
-        }
     }
 }
