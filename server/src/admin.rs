@@ -1,19 +1,17 @@
-//! The operators' commands: `users add`, `tokens add`, `load-achievements`.
+//! The operators' commands: `users add`, `users set`, `tokens add`,
+//! `load-achievements`. They run on either backend, through
+//! [`Store`]; each opens the database (created and migrated if needed),
+//! does one transaction, and closes it.
 //!
 //! A command that issues a token prints it alone on its last line, so a
 //! script can take it with `tail -n 1`.
 
 use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::names::{NameError, check_name};
-use crate::store::StoreError;
-use crate::store::model::{CatalogChanges, Synced, TokenFor};
-use crate::store::sqlite as store;
-use crate::store::sqlite::catalog::sync;
-use crate::store::sqlite::users::{add_token, create_user, user_by_name};
+use crate::store::model::{CatalogChanges, Synced};
+use crate::store::{Location, OwnedTokenFor, Store, StoreError};
 use achievements_core::Instant;
 use achievements_core::{StateError, time_zone};
-use rusqlite::{Connection, TransactionBehavior};
-use std::path::Path;
 
 /// Why an operator's command failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,28 +26,28 @@ pub(crate) enum AdminError {
     TimeZone(#[from] StateError),
 }
 
-impl From<rusqlite::Error> for AdminError {
-    fn from(e: rusqlite::Error) -> Self {
-        AdminError::Store(e.into())
-    }
-}
-
 /// `users add NAME [--timezone ZONE] [--admin]`.
 ///
 /// # Errors
 /// A bad name or time zone, an existing user or one whose name looks the
 /// same (see [`crate::names`]), or a database error; nothing is stored then.
-pub(crate) fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, now: Instant) -> Result<(), AdminError> {
+pub(crate) async fn add_user(
+    db: &Location,
+    name: &str,
+    timezone: &str,
+    is_admin: bool,
+    now: Instant,
+) -> Result<(), AdminError> {
     // Refused before the database is opened; `create_user` checks again,
     // as it does for every way a user is created.
     check_name(name)?;
     // Store the canonical IANA name (`europe/paris` → `Europe/Paris`).
     let zone = time_zone(timezone)?;
     let zone_name = zone.name().to_owned();
-    let token = in_write_transaction(db, |tx| {
-        let user = create_user(tx, name, &zone_name, is_admin, now)?;
-        add_token(tx, TokenFor::User(&user), now)
-    })?;
+    let (_, token) = with_store(db, async |store| {
+        store.create_user_with_token(name.to_owned(), zone_name.clone(), is_admin, now).await
+    })
+    .await?;
     let admin = if is_admin { ", admin" } else { "" };
     println!("created user {name} (time zone {zone_name}{admin})");
     println!("token for {name} (shown only now; the database keeps only its hash):");
@@ -61,14 +59,15 @@ pub(crate) fn add_user(db: &Path, name: &str, timezone: &str, is_admin: bool, no
 ///
 /// # Errors
 /// An unknown user or a database error.
-pub(crate) fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<(), AdminError> {
-    in_write_transaction(db, |tx| {
-        if crate::store::sqlite::users::set_public_profile(tx, name, public)? {
+pub(crate) async fn set_public_profile(db: &Location, name: &str, public: bool) -> Result<(), AdminError> {
+    with_store(db, async |store| {
+        if store.set_public_profile(name.to_owned(), public).await? {
             Ok(())
         } else {
             Err(StoreError::UnknownUser(name.to_owned()))
         }
-    })?;
+    })
+    .await?;
     let shown = if public { "public" } else { "private" };
     println!("the profile of {name} is now {shown} (GET users/{name}/achievements/)");
     Ok(())
@@ -78,11 +77,8 @@ pub(crate) fn set_public_profile(db: &Path, name: &str, public: bool) -> Result<
 ///
 /// # Errors
 /// An unknown user or a database error.
-pub(crate) fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), AdminError> {
-    let token = in_write_transaction(db, |tx| {
-        let user = user_by_name(tx, name)?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
-        add_token(tx, TokenFor::User(&user), now)
-    })?;
+pub(crate) async fn add_user_token(db: &Location, name: &str, now: Instant) -> Result<(), AdminError> {
+    let token = with_store(db, async |store| store.add_user_token(name.to_owned(), now).await).await?;
     println!("new token for user {name} (shown only now; the database keeps only its hash):");
     println!("{token}");
     Ok(())
@@ -95,9 +91,10 @@ pub(crate) fn add_user_token(db: &Path, name: &str, now: Instant) -> Result<(), 
 ///
 /// # Errors
 /// A bad name or a database error.
-pub(crate) fn add_service_token(db: &Path, service: &str, now: Instant) -> Result<(), AdminError> {
+pub(crate) async fn add_service_token(db: &Location, service: &str, now: Instant) -> Result<(), AdminError> {
     check_name(service)?;
-    let token = in_write_transaction(db, |tx| add_token(tx, TokenFor::Service(service), now))?;
+    let owner = OwnedTokenFor::Service(service.to_owned());
+    let token = with_store(db, async |store| store.add_token(owner, now).await).await?;
     println!("service token for {service}, allowed to post events (shown only now; the database keeps only its hash):");
     println!("{token}");
     Ok(())
@@ -107,8 +104,9 @@ pub(crate) fn add_service_token(db: &Path, service: &str, now: Instant) -> Resul
 ///
 /// # Errors
 /// An invalid catalog (nothing is stored) or a database error.
-pub(crate) fn load_achievements(db: &Path, source: &CatalogSource, now: Instant) -> Result<(), AdminError> {
-    load_catalog_into(db, source, now)?;
+pub(crate) async fn load_achievements(db: &Location, source: &CatalogSource, now: Instant) -> Result<(), AdminError> {
+    let (store, _) = load_catalog_into(db, source, now).await?;
+    store.close().await;
     Ok(())
 }
 
@@ -117,35 +115,37 @@ pub(crate) fn load_achievements(db: &Path, source: &CatalogSource, now: Instant)
 /// is invalid), opens the database (created and migrated if needed), upserts
 /// the catalog in one transaction, and prints its warnings, one line per
 /// change ([`change_lines`]) and the `loaded …` summary. Returns the open
-/// connection and what the upsert made of the catalog.
+/// store (the caller closes it) and what the upsert made of the catalog.
 ///
 /// # Errors
 /// An invalid catalog or a database error.
-pub(crate) fn load_catalog_into(
-    db: &Path,
+pub(crate) async fn load_catalog_into(
+    db: &Location,
     source: &CatalogSource,
     now: Instant,
-) -> Result<(Connection, Synced), AdminError> {
+) -> Result<(Store, Synced), AdminError> {
     let loaded = source.load()?;
     for warning in &loaded.warnings {
         println!("warning: {warning}");
     }
-    let mut conn = store::open(db)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let synced = sync(&tx, &loaded.catalog, now)?;
-    tx.commit()?;
+    let (achievements, events) = (loaded.catalog.achievements.len(), loaded.catalog.events.len());
+    let store = Store::open(db).await?;
+    let synced = match store.sync_catalog(loaded.catalog, now).await {
+        Ok(synced) => synced,
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
+    };
     for line in change_lines(&synced.changes) {
         println!("{line}");
     }
     println!(
-        "loaded {} into {}: {} achievements, {} event types; {}",
+        "loaded {} into {db}: {achievements} achievements, {events} event types; {}",
         source.name(),
-        db.display(),
-        loaded.catalog.achievements.len(),
-        loaded.catalog.events.len(),
         change_summary(&synced.changes)
     );
-    Ok((conn, synced))
+    Ok((store, synced))
 }
 
 /// One line per key that changed: `added KEY`, `changed KEY`,
@@ -183,10 +183,11 @@ pub(crate) fn change_summary(changes: &CatalogChanges) -> String {
     text
 }
 
-fn in_write_transaction<T>(db: &Path, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, AdminError> {
-    let mut conn = store::open(db)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = f(&tx)?;
-    tx.commit()?;
-    Ok(value)
+/// Opens the database (created and migrated if needed), runs `f` on it,
+/// and closes it, whatever `f` returned.
+async fn with_store<T>(db: &Location, f: impl AsyncFnOnce(&Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let store = Store::open(db).await?;
+    let result = f(&store).await;
+    store.close().await;
+    result
 }

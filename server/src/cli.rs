@@ -91,8 +91,8 @@ pub(crate) struct OpsArgs {
     /// (same lines printed) [default: none; the catalog stored in the database is used].
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
-    /// SQLite database file; it must exist and hold a catalog, unless --catalog is given
-    /// (then it is created and migrated if missing).
+    /// SQLite database file or PostgreSQL URL (postgres://USER:PASSWORD@HOST/DB); it must exist
+    /// and hold a catalog, unless --catalog is given (then it is created and migrated if missing).
     #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
     pub db: Location,
 }
@@ -116,7 +116,7 @@ pub(crate) enum RulesCommand {
 #[derive(Debug, Args)]
 pub(crate) struct DbArg {
     /// SQLite database file (created and migrated if missing), or a PostgreSQL URL
-    /// (postgres://USER:PASSWORD@HOST/DB; `serve` only, so far).
+    /// (postgres://USER:PASSWORD@HOST/DB; the tables are created and migrated if missing).
     #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
     pub db: Location,
 }
@@ -124,7 +124,8 @@ pub(crate) struct DbArg {
 /// The database a command only reads.
 #[derive(Debug, Args)]
 pub(crate) struct ReadDbArg {
-    /// SQLite database file; it must exist. Opened read-only: never created, migrated or changed.
+    /// SQLite database file or PostgreSQL URL; it must exist. Opened read-only: never created,
+    /// migrated or changed.
     #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
     pub db: Location,
 }
@@ -208,78 +209,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Rules(RulesCommand::Validate { catalog }) => Ok(ok(rules::validate(&catalog))),
         Command::Rules(RulesCommand::Test { paths }) => Ok(ok(rules::test(&paths))),
-        Command::Users(UsersCommand::Add { name, timezone, admin, db }) => {
-            admin::add_user(db.db.sqlite_file("users add")?, &name, &timezone, admin, Clock::system().now())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Users(UsersCommand::Set { name, public_profile, db }) => {
-            if let Some(public) = public_profile {
-                admin::set_public_profile(db.db.sqlite_file("users set")?, &name, public)?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Tokens(TokensCommand::Add { service, user, db }) => {
-            let now = Clock::system().now();
-            match (service, user) {
-                (Some(service), _) => admin::add_service_token(db.db.sqlite_file("tokens add")?, &service, now)?,
-                (None, Some(user)) => admin::add_user_token(db.db.sqlite_file("tokens add")?, &user, now)?,
-                (None, None) => unreachable!("clap requires --service or --user"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::LoadAchievements(args) => {
-            admin::load_achievements(
-                args.db.db.sqlite_file("load-achievements")?,
-                &CatalogSource::from_arg(args.catalog),
-                Clock::system().now(),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::AwardRetroactive { user, common } => {
-            let catalog = common.catalog.as_deref();
-            ops::award_retroactive(
-                common.db.sqlite_file("award-retroactive")?,
-                catalog,
-                user.as_deref(),
-                Clock::system().now(),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Recalculate { user, common } => {
-            ops::recalculate(
-                common.db.sqlite_file("recalculate")?,
-                common.catalog.as_deref(),
-                &user,
-                Clock::system().now(),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check { user, db } => {
-            ops::check(db.db.sqlite_file("check")?, &user, Clock::system().now())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Debug { user, achievement, db } => {
-            ops::debug(db.db.sqlite_file("debug")?, &user, &achievement, Clock::system().now())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Stats { from, until, db } => {
-            let (from, until) = crate::stats::range(from.as_deref(), until.as_deref(), Clock::system().now())
-                .map_err(anyhow::Error::msg)?;
-            let mut conn = crate::store::sqlite::open_read_only(db.db.sqlite_file("stats")?)?;
-            let tx = conn.transaction()?;
-            let stats = crate::stats::assemble(crate::store::sqlite::stats::counts(&tx, from, until)?, from, until)?;
-            ops::print_all(&crate::stats::render(&stats));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::ImportEvents { file, common } => {
-            ops::import_events(
-                common.db.sqlite_file("import-events")?,
-                common.catalog.as_deref(),
-                &file,
-                Clock::system().now(),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Serve(args) => {
             serve::init_tracing();
             let options = serve::ServeOptions {
@@ -294,7 +223,55 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(serve::serve_until_signal(options))?;
             Ok(ExitCode::SUCCESS)
         }
+        command => {
+            // One command, one transaction at a time: one thread is enough
+            // (SQLite's work runs on its own threads, PostgreSQL's waits).
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(run_on_database(command))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// Runs a command that works on the database, on either backend.
+async fn run_on_database(command: Command) -> anyhow::Result<()> {
+    let now = Clock::system().now();
+    match command {
+        Command::Users(UsersCommand::Add { name, timezone, admin, db }) => {
+            admin::add_user(&db.db, &name, &timezone, admin, now).await?;
+        }
+        Command::Users(UsersCommand::Set { name, public_profile, db }) => {
+            if let Some(public) = public_profile {
+                admin::set_public_profile(&db.db, &name, public).await?;
+            }
+        }
+        Command::Tokens(TokensCommand::Add { service, user, db }) => match (service, user) {
+            (Some(service), _) => admin::add_service_token(&db.db, &service, now).await?,
+            (None, Some(user)) => admin::add_user_token(&db.db, &user, now).await?,
+            (None, None) => unreachable!("clap requires --service or --user"),
+        },
+        Command::LoadAchievements(args) => {
+            admin::load_achievements(&args.db.db, &CatalogSource::from_arg(args.catalog), now).await?;
+        }
+        Command::AwardRetroactive { user, common } => {
+            ops::award_retroactive(&common.db, common.catalog.as_deref(), user.as_deref(), now).await?;
+        }
+        Command::Recalculate { user, common } => {
+            ops::recalculate(&common.db, common.catalog.as_deref(), &user, now).await?;
+        }
+        Command::Check { user, db } => ops::check(&db.db, &user, now).await?,
+        Command::Debug { user, achievement, db } => ops::debug(&db.db, &user, &achievement, now).await?,
+        Command::Stats { from, until, db } => {
+            let (from, until) =
+                crate::stats::range(from.as_deref(), until.as_deref(), now).map_err(anyhow::Error::msg)?;
+            ops::stats(&db.db, from, until).await?;
+        }
+        Command::ImportEvents { file, common } => {
+            ops::import_events(&common.db, common.catalog.as_deref(), &file, now).await?;
+        }
+        Command::Rules(_) | Command::Serve(_) => unreachable!("run handles them"),
+    }
+    Ok(())
 }
 
 /// `--db`: a file path or a PostgreSQL URL (see [`Location::parse`]).

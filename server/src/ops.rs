@@ -1,82 +1,87 @@
 //! The operators' commands over users' rule state. `award-retroactive`,
-//! `recalculate` and `import-events` write; `check` and `debug` only read
-//! (as does `stats`, in [`crate::stats`]).
+//! `recalculate` and `import-events` write; `check`, `debug` and `stats`
+//! only read. Each runs on either backend through [`Store`], and none
+//! knows which.
 //!
 //! All of them run the catalog stored in the database, the one the server
-//! runs ([`crate::store::sqlite::catalog::stored`]), never a default: upserting the
+//! runs ([`Store::stored_catalog`]), never a default: upserting the
 //! shipped catalog whenever none was named once retired a custom catalog's
 //! badges. The writing commands upsert a catalog only when given
 //! `--catalog FILE`, exactly as `load-achievements --catalog FILE` does and
-//! printing the same lines ([`admin::load_catalog_into`]); the reading ones
-//! open the database read-only ([`store::open_read_only`]) and never create,
+//! printing the same lines ([`admin::load_catalog_into`]); otherwise they
+//! open an existing database ([`Store::open_existing`]). The reading ones
+//! open it read-only ([`Store::open_read_only`]) and never create,
 //! migrate or change it. Without a stored catalog every one of them stops
-//! with [`NoCatalogLoaded`]. Every unlock goes through the same store
-//! functions as the HTTP routes: the core decides, the store records
-//! (earned rows, audit rows, notifications) in one transaction.
+//! with [`StoreError::NoCatalog`]. Every unlock goes through the same store
+//! operations as the HTTP routes: the core decides, the store records
+//! (earned rows, audit rows, notifications) in one transaction, under the
+//! user's write lock.
 //!
 //! The writing commands change user states from another process than the
-//! server: a running server's read cache trusts a state for
-//! [`crate::cache::Lifetimes::SOLE`], so their changes show within that time.
+//! servers. On PostgreSQL they tell every running instance which users
+//! they changed, as a serving instance does; on SQLite a running server's
+//! read cache trusts a state for [`crate::cache::Lifetimes::SOLE`], so
+//! their changes show within that time.
 
 use crate::admin;
 use crate::catalog_file::CatalogSource;
 use crate::intake::{Rejection, parse_body};
-use crate::store::StoreError;
-use crate::store::model::{NewEvent, Outcome, User};
-use crate::store::sqlite::intake::{apply_events, evaluate_state, evaluate_user};
-use crate::store::sqlite::users::{all_users, user_by_name};
-use crate::store::sqlite::{self as store, state};
-use achievements_core::{Engine, Event, Instant};
+use crate::store::handle::Intake;
+use crate::store::model::{Inspected, NewEvent, Outcome, User};
+use crate::store::replay::Progress;
+use crate::store::{Location, Store, StoreError};
+use achievements_core::{Date, Engine, Instant};
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Users evaluated per transaction by `award-retroactive`.
 const USERS_PER_TRANSACTION: usize = 500;
 /// Events per transaction for `import-events`.
 pub(crate) const IMPORT_BATCH: usize = 1000;
 
-/// The database has no catalog: nothing says which rules to run.
-#[derive(Debug, thiserror::Error)]
-#[error("no catalog loaded: run achievements load-achievements first")]
-pub(crate) struct NoCatalogLoaded;
-
-/// The engine over the stored catalog (retired definitions included).
-fn stored_engine(conn: &Connection) -> anyhow::Result<Engine> {
-    let catalog = store::catalog::stored(conn)?.ok_or(NoCatalogLoaded)?;
-    Ok(Engine::new(catalog))
-}
-
-/// Runs `f` on a read-only connection, in one read transaction (one
-/// consistent view of the catalog, the user and their state).
-fn read<T>(db: &Path, f: impl FnOnce(&Connection, &Engine) -> anyhow::Result<T>) -> anyhow::Result<T> {
-    let mut conn = store::open_read_only(db)?;
-    let tx = conn.transaction()?;
-    let engine = stored_engine(&tx)?;
-    f(&tx, &engine)
+/// Runs `f` on `store`, then closes it, whatever `f` returned.
+async fn then_close<T>(store: Store, f: impl AsyncFnOnce(&Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let result = f(&store).await;
+    store.close().await;
+    result
 }
 
 /// Opens the database for a writing command: with `--catalog FILE`, as
 /// `load-achievements --catalog FILE` (same checks, same lines); without,
 /// an existing database and the catalog stored in it.
-fn open_to_write(db: &Path, catalog: Option<&Path>, now: Instant) -> anyhow::Result<(Connection, Engine)> {
+async fn open_to_write(db: &Location, catalog: Option<&Path>, now: Instant) -> anyhow::Result<(Store, Arc<Engine>)> {
     match catalog {
         Some(file) => {
-            let (conn, synced) = admin::load_catalog_into(db, &CatalogSource::File(file.to_owned()), now)?;
-            Ok((conn, Engine::new(synced.catalog)))
+            let (store, synced) = admin::load_catalog_into(db, &CatalogSource::File(file.to_owned()), now).await?;
+            Ok((store, Arc::new(Engine::new(synced.catalog))))
         }
         None => {
-            let conn = store::open_existing(db)?;
-            let engine = stored_engine(&conn)?;
-            Ok((conn, engine))
+            let store = Store::open_existing(db).await?;
+            match store.stored_catalog().await {
+                Ok(Some(catalog)) => Ok((store, Arc::new(Engine::new(catalog)))),
+                Ok(None) => {
+                    store.close().await;
+                    Err(StoreError::NoCatalog.into())
+                }
+                Err(e) => {
+                    store.close().await;
+                    Err(e.into())
+                }
+            }
         }
     }
 }
 
-fn user_named(conn: &Connection, name: &str) -> anyhow::Result<User> {
-    Ok(user_by_name(conn, name)?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?)
+/// Opens the database read-only, reads what `f` reads, and closes it.
+async fn read<T>(db: &Location, f: impl AsyncFnOnce(&Store) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    then_close(Store::open_read_only(db).await?, f).await
+}
+
+async fn user_named(store: &Store, name: &str) -> anyhow::Result<User> {
+    Ok(store.user_by_name(name.to_owned()).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?)
 }
 
 /// A progress bar on standard error, drawn only when it is a terminal.
@@ -91,49 +96,41 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> anyhow::Result<T>) -> anyhow::Result<T> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let value = f(&tx)?;
-    tx.commit()?;
-    Ok(value)
-}
-
 /// `award-retroactive [--user NAME]`: evaluates every user (or one) now and
-/// records what unlocks, as backfill. Running it again unlocks nothing more.
+/// records what unlocks, as backfill, [`USERS_PER_TRANSACTION`] users per
+/// transaction. Running it again unlocks nothing more.
 ///
 /// # Errors
 /// An unknown user, no catalog, an invalid catalog file, a database error.
-pub(crate) fn award_retroactive(
-    db: &Path,
+pub(crate) async fn award_retroactive(
+    db: &Location,
     catalog: Option<&Path>,
     user: Option<&str>,
     now: Instant,
 ) -> anyhow::Result<()> {
-    let (mut conn, engine) = open_to_write(db, catalog, now)?;
+    let (store, engine) = open_to_write(db, catalog, now).await?;
+    then_close(store, async |store| award(store, engine, user, now).await).await
+}
+
+async fn award(store: &Store, engine: Arc<Engine>, user: Option<&str>, now: Instant) -> anyhow::Result<()> {
     let users = match user {
-        Some(name) => vec![user_named(&conn, name)?],
-        None => all_users(&conn)?,
+        Some(name) => vec![user_named(store, name).await?],
+        None => store.all_users().await?,
     };
     let bar = progress(users.len() as u64, "users");
     let mut unlocked_total = 0;
     let mut users_with = 0;
     let mut lines = Vec::new();
     for chunk in users.chunks(USERS_PER_TRANSACTION) {
-        let results = in_transaction(&mut conn, |tx| {
-            let mut results = Vec::new();
-            for user in chunk {
-                let evaluated = evaluate_user(tx, &engine, user, now)?;
-                results.push((user.name.clone(), evaluated.unlocked));
-                bar.inc(1);
-            }
-            Ok(results)
-        })?;
-        for (name, unlocked) in results {
+        let results = store.evaluate_users(Arc::clone(&engine), chunk.to_vec(), now).await?;
+        bar.inc(chunk.len() as u64);
+        for (user, evaluated) in results {
+            let unlocked = evaluated.unlocked;
             if !unlocked.is_empty() {
                 users_with += 1;
                 unlocked_total += unlocked.len();
                 let keys: Vec<&str> = unlocked.iter().map(|u| u.key.as_str()).collect();
-                lines.push(format!("{name}: unlocked {}", keys.join(", ")));
+                lines.push(format!("{}: unlocked {}", user.name, keys.join(", ")));
             }
         }
     }
@@ -154,66 +151,41 @@ pub(crate) fn award_retroactive(
 /// points field holds the points events added plus those of every earned
 /// badge, once each), reports what differed from the stored state, stores
 /// the rebuilt state and evaluates it (what now qualifies unlocks, and is
-/// credited, once). One transaction.
+/// credited, once). One transaction ([`Store::recalculate_user`]).
 ///
 /// # Errors
 /// An unknown user, no catalog, an invalid catalog file, a database error.
-pub(crate) fn recalculate(db: &Path, catalog: Option<&Path>, name: &str, now: Instant) -> anyhow::Result<()> {
-    let (mut conn, engine) = open_to_write(db, catalog, now)?;
-    let (differences, replayed, refused, unlocked) = in_transaction(&mut conn, |tx| {
-        let user = user_named(tx, name)?;
-        let stored = state::load(tx, &engine, &user)?;
-        let events = user_events(tx, user.id)?;
-        let bar = progress(events.len() as u64, "events");
-        let replay = events.iter().map(|(event_type, value, at)| {
-            bar.inc(1);
-            Event { event_type, value: *value, at: *at }
-        });
-        let rebuilt = engine.recalculate(&stored.state, replay);
-        bar.finish_and_clear();
-        // Nothing differs: the stored state stands as it is (no new version).
-        let version = if rebuilt.differences.is_empty() {
-            stored.version
-        } else {
-            state::save(tx, &engine, user.id, &rebuilt.state, now)?
-        };
-        let evaluated = evaluate_state(tx, &engine, user.id, version, rebuilt.state, now)?;
-        Ok((rebuilt.differences, events.len(), rebuilt.refused, evaluated.unlocked))
-    })?;
+pub(crate) async fn recalculate(db: &Location, catalog: Option<&Path>, name: &str, now: Instant) -> anyhow::Result<()> {
+    let (store, engine) = open_to_write(db, catalog, now).await?;
+    let bar = progress(0, "events");
+    let follow = bar.clone();
+    let replay: Progress = Arc::new(move |done, of| {
+        follow.set_length(of);
+        follow.set_position(done);
+    });
+    let done =
+        then_close(store, async |store| Ok(store.recalculate_user(engine, name.to_owned(), now, replay).await?)).await;
+    bar.finish_and_clear();
+    let done = done?;
+    let (differences, refused) = (&done.differences, done.refused);
     println!(
-        "replayed {replayed} event(s) of {name}{}",
+        "replayed {} event(s) of {name}{}",
+        done.replayed,
         if refused > 0 { format!(" ({refused} refused by the current catalog)") } else { String::new() }
     );
     if differences.is_empty() {
         println!("no differences: the stored counters and streak days match the event log");
     } else {
-        for difference in &differences {
+        for difference in differences {
             println!("fixed {difference}");
         }
     }
-    let keys: Vec<&str> = unlocked.iter().map(|u| u.key.as_str()).collect();
+    let keys: Vec<&str> = done.evaluated.unlocked.iter().map(|u| u.key.as_str()).collect();
     if !keys.is_empty() {
         println!("unlocked {}", keys.join(", "));
     }
     println!("{name}: {} difference(s) fixed, {} achievement(s) unlocked", differences.len(), keys.len());
     Ok(())
-}
-
-type StoredEvent = (String, Option<i64>, Instant);
-
-fn user_events(conn: &Connection, user_id: i64) -> anyhow::Result<Vec<StoredEvent>> {
-    let mut stmt = conn.prepare("SELECT type, value, at FROM events WHERE user_id = ?1 ORDER BY seq")?;
-    let rows = stmt
-        .query_map([user_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?)))?;
-    let mut events = Vec::new();
-    for row in rows {
-        let (event_type, value, at) = row?;
-        let at: Instant = at.parse().map_err(|e| StoreError::Corrupt(format!("event time `{at}`: {e}")))?;
-        events.push((event_type, value, at));
-    }
-    // In order of `at`; equal times keep arrival order (the sort is stable).
-    events.sort_by_key(|e| e.2);
-    Ok(events)
 }
 
 /// `check --user NAME`: every achievement — earned (when) or locked, the
@@ -223,20 +195,19 @@ fn user_events(conn: &Connection, user_id: i64) -> anyhow::Result<Vec<StoredEven
 ///
 /// # Errors
 /// No database, no catalog, an unknown user, a database error.
-pub(crate) fn check(db: &Path, name: &str, now: Instant) -> anyhow::Result<()> {
-    let text = read(db, |conn, engine| check_table(conn, engine, name, now))?;
-    print_all(&text);
+pub(crate) async fn check(db: &Location, name: &str, now: Instant) -> anyhow::Result<()> {
+    let seen = read(db, async |store| Ok(store.inspect(name.to_owned(), None).await?)).await?;
+    print_all(&check_table(&seen, name, now));
     Ok(())
 }
 
-fn check_table(conn: &Connection, engine: &Engine, name: &str, now: Instant) -> anyhow::Result<String> {
-    let user = user_named(conn, name)?;
-    let state = state::load(conn, engine, &user)?.state;
+fn check_table(seen: &Inspected, name: &str, now: Instant) -> String {
+    let Inspected { engine, state, .. } = seen;
     let mut rows =
         vec![["ACHIEVEMENT".to_owned(), "STATUS".to_owned(), "PROGRESS".to_owned(), "BLOCKED BY".to_owned()]];
     let mut earned = 0;
     for def in &engine.catalog().achievements {
-        let Some(x) = engine.explain(&state, &def.key, now) else { continue };
+        let Some(x) = engine.explain(state, &def.key, now) else { continue };
         let status = match &x.earned {
             Some(record) => {
                 earned += 1;
@@ -272,7 +243,7 @@ fn check_table(conn: &Connection, engine: &Engine, name: &str, now: Instant) -> 
         text.push('\n');
     }
     text.push_str(&format!("{name}: {earned} of {} achievement(s) earned\n", rows.len() - 1));
-    Ok(text)
+    text
 }
 
 /// Prints `text`; a closed pipe (`| head`) ends the output quietly.
@@ -289,42 +260,36 @@ pub(crate) fn print_all(text: &str) {
 ///
 /// # Errors
 /// No database, no catalog, an unknown user or key, a database error.
-pub(crate) fn debug(db: &Path, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
-    read(db, |conn, engine| debug_report(conn, engine, name, key, now))
-}
-
-fn debug_report(conn: &Connection, engine: &Engine, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
-    let user = user_named(conn, name)?;
-    let state = state::load(conn, engine, &user)?.state;
-    let Some(explanation) = engine.explain(&state, key, now) else { bail!("no achievement with the key `{key}`") };
+pub(crate) async fn debug(db: &Location, name: &str, key: &str, now: Instant) -> anyhow::Result<()> {
+    let seen = read(db, async |store| Ok(store.inspect(name.to_owned(), Some(key.to_owned())).await?)).await?;
+    let Some(explanation) = seen.engine.explain(&seen.state, key, now) else {
+        bail!("no achievement with the key `{key}`")
+    };
     println!("{explanation}");
-    let audit = conn
-        .query_row(
-            "SELECT earned_at, cause, event_id, progress_at_unlock, recorded_at FROM unlock_audit
-             WHERE user_id = ?1 AND achievement_key = ?2 ORDER BY seq LIMIT 1",
-            rusqlite::params![user.id, key],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    match audit {
-        Some((earned_at, cause, event_id, value, recorded_at)) => {
+    match seen.audit {
+        Some(audit) => {
             println!("audit record:");
-            println!("  earned at:     {earned_at}");
-            println!("  cause:         {cause}");
-            println!("  event:         {}", event_id.as_deref().unwrap_or("none (a retroactive evaluation)"));
-            println!("  value then:    {value}");
-            println!("  recorded at:   {recorded_at}");
+            println!("  earned at:     {}", audit.earned_at);
+            println!("  cause:         {}", audit.cause);
+            println!("  event:         {}", audit.event_id.as_deref().unwrap_or("none (a retroactive evaluation)"));
+            println!("  value then:    {}", audit.progress_at_unlock);
+            println!("  recorded at:   {}", audit.recorded_at);
         }
         None => println!("audit record:  none (not unlocked)"),
     }
+    Ok(())
+}
+
+/// `stats [--from DATE] [--until DATE]`: the success metrics (see
+/// [`crate::stats`]).
+///
+/// Reads only.
+///
+/// # Errors
+/// No database, a database error.
+pub(crate) async fn stats(db: &Location, from: Date, until: Date) -> anyhow::Result<()> {
+    let stats = read(db, async |store| Ok(store.stats(from, until).await?)).await?;
+    print_all(&crate::stats::render(&stats));
     Ok(())
 }
 
@@ -345,42 +310,37 @@ pub(crate) struct ImportReport {
 /// # Errors
 /// An unreadable file, no catalog, an invalid catalog file, a database
 /// error. Bad lines are not errors: they are reported as rejected.
-pub(crate) fn import_events(
-    db: &Path,
+pub(crate) async fn import_events(
+    db: &Location,
     catalog: Option<&Path>,
     file: &Path,
     now: Instant,
 ) -> anyhow::Result<ImportReport> {
     let text = crate::file_read::read_text_file(file)?;
-    let (mut conn, engine) = open_to_write(db, catalog, now)?;
+    let (store, engine) = open_to_write(db, catalog, now).await?;
+    let report = then_close(store, async |store| import_lines(store, &engine, &text, now).await).await?;
+    for (line, why) in &report.rejected {
+        println!("line {line}: rejected: {why}");
+    }
+    println!(
+        "imported {}: applied {}, duplicate {}, rejected {} ({} achievement(s) unlocked, marked backfill)",
+        file.display(),
+        report.applied,
+        report.duplicate,
+        report.rejected.len(),
+        report.unlocked
+    );
+    Ok(report)
+}
+
+/// Applies the lines of an import file, [`IMPORT_BATCH`] events at a time;
+/// the report's rejected lines are in line order.
+async fn import_lines(store: &Store, engine: &Arc<Engine>, text: &str, now: Instant) -> anyhow::Result<ImportReport> {
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
     let bar = progress(lines.len() as u64, "lines");
     let mut report = ImportReport::default();
     let mut batch: Vec<(usize, NewEvent)> = Vec::with_capacity(IMPORT_BATCH);
-    let mut flush = |batch: &mut Vec<(usize, NewEvent)>, report: &mut ImportReport| -> anyhow::Result<()> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let events: Vec<NewEvent> = batch.iter().map(|(_, e)| e.clone()).collect();
-        let applied = in_transaction(&mut conn, |tx| Ok(apply_events(tx, &engine, &events, "import", now, true)?))?;
-        for ((line, event), outcome) in batch.drain(..).zip(applied.outcomes) {
-            match outcome {
-                Outcome::Applied(unlocks) => {
-                    report.applied += 1;
-                    report.unlocked += unlocks.len();
-                }
-                Outcome::Duplicate => report.duplicate += 1,
-                Outcome::UnknownUser => {
-                    report.rejected.push((line, format!("id {}: {}", event.id, Rejection::UnknownUser(event.user))));
-                }
-                Outcome::Refused(e) => {
-                    report.rejected.push((line, format!("id {}: {}", event.id, Rejection::Refused(e))));
-                }
-            }
-        }
-        Ok(())
-    };
     for (line, text) in lines {
         match parse_body(text.as_bytes(), now) {
             Err(e) => report.rejected.push((line, e.to_string())),
@@ -397,23 +357,45 @@ pub(crate) fn import_events(
             }
         }
         if batch.len() >= IMPORT_BATCH {
-            flush(&mut batch, &mut report)?;
+            apply_batch(store, engine, &mut batch, &mut report, now).await?;
         }
         bar.inc(1);
     }
-    flush(&mut batch, &mut report)?;
+    apply_batch(store, engine, &mut batch, &mut report, now).await?;
     bar.finish_and_clear();
     report.rejected.sort_by_key(|(line, _)| *line);
-    for (line, why) in &report.rejected {
-        println!("line {line}: rejected: {why}");
-    }
-    println!(
-        "imported {}: applied {}, duplicate {}, rejected {} ({} achievement(s) unlocked, marked backfill)",
-        file.display(),
-        report.applied,
-        report.duplicate,
-        report.rejected.len(),
-        report.unlocked
-    );
     Ok(report)
+}
+
+/// Applies a batch of events in one transaction, as `POST events/` does
+/// (source `import`, unlocks marked backfill), and counts what happened.
+async fn apply_batch(
+    store: &Store,
+    engine: &Arc<Engine>,
+    batch: &mut Vec<(usize, NewEvent)>,
+    report: &mut ImportReport,
+    now: Instant,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let events: Vec<NewEvent> = batch.iter().map(|(_, e)| e.clone()).collect();
+    let intake = Intake { source: "import".to_owned(), received_at: now, backfill: true };
+    let (_, applied) = store.apply_events(Arc::clone(engine), events, intake, |_| {}).await?;
+    for ((line, event), outcome) in batch.drain(..).zip(applied.outcomes) {
+        match outcome {
+            Outcome::Applied(unlocks) => {
+                report.applied += 1;
+                report.unlocked += unlocks.len();
+            }
+            Outcome::Duplicate => report.duplicate += 1,
+            Outcome::UnknownUser => {
+                report.rejected.push((line, format!("id {}: {}", event.id, Rejection::UnknownUser(event.user))));
+            }
+            Outcome::Refused(e) => {
+                report.rejected.push((line, format!("id {}: {}", event.id, Rejection::Refused(e))));
+            }
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 //! - [`model`]: what both keep and hand back (users, tokens, states,
 //!   notifications, what a write did).
 //! - [`plan`]: what a request's events do, decided once for both backends.
+//! - [`replay`]: rebuilding a state from the event log (`recalculate`).
 //! - [`handle`]: [`Store`], the only way the routes reach the database.
 //!
 //! No route knows which backend it runs on; [`Location`] decides, from
@@ -17,6 +18,7 @@ pub(crate) mod location;
 pub(crate) mod model;
 pub(crate) mod plan;
 pub mod postgres;
+pub(crate) mod replay;
 pub mod sqlite;
 
 pub use handle::{OwnedTokenFor, Store};
@@ -66,9 +68,9 @@ pub enum StoreError {
     Panicked(String),
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
-    /// A command that only runs on an SQLite file was given a PostgreSQL URL.
-    #[error("`achievements {0}` does not run on PostgreSQL yet: give it an SQLite file")]
-    NotOnPostgres(&'static str),
+    /// The database has no catalog: nothing says which rules to run.
+    #[error("no catalog loaded: run achievements load-achievements first")]
+    NoCatalog,
     #[error("PostgreSQL error: {}", postgres::describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No pooled PostgreSQL connection could be had (see [`postgres`]).

@@ -70,11 +70,6 @@ async fn public_profiles_list_earned_badges_and_private_ones_are_not_found() {
     let (_, bobs) = server.get("/api/v1/users/bob/achievements/", Some(&bob)).await;
     assert!(!bobs.to_string().contains("unbroken"));
 
-    if server.backend() == achievements_testkit::Backend::Postgres {
-        // The commands run on PostgreSQL in the next commit (issue 13).
-        println!("NOT YET ON POSTGRESQL: the command-line half of this test");
-        return;
-    }
     // Private: the same 404 as an unknown user.
     let db = server.db_arg();
     let output =

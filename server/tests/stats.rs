@@ -49,11 +49,6 @@ async fn admins_read_the_success_metrics() {
         assert_eq!(answer["code"], "invalid_query");
     }
 
-    if server.backend() == achievements_testkit::Backend::Postgres {
-        // The commands run on PostgreSQL in the next commit (issue 13).
-        println!("NOT YET ON POSTGRESQL: the command-line half of this test");
-        return;
-    }
     // The command line prints the same figures.
     let db = server.db_arg();
     let output =

@@ -96,6 +96,26 @@ impl TryFrom<StoredDefinition> for Definition {
     }
 }
 
+/// The catalog a database runs, from its stored rows (either backend):
+/// the `catalog` table's document (`None` when none was ever stored) and
+/// the retired definitions (key and JSON, in position order), kept
+/// inactive as [`with_retired`] says.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] for a stored catalog or definition that does
+/// not load.
+pub(crate) fn stored_catalog(
+    document: Option<String>,
+    retired: Vec<(String, String)>,
+) -> Result<Option<ValidCatalog>, StoreError> {
+    let Some(document) = document else { return Ok(None) };
+    let file = achievements_core::load_catalog(&document)
+        .map_err(|invalid| StoreError::Corrupt(format!("the stored catalog: {}", invalid.report().trim_end())))?
+        .catalog;
+    let retired = retired.iter().map(|(key, json)| from_json(key, json)).collect::<Result<Vec<_>, _>>()?;
+    with_retired(file, retired).map(Some)
+}
+
 /// The file's catalog plus the retired definitions, inactive; a damaged
 /// retired definition is reported, never run.
 pub(crate) fn with_retired(file: ValidCatalog, retired: Vec<Definition>) -> Result<ValidCatalog, StoreError> {

@@ -1,7 +1,10 @@
-//! [`Store`]: the server's one storage interface. Every route and the
-//! server's start-up reach the database through its methods, each a whole
-//! operation (one read or write transaction); which backend answers is
-//! decided once, by the [`Location`] it was opened on.
+//! [`Store`]: the server's one storage interface. Every route, the
+//! server's start-up and every command (`crate::admin`, `crate::ops`) reach
+//! the database through its methods, each a whole operation (one read or
+//! write transaction); which backend answers is decided once, by the
+//! [`Location`] it was opened on, and how it was opened: [`Store::open`]
+//! (creating and migrating), [`Store::open_existing`] (never creating) or
+//! [`Store::open_read_only`] (never writing).
 //!
 //! On PostgreSQL, several instances share one database: the per-user
 //! serialization, the event id's uniqueness and the notification ids'
@@ -15,9 +18,13 @@
 
 use super::StoreError;
 use super::location::Location;
-use super::model::{Applied, Evaluated, Mark, NewEvent, Notification, Synced, TokenFor, TokenOwner, User, Versioned};
+use super::model::{
+    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
+    Versioned,
+};
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
+use super::replay::Progress;
 use super::sqlite::{self, Db};
 use crate::stats::{self, Stats};
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
@@ -42,12 +49,50 @@ impl Store {
         match location {
             Location::File(path) => {
                 let path = path.clone();
-                let db = tokio::task::spawn_blocking(move || Db::open(&path))
-                    .await
-                    .map_err(|e| StoreError::Panicked(e.to_string()))??;
+                let db = blocking(move || Db::open(&path)).await?;
                 Ok(Store(Backend::Sqlite(db)))
             }
             Location::Postgres(url) => Ok(Store(Backend::Postgres(Pg::open(url, PoolOptions::default()).await?))),
+        }
+    }
+
+    /// Opens a database that must already exist, migrating an older
+    /// schema: the writing commands given no catalog file, which have
+    /// nothing to store in an empty database.
+    ///
+    /// # Errors
+    /// [`StoreError::NoDatabase`], or as [`Store::open`].
+    pub async fn open_existing(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(path) => {
+                let path = path.clone();
+                let db = blocking(move || Db::open_existing(&path)).await?;
+                Ok(Store(Backend::Sqlite(db)))
+            }
+            Location::Postgres(url) => {
+                Ok(Store(Backend::Postgres(Pg::open_existing(url, PoolOptions::default()).await?)))
+            }
+        }
+    }
+
+    /// Opens an existing database, at this build's schema, for commands
+    /// that only read (`check`, `debug`, `stats`): nothing is created,
+    /// migrated or changed (SQLite: read-only connections and no writer;
+    /// PostgreSQL: read-only sessions). Writes through it fail.
+    ///
+    /// # Errors
+    /// [`StoreError::NoDatabase`], [`StoreError::SchemaTooOld`],
+    /// [`StoreError::SchemaTooNew`], or the database cannot be reached.
+    pub async fn open_read_only(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(path) => {
+                let path = path.clone();
+                let db = blocking(move || Db::open_read_only(&path)).await?;
+                Ok(Store(Backend::Sqlite(db)))
+            }
+            Location::Postgres(url) => {
+                Ok(Store(Backend::Postgres(Pg::open_read_only(url, PoolOptions::default()).await?)))
+            }
         }
     }
 
@@ -116,6 +161,137 @@ impl Store {
                 db.write(move |conn| sqlite::users::create_user(conn, &name, &timezone, is_admin, now)).await
             }
             Backend::Postgres(pg) => pg.create_user(&name, &timezone, is_admin, now).await,
+        }
+    }
+
+    /// Creates a user and a first token for them, in one transaction;
+    /// returns the user and the token's text.
+    ///
+    /// # Errors
+    /// As [`Store::create_user`].
+    pub(crate) async fn create_user_with_token(
+        &self,
+        name: String,
+        timezone: String,
+        is_admin: bool,
+        now: Instant,
+    ) -> Result<(User, String), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| {
+                    let user = sqlite::users::create_user(conn, &name, &timezone, is_admin, now)?;
+                    let token = sqlite::users::add_token(conn, TokenFor::User(&user), now)?;
+                    Ok((user, token))
+                })
+                .await
+            }
+            Backend::Postgres(pg) => pg.create_user_with_token(&name, &timezone, is_admin, now).await,
+        }
+    }
+
+    /// Another token for the user with this name; returns its text.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownUser`], or a database error.
+    pub(crate) async fn add_user_token(&self, name: String, now: Instant) -> Result<String, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| {
+                    let user = sqlite::users::user_by_name(conn, &name)?.ok_or(StoreError::UnknownUser(name))?;
+                    sqlite::users::add_token(conn, TokenFor::User(&user), now)
+                })
+                .await
+            }
+            Backend::Postgres(pg) => pg.add_user_token(&name, now).await,
+        }
+    }
+
+    /// Sets a user's public-profile flag; `false` when no user has this name.
+    pub(crate) async fn set_public_profile(&self, name: String, public: bool) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::users::set_public_profile(conn, &name, public)).await,
+            Backend::Postgres(pg) => pg.set_public_profile(&name, public).await,
+        }
+    }
+
+    /// Every user, by id.
+    pub(crate) async fn all_users(&self) -> Result<Vec<User>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(sqlite::users::all_users).await,
+            Backend::Postgres(pg) => pg.all_users().await,
+        }
+    }
+
+    /// The catalog the server runs, as the last catalog upsert left it (the
+    /// file's plus the retired definitions); `None` if none was ever loaded.
+    pub(crate) async fn stored_catalog(&self) -> Result<Option<ValidCatalog>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(sqlite::catalog::stored).await,
+            Backend::Postgres(pg) => pg.stored_catalog().await,
+        }
+    }
+
+    /// The named user as the reading commands see them (see [`Inspected`]),
+    /// from one consistent view; with `audit_key`, that unlock's first
+    /// audit record.
+    ///
+    /// # Errors
+    /// [`StoreError::NoCatalog`], [`StoreError::UnknownUser`], or a
+    /// database error.
+    pub(crate) async fn inspect(&self, name: String, audit_key: Option<String>) -> Result<Inspected, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.read(move |conn| sqlite::inspect::inspect(conn, &name, audit_key.as_deref())).await
+            }
+            Backend::Postgres(pg) => pg.inspect(&name, audit_key.as_deref()).await,
+        }
+    }
+
+    /// Re-evaluates `users` at `now` in one transaction, storing what
+    /// unlocked (backfill); each user's writes are serialized with every
+    /// other writer's, on any instance. Returns each user evaluated.
+    pub(crate) async fn evaluate_users(
+        &self,
+        engine: Arc<Engine>,
+        users: Vec<User>,
+        now: Instant,
+    ) -> Result<Vec<(User, Evaluated)>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| {
+                    users
+                        .into_iter()
+                        .map(|user| {
+                            let evaluated = sqlite::intake::evaluate_user(conn, &engine, &user, now)?;
+                            Ok((user, evaluated))
+                        })
+                        .collect()
+                })
+                .await
+            }
+            Backend::Postgres(pg) => pg.evaluate_users(&engine, &users, now).await,
+        }
+    }
+
+    /// Rebuilds the named user's state from their event log (see
+    /// [`super::replay`]), stores it if it differs, and evaluates it, in
+    /// one transaction holding the user's write lock. `progress` follows
+    /// the replay.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownUser`], or a database error.
+    pub(crate) async fn recalculate_user(
+        &self,
+        engine: Arc<Engine>,
+        name: String,
+        now: Instant,
+        progress: Progress,
+    ) -> Result<Recalculated, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| sqlite::recalculate::recalculate_user(conn, &engine, &name, now, &progress)).await
+            }
+            Backend::Postgres(pg) => pg.recalculate_user(&engine, &name, now, &progress).await,
         }
     }
 
@@ -292,4 +468,11 @@ impl OwnedTokenFor {
             OwnedTokenFor::Service(name) => TokenFor::Service(name),
         }
     }
+}
+
+/// Runs blocking work (opening an SQLite file) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Panicked(e.to_string()))?
 }

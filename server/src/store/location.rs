@@ -1,7 +1,6 @@
 //! [`Location`]: where the data lives, as `--db` (or `ACHIEVEMENTS_DB`)
 //! says: a file path for SQLite, or a `postgres://` / `postgresql://` URL.
 
-use super::StoreError;
 use super::postgres::is_postgres_url;
 use std::ffi::OsString;
 use std::fmt;
@@ -26,14 +25,6 @@ impl Location {
             Some(text) if is_postgres_url(text) => Location::Postgres(text.to_owned()),
             _ => Location::File(PathBuf::from(arg)),
         }
-    }
-
-    /// The SQLite file, for a command that runs on SQLite only.
-    ///
-    /// # Errors
-    /// [`StoreError::NotOnPostgres`] naming the command.
-    pub(crate) fn sqlite_file(&self, command: &'static str) -> Result<&std::path::Path, StoreError> {
-        self.file().ok_or(StoreError::NotOnPostgres(command))
     }
 
     /// The SQLite file, if this is one.

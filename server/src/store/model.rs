@@ -3,7 +3,7 @@
 //! write did. The backends (`sqlite`, `postgres`) read and write these; the
 //! routes and commands see nothing else of them.
 
-use achievements_core::{EventError, Instant, Unlock, UserState, ValidCatalog};
+use achievements_core::{Difference, Engine, EventError, Instant, Unlock, UserState, ValidCatalog};
 use std::sync::Arc;
 
 /// A user as the API sees them.
@@ -152,4 +152,39 @@ pub(crate) struct Synced {
     /// The file's catalog plus every retired definition, inactive.
     pub catalog: ValidCatalog,
     pub changes: CatalogChanges,
+}
+
+/// What rebuilding a user's state from their event log did
+/// (`recalculate`; see [`super::replay`]).
+#[derive(Debug)]
+pub(crate) struct Recalculated {
+    /// Events replayed, the refused included.
+    pub replayed: usize,
+    /// Events the current catalog refused.
+    pub refused: usize,
+    /// Where the stored state differed from the log's (fixed when any).
+    pub differences: Vec<Difference>,
+    /// The evaluation of the rebuilt state, stored.
+    pub evaluated: Evaluated,
+}
+
+/// The first audit record of a user's unlock, as stored (`debug`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Audit {
+    pub earned_at: String,
+    pub cause: String,
+    /// The event that unlocked it; `None` for a retroactive evaluation.
+    pub event_id: Option<String>,
+    pub progress_at_unlock: i64,
+    pub recorded_at: String,
+}
+
+/// One user as a reading command sees them, from one consistent view of
+/// the database: the engine over the stored catalog, the user's
+/// committed state, and (when asked for a key) its first audit record.
+#[derive(Debug)]
+pub(crate) struct Inspected {
+    pub engine: Engine,
+    pub state: UserState,
+    pub audit: Option<Audit>,
 }

@@ -11,7 +11,8 @@
 //! - [`operations`]: [`crate::store::Store`]'s operations, each one
 //!   transaction, retried when PostgreSQL says a retry may pass.
 //! - [`users`], [`state`], [`intake`], [`unlocks`], [`notifications`],
-//!   [`catalog`], [`stats`]: the queries, as the SQLite backend's files.
+//!   [`catalog`], [`stats`], [`recalculate`], [`inspect`]: the queries, as
+//!   the SQLite backend's files.
 //! - [`changes`]: what instances tell each other (LISTEN/NOTIFY).
 //!
 //! # Schema choices
@@ -44,10 +45,12 @@
 mod catalog;
 pub(crate) mod changes;
 mod committer;
+mod inspect;
 mod intake;
 mod migrations;
 mod notifications;
 mod operations;
+mod recalculate;
 mod state;
 mod stats;
 mod tls;

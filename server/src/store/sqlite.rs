@@ -7,6 +7,8 @@
 //! - [`unlocks`]: earned achievements and the unlock audit log.
 //! - [`notifications`]: the unlock notifications queued for each user.
 //! - [`intake`]: applying events and evaluations inside a write transaction.
+//! - [`recalculate`]: rebuilding a state from the event log.
+//! - [`inspect`]: one user, as the reading commands see them.
 //! - [`stats`]: the success metrics' queries.
 //! - [`db`]: [`Db`], the async handle: one writer thread, pooled readers.
 //!
@@ -16,9 +18,11 @@
 
 pub(crate) mod catalog;
 pub(crate) mod db;
+pub(crate) mod inspect;
 pub(crate) mod intake;
 pub(crate) mod migrations;
 pub(crate) mod notifications;
+pub(crate) mod recalculate;
 pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod unlocks;
@@ -52,18 +56,6 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     migrations::migrate(&mut conn)?;
     Ok(conn)
-}
-
-/// [`open`] for a database that must already exist: a command with nothing
-/// to store in a new database fails rather than create an empty file.
-///
-/// # Errors
-/// [`StoreError::NoDatabase`], or as [`open`].
-pub(crate) fn open_existing(path: &Path) -> Result<Connection, StoreError> {
-    if !path.is_file() {
-        return Err(StoreError::NoDatabase(path.display().to_string()));
-    }
-    open(path)
 }
 
 /// Opens an existing database for commands that only read (`check`,

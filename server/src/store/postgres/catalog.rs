@@ -7,11 +7,11 @@
 //! than racing the first's rows.
 
 use crate::store::StoreError;
-use crate::store::definitions::{StoredRow, SyncPlan, Upsert, plan_sync};
+use crate::store::definitions::{StoredRow, SyncPlan, Upsert, plan_sync, stored_catalog};
 use crate::store::model::Synced;
 use crate::store::ts;
 use achievements_core::{Instant, ValidCatalog};
-use deadpool_postgres::Transaction;
+use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::HashMap;
 
 /// The advisory lock key of catalog upserts (any constant unique to us).
@@ -68,4 +68,25 @@ pub(crate) async fn sync(tx: &Transaction<'_>, file: &ValidCatalog, now: Instant
     )
     .await?;
     Ok(synced)
+}
+
+/// The catalog the server runs, as the last [`sync`] left it (see
+/// [`stored_catalog`]); `None` when none was ever upserted. Reads only.
+///
+/// # Errors
+/// PostgreSQL errors; [`StoreError::Corrupt`] for a stored catalog or
+/// definition that does not load.
+pub(crate) async fn stored(client: &impl GenericClient) -> Result<Option<ValidCatalog>, StoreError> {
+    let document: Option<String> =
+        client.query_opt("SELECT document FROM catalog WHERE id = 1", &[]).await?.map(|r| r.try_get(0)).transpose()?;
+    if document.is_none() {
+        return Ok(None);
+    }
+    let retired = client
+        .query("SELECT key, definition FROM achievements WHERE retired ORDER BY position", &[])
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    stored_catalog(document, retired)
 }

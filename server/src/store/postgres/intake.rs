@@ -16,7 +16,7 @@
 use super::{state, unlocks};
 use crate::store::StoreError;
 use crate::store::handle::Intake;
-use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User};
+use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User, Versioned};
 use crate::store::plan::{Known, KnownUser, UnlockRow, names_to_load, plan_events};
 use crate::store::ts;
 use achievements_core::{Engine, Instant, UserState};
@@ -151,16 +151,52 @@ pub(crate) async fn evaluate_user(
     user: &User,
     now: Instant,
 ) -> Result<Evaluated, StoreError> {
-    let versioned = state::lock_and_load_one(tx, engine, user).await?;
-    let (mut version, mut state) = (versioned.version, versioned.state);
+    let Versioned { version, state } = state::lock_and_load_one(tx, engine, user).await?;
+    evaluate_state(tx, engine, user.id, version, state, now).await
+}
+
+/// [`evaluate_user`] for several users at once: their rows locked together
+/// (in id order), each evaluated and stored. Users no longer in the
+/// database are left out.
+///
+/// # Errors
+/// PostgreSQL errors.
+pub(crate) async fn evaluate_users(
+    tx: &Transaction<'_>,
+    engine: &Engine,
+    users: &[User],
+    now: Instant,
+) -> Result<Vec<(User, Evaluated)>, StoreError> {
+    let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
+    let mut evaluated = Vec::with_capacity(users.len());
+    for (user, Versioned { version, state }) in state::lock_and_load(tx, engine, &names).await? {
+        let done = evaluate_state(tx, engine, user.id, version, state, now).await?;
+        evaluated.push((user, done));
+    }
+    Ok(evaluated)
+}
+
+/// Evaluates a state already loaded (or rebuilt) at `version`, under the
+/// lock on the user's row; the state is saved when something unlocked.
+///
+/// # Errors
+/// PostgreSQL errors.
+pub(crate) async fn evaluate_state(
+    tx: &Transaction<'_>,
+    engine: &Engine,
+    user_id: i64,
+    mut version: i64,
+    mut state: UserState,
+    now: Instant,
+) -> Result<Evaluated, StoreError> {
     let unlocked = engine.evaluate(&mut state, now);
     let mut notifications = Vec::new();
     if !unlocked.is_empty() {
         let rows: Vec<UnlockRow> =
-            unlocked.iter().map(|u| UnlockRow { user_id: user.id, unlock: u.clone(), event_id: None }).collect();
+            unlocked.iter().map(|u| UnlockRow { user_id, unlock: u.clone(), event_id: None }).collect();
         notifications = unlocks::record(tx, &rows, &vec![now; rows.len()], &vec![true; rows.len()]).await?;
-        let versions = state::save_states(tx, engine, &[(user.id, &state)], now).await?;
-        version = versions.get(&user.id).copied().unwrap_or(version);
+        let versions = state::save_states(tx, engine, &[(user_id, &state)], now).await?;
+        version = versions.get(&user_id).copied().unwrap_or(version);
     }
-    Ok(Evaluated { saved: SavedState { user_id: user.id, version, state: Arc::new(state) }, unlocked, notifications })
+    Ok(Evaluated { saved: SavedState { user_id, version, state: Arc::new(state) }, unlocked, notifications })
 }

@@ -5,11 +5,15 @@
 
 use super::changes::{self, Change};
 use super::committer::Job;
-use super::{Pg, catalog, intake, notifications, stats, users};
+use super::{Pg, catalog, inspect, intake, notifications, recalculate, stats, users};
 use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
-use crate::store::model::{Applied, Evaluated, Mark, NewEvent, Notification, Synced, TokenOwner, User, Versioned};
+use crate::store::model::{
+    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
+    Versioned,
+};
+use crate::store::replay::Progress;
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -80,8 +84,116 @@ impl Pg {
         in_transaction!(self, |tx| users::create_user(&tx, name, timezone, is_admin, now).await)
     }
 
+    /// Every instance forgets the token owners it cached: a new token or a
+    /// changed user must not wait for the cache's lifetime.
     pub(crate) async fn add_token(&self, owner: &OwnedTokenFor, now: Instant) -> Result<String, StoreError> {
-        in_transaction!(self, |tx| users::add_token(&tx, owner.as_ref(), now).await)
+        in_transaction!(self, |tx| {
+            let token = users::add_token(&tx, owner.as_ref(), now).await?;
+            changes::tell(&tx, &[Change::Tokens]).await?;
+            Ok(token)
+        })
+    }
+
+    pub(crate) async fn create_user_with_token(
+        &self,
+        name: &str,
+        timezone: &str,
+        is_admin: bool,
+        now: Instant,
+    ) -> Result<(User, String), StoreError> {
+        in_transaction!(self, |tx| {
+            let user = users::create_user(&tx, name, timezone, is_admin, now).await?;
+            let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
+            changes::tell(&tx, &[Change::Tokens]).await?;
+            Ok((user, token))
+        })
+    }
+
+    pub(crate) async fn add_user_token(&self, name: &str, now: Instant) -> Result<String, StoreError> {
+        in_transaction!(self, |tx| {
+            let user = users::user_by_name(&tx, name).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
+            let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
+            changes::tell(&tx, &[Change::Tokens]).await?;
+            Ok(token)
+        })
+    }
+
+    pub(crate) async fn set_public_profile(&self, name: &str, public: bool) -> Result<bool, StoreError> {
+        in_transaction!(self, |tx| {
+            let found = users::set_public_profile(&tx, name, public).await?;
+            if found {
+                changes::tell(&tx, &[Change::Tokens]).await?;
+            }
+            Ok(found)
+        })
+    }
+
+    pub(crate) async fn all_users(&self) -> Result<Vec<User>, StoreError> {
+        users::all_users(&self.client().await?).await
+    }
+
+    pub(crate) async fn stored_catalog(&self) -> Result<Option<ValidCatalog>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let catalog = catalog::stored(&tx).await?;
+        tx.commit().await?;
+        Ok(catalog)
+    }
+
+    /// Each user's row is locked for the transaction, so an instance's
+    /// request for them waits, then sees what this stored.
+    pub(crate) async fn evaluate_users(
+        &self,
+        engine: &Engine,
+        users: &[User],
+        now: Instant,
+    ) -> Result<Vec<(User, Evaluated)>, StoreError> {
+        in_transaction!(self, |tx| {
+            let evaluated = intake::evaluate_users(&tx, engine, users, now).await?;
+            let (states, notifications): (Vec<_>, Vec<_>) = evaluated
+                .iter()
+                .filter(|(_, e)| !e.unlocked.is_empty())
+                .map(|(_, e)| (e.saved.clone(), e.notifications.clone()))
+                .unzip();
+            let told = Change::of_write(&states, &notifications.concat());
+            changes::tell(&tx, &told).await?;
+            Ok(evaluated)
+        })
+    }
+
+    pub(crate) async fn recalculate_user(
+        &self,
+        engine: &Engine,
+        name: &str,
+        now: Instant,
+        progress: &Progress,
+    ) -> Result<Recalculated, StoreError> {
+        in_transaction!(self, |tx| {
+            let done = recalculate::recalculate_user(&tx, engine, name, now, progress).await?;
+            if !done.differences.is_empty() || !done.evaluated.unlocked.is_empty() {
+                let told = Change::of_write(std::slice::from_ref(&done.evaluated.saved), &done.evaluated.notifications);
+                changes::tell(&tx, &told).await?;
+            }
+            Ok(done)
+        })
+    }
+
+    pub(crate) async fn inspect(&self, name: &str, audit_key: Option<&str>) -> Result<Inspected, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let inspected = inspect::inspect(&tx, name, audit_key).await?;
+        tx.commit().await?;
+        Ok(inspected)
     }
 
     pub(crate) async fn load_state(&self, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {

@@ -10,14 +10,14 @@ use crate::store::StoreError;
 use crate::store::model::{User, Versioned};
 use crate::store::ts;
 use achievements_core::{Engine, Instant, StateSnapshot, UserState, time_zone};
-use deadpool_postgres::{Client, Transaction};
+use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::HashMap;
 
 /// Loads a user's committed state (a fresh one if none is stored yet).
 ///
 /// # Errors
 /// PostgreSQL errors; [`StoreError::Corrupt`] for an unreadable snapshot.
-pub(crate) async fn load(client: &Client, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {
+pub(crate) async fn load(client: &impl GenericClient, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {
     let stmt = client.prepare_cached("SELECT snapshot, version FROM user_state WHERE user_id = $1").await?;
     let row = client.query_opt(&stmt, &[&user.id]).await?;
     match row {

@@ -4,11 +4,11 @@
 //! award even if a bug tried one; the per-user row lock means none does.
 
 use crate::store::StoreError;
-use crate::store::model::Notification;
+use crate::store::model::{Audit, Notification};
 use crate::store::plan::UnlockRow;
 use crate::store::ts;
 use achievements_core::Instant;
-use deadpool_postgres::Transaction;
+use deadpool_postgres::{GenericClient, Transaction};
 use std::collections::HashMap;
 
 /// Records unlocks: earned rows, audit rows, and a notification each;
@@ -90,4 +90,32 @@ pub(crate) async fn record(
             })
         })
         .collect()
+}
+
+/// The first audit record of a user's unlock of `key`, if any.
+///
+/// # Errors
+/// PostgreSQL errors.
+pub(crate) async fn first_audit(
+    client: &impl GenericClient,
+    user_id: i64,
+    key: &str,
+) -> Result<Option<Audit>, StoreError> {
+    let row = client
+        .query_opt(
+            "SELECT earned_at, cause, event_id, progress_at_unlock, recorded_at FROM unlock_audit
+             WHERE user_id = $1 AND achievement_key = $2 ORDER BY seq LIMIT 1",
+            &[&user_id, &key],
+        )
+        .await?;
+    row.map(|r| {
+        Ok(Audit {
+            earned_at: r.try_get(0)?,
+            cause: r.try_get(1)?,
+            event_id: r.try_get(2)?,
+            progress_at_unlock: r.try_get(3)?,
+            recorded_at: r.try_get(4)?,
+        })
+    })
+    .transpose()
 }

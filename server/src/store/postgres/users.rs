@@ -10,7 +10,7 @@ use crate::store::model::{TokenFor, TokenOwner, User};
 use crate::store::ts;
 use crate::token;
 use achievements_core::{Instant, StateSnapshot};
-use deadpool_postgres::{Client, Transaction};
+use deadpool_postgres::{Client, GenericClient, Transaction};
 use tokio_postgres::Row;
 
 fn user(row: &Row) -> Result<User, StoreError> {
@@ -21,9 +21,25 @@ fn user(row: &Row) -> Result<User, StoreError> {
 ///
 /// # Errors
 /// PostgreSQL errors.
-pub(crate) async fn user_by_name(client: &Client, name: &str) -> Result<Option<User>, StoreError> {
+pub(crate) async fn user_by_name(client: &impl GenericClient, name: &str) -> Result<Option<User>, StoreError> {
     let stmt = client.prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = $1").await?;
     client.query_opt(&stmt, &[&name]).await?.as_ref().map(user).transpose()
+}
+
+/// Every user, by id.
+///
+/// # Errors
+/// PostgreSQL errors.
+pub(crate) async fn all_users(client: &Client) -> Result<Vec<User>, StoreError> {
+    client.query("SELECT id, name, timezone, is_admin FROM users ORDER BY id", &[]).await?.iter().map(user).collect()
+}
+
+/// Sets a user's public-profile flag; `false` when no user has this name.
+///
+/// # Errors
+/// PostgreSQL errors.
+pub(crate) async fn set_public_profile(tx: &Transaction<'_>, name: &str, public: bool) -> Result<bool, StoreError> {
+    Ok(tx.execute("UPDATE users SET public_profile = $2 WHERE name = $1", &[&name, &public]).await? > 0)
 }
 
 /// The user with this name if their profile is public.

@@ -6,10 +6,10 @@
 
 use super::ts;
 use crate::store::StoreError;
-use crate::store::definitions::{StoredRow, SyncPlan, Upsert, from_json, plan_sync, with_retired};
+use crate::store::definitions::{StoredRow, SyncPlan, Upsert, plan_sync, stored_catalog};
 use crate::store::model::Synced;
 use achievements_core::Instant;
-use achievements_core::{Catalog, ValidCatalog, load_catalog};
+use achievements_core::{Catalog, ValidCatalog};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 
@@ -78,17 +78,12 @@ fn save_document(conn: &Connection, file: &Catalog, now: &str) -> Result<(), Sto
 pub(crate) fn stored(conn: &Connection) -> Result<Option<ValidCatalog>, StoreError> {
     let document: Option<String> =
         conn.query_row("SELECT document FROM catalog WHERE id = 1", [], |r| r.get(0)).optional()?;
-    let Some(document) = document else { return Ok(None) };
-    let file = load_catalog(&document)
-        .map_err(|invalid| StoreError::Corrupt(format!("the stored catalog: {}", invalid.report().trim_end())))?
-        .catalog;
-    let mut stmt = conn.prepare("SELECT key, definition FROM achievements WHERE retired = 1 ORDER BY position")?;
-    let mut retired = Vec::new();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (key, json) = row?;
-        retired.push(from_json(&key, &json)?);
+    if document.is_none() {
+        return Ok(None);
     }
-    with_retired(file, retired).map(Some)
+    let mut stmt = conn.prepare("SELECT key, definition FROM achievements WHERE retired = 1 ORDER BY position")?;
+    let retired = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    stored_catalog(document, retired)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! opened per request), each call in one read transaction (a consistent
 //! snapshot). In WAL mode they never wait for the writer.
 
-use super::{open, open_reader};
+use super::{open, open_read_only, open_reader};
 use crate::store::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::AssertUnwindSafe;
@@ -62,14 +62,43 @@ impl Db {
             .name("db-writer".into())
             .spawn(move || writer_loop(conn, &queue))
             .map_err(StoreError::Thread)?;
-        Ok(Db {
+        Ok(Db::with(path, Vec::new(), Some(Writer { jobs, thread })))
+    }
+
+    /// [`Db::open`] for a database that must already exist: a command with
+    /// nothing to store in a new database fails rather than create an
+    /// empty file.
+    ///
+    /// # Errors
+    /// [`StoreError::NoDatabase`], or as [`Db::open`].
+    pub(crate) fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::NoDatabase(path.display().to_string()));
+        }
+        Db::open(path)
+    }
+
+    /// A handle with readers only, over an existing database at the
+    /// current schema (see [`super::open_read_only`]): no writer thread,
+    /// so every write fails with [`StoreError::WriterGone`], and every
+    /// connection is read-only, so nothing is created, migrated or changed.
+    ///
+    /// # Errors
+    /// As [`super::open_read_only`].
+    pub(crate) fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let checked = open_read_only(path)?;
+        Ok(Db::with(path, vec![checked], None))
+    }
+
+    fn with(path: &Path, readers: Vec<Connection>, writer: Option<Writer>) -> Self {
+        Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 read_permits: Arc::new(Semaphore::new(READERS)),
-                readers: Mutex::new(Vec::new()),
-                writer: Mutex::new(Some(Writer { jobs, thread })),
+                readers: Mutex::new(readers),
+                writer: Mutex::new(writer),
             }),
-        })
+        }
     }
 
     /// Runs `f` in the write transaction and returns its result once the

@@ -9,10 +9,10 @@
 
 use super::{notifications, ts};
 use crate::store::StoreError;
-use crate::store::model::Notification;
+use crate::store::model::{Audit, Notification};
 use crate::store::plan::UnlockRow;
 use achievements_core::Instant;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// Records unlocks: the earned rows and their audit entries, and queues a
 /// notification for each (`backfill` for retroactive awards and imports);
@@ -63,4 +63,27 @@ pub(crate) fn record(
         )?);
     }
     Ok(queued)
+}
+
+/// The first audit record of a user's unlock of `key`, if any.
+///
+/// # Errors
+/// SQLite errors.
+pub(crate) fn first_audit(conn: &Connection, user_id: i64, key: &str) -> Result<Option<Audit>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT earned_at, cause, event_id, progress_at_unlock, recorded_at FROM unlock_audit
+             WHERE user_id = ?1 AND achievement_key = ?2 ORDER BY seq LIMIT 1",
+            params![user_id, key],
+            |r| {
+                Ok(Audit {
+                    earned_at: r.get(0)?,
+                    cause: r.get(1)?,
+                    event_id: r.get(2)?,
+                    progress_at_unlock: r.get(3)?,
+                    recorded_at: r.get(4)?,
+                })
+            },
+        )
+        .optional()?)
 }

@@ -1,0 +1,29 @@
+//! What the reading commands (`check`, `debug`) see of one user, in one
+//! read-only, repeatable-read transaction: the stored catalog, the user,
+//! their state and an unlock's audit record, all from the same snapshot.
+
+use super::{catalog, state, unlocks, users};
+use crate::store::StoreError;
+use crate::store::model::Inspected;
+use achievements_core::Engine;
+use deadpool_postgres::Transaction;
+
+/// The named user under the stored catalog, with the first audit record
+/// of `audit_key` when given.
+///
+/// # Errors
+/// [`StoreError::NoCatalog`], [`StoreError::UnknownUser`], PostgreSQL errors.
+pub(crate) async fn inspect(
+    tx: &Transaction<'_>,
+    name: &str,
+    audit_key: Option<&str>,
+) -> Result<Inspected, StoreError> {
+    let engine = Engine::new(catalog::stored(tx).await?.ok_or(StoreError::NoCatalog)?);
+    let user = users::user_by_name(tx, name).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
+    let state = state::load(tx, &engine, &user).await?.state;
+    let audit = match audit_key {
+        Some(key) => unlocks::first_audit(tx, user.id, key).await?,
+        None => None,
+    };
+    Ok(Inspected { engine, state, audit })
+}
