@@ -13,7 +13,7 @@
 
 use crate::store::StoreError;
 use crate::store::model::{Notification, SavedState};
-use deadpool_postgres::Transaction;
+use deadpool_postgres::GenericClient;
 use futures_util::StreamExt;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -80,17 +80,18 @@ impl Change {
     }
 }
 
-/// Sends `changes` to every listening instance when the transaction commits.
+/// Sends `changes` to every listening instance: when the transaction
+/// commits, given a transaction; at once, given a connection outside one.
 ///
 /// # Errors
 /// PostgreSQL errors.
-pub(crate) async fn tell(tx: &Transaction<'_>, changes: &[Change]) -> Result<(), StoreError> {
+pub(crate) async fn tell(client: &impl GenericClient, changes: &[Change]) -> Result<(), StoreError> {
     if changes.is_empty() {
         return Ok(());
     }
     let payloads: Vec<String> = changes.iter().map(Change::payload).collect();
-    let stmt = tx.prepare_cached("SELECT pg_notify($1::text, p) FROM unnest($2::text[]) AS p").await?;
-    tx.execute(&stmt, &[&CHANNEL, &payloads]).await?;
+    let stmt = client.prepare_cached("SELECT pg_notify($1::text, p) FROM unnest($2::text[]) AS p").await?;
+    client.execute(&stmt, &[&CHANNEL, &payloads]).await?;
     Ok(())
 }
 

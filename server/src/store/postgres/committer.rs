@@ -3,8 +3,16 @@
 //! transaction, decided together and written in bulk
 //! ([`intake::apply_requests`]), then answers each. One commit, one WAL
 //! flush and one NOTIFY for the group, where one each per request would
-//! queue behind the user's row lock (a platform's hot user) and behind
-//! PostgreSQL's lock on NOTIFY at commit, one flush at a time.
+//! queue behind the user's row lock (a platform's hot user), one flush at a
+//! time.
+//!
+//! PostgreSQL serializes the commits of transactions that `NOTIFY` (a lock
+//! held through the commit's WAL flush), which would stop several
+//! instances from sharing flushes. So a group that only changed states
+//! tells the others after its commit (a hint for their caches, which trust
+//! an entry for a second anyway); a group that unlocked something tells
+//! them inside its transaction, so that a stream on any instance hears of
+//! an unlock if and only if it committed.
 //!
 //! Nobody is answered before the commit. If the group fails for a reason a
 //! retry cannot fix, its requests are tried one by one, each in its own
@@ -86,8 +94,22 @@ async fn apply(pg: &Pg, jobs: &[Job]) -> Result<Vec<Applied>, StoreError> {
             let applied = intake::apply_requests(&tx, engine, &requests).await?;
             let states: Vec<_> = applied.iter().flat_map(|a| a.states.iter().cloned()).collect();
             let notifications: Vec<_> = applied.iter().flat_map(|a| a.notifications.iter().cloned()).collect();
-            changes::tell(&tx, &Change::of_write(&states, &notifications)).await?;
-            tx.commit().await?;
+            let told = Change::of_write(&states, &notifications);
+            if notifications.is_empty() {
+                tx.commit().await?;
+                // Only states changed: a hint for the caches, which trust
+                // an entry for a second anyway. Sent after the commit, it
+                // keeps PostgreSQL's lock on NOTIFY out of the commit, so
+                // commits from several instances share WAL flushes.
+                if let Err(e) = changes::tell(&client, &told).await {
+                    tracing::warn!(error = %e, "other instances were not told of a commit (their caches expire within 1 s)");
+                }
+            } else {
+                // Unlocks wake streams on every instance: told inside the
+                // transaction, so delivered if and only if it commits.
+                changes::tell(&tx, &told).await?;
+                tx.commit().await?;
+            }
             Ok::<_, StoreError>(applied)
         }
         .await;
