@@ -36,6 +36,13 @@ pub(crate) struct UnlockRow {
     pub event_id: Option<String>,
 }
 
+impl UnlockRow {
+    /// The rows of what a re-evaluation of a user unlocked (no event).
+    pub(crate) fn of_evaluation(user_id: i64, unlocked: &[Unlock]) -> Vec<UnlockRow> {
+        unlocked.iter().map(|u| UnlockRow { user_id, unlock: u.clone(), event_id: None }).collect()
+    }
+}
+
 /// What to write for a request's events.
 #[derive(Debug, Default)]
 pub(crate) struct Plan {

@@ -192,8 +192,7 @@ pub(crate) async fn evaluate_state(
     let unlocked = engine.evaluate(&mut state, now);
     let mut notifications = Vec::new();
     if !unlocked.is_empty() {
-        let rows: Vec<UnlockRow> =
-            unlocked.iter().map(|u| UnlockRow { user_id, unlock: u.clone(), event_id: None }).collect();
+        let rows = UnlockRow::of_evaluation(user_id, &unlocked);
         notifications = unlocks::record(tx, &rows, &vec![now; rows.len()], &vec![true; rows.len()]).await?;
         let versions = state::save_states(tx, engine, &[(user_id, &state)], now).await?;
         version = versions.get(&user_id).copied().unwrap_or(version);

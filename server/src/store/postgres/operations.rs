@@ -47,6 +47,23 @@ macro_rules! in_transaction {
     }};
 }
 
+/// Runs `$body` (an expression using the transaction `$tx`) in one
+/// read-only, repeatable-read transaction: one consistent view of the data.
+macro_rules! in_snapshot {
+    ($pg:expr, |$tx:ident| $body:expr) => {{
+        let mut client = $pg.client().await?;
+        let $tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let value = async { $body }.await?;
+        $tx.commit().await?;
+        Ok(value)
+    }};
+}
+
 /// Whether a failed transaction may pass if tried again: a serialization
 /// failure, a deadlock, or a unique event id that a concurrent request
 /// (for another user) wrote first, which the retry sees as a duplicate.
@@ -184,16 +201,7 @@ impl Pg {
     }
 
     pub(crate) async fn inspect(&self, name: &str, audit_key: Option<&str>) -> Result<Inspected, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
-        let inspected = inspect::inspect(&tx, name, audit_key).await?;
-        tx.commit().await?;
-        Ok(inspected)
+        in_snapshot!(self, |tx| inspect::inspect(&tx, name, audit_key).await)
     }
 
     pub(crate) async fn load_state(&self, engine: &Engine, user: &User) -> Result<Versioned, StoreError> {
@@ -262,15 +270,6 @@ impl Pg {
     }
 
     pub(crate) async fn stats_counts(&self, from: Date, until: Date) -> Result<Counts, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
-        let counts = stats::counts(&tx, from, until).await?;
-        tx.commit().await?;
-        Ok(counts)
+        in_snapshot!(self, |tx| stats::counts(&tx, from, until).await)
     }
 }

@@ -111,8 +111,7 @@ pub(crate) fn evaluate_state(
     let unlocked = engine.evaluate(&mut state, now);
     let mut notifications = Vec::new();
     if !unlocked.is_empty() {
-        let rows: Vec<UnlockRow> =
-            unlocked.iter().map(|u| UnlockRow { user_id, unlock: u.clone(), event_id: None }).collect();
+        let rows = UnlockRow::of_evaluation(user_id, &unlocked);
         notifications = unlocks::record(conn, &rows, now, true)?;
         version = state::save(conn, engine, user_id, &state, now)?;
     }
