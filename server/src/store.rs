@@ -45,6 +45,13 @@ pub enum StoreError {
          with achievements load-achievements"
     )]
     NoDatabase(String),
+    /// The PostgreSQL server has no database of that name: unlike an SQLite
+    /// file, no command creates one.
+    #[error(
+        "PostgreSQL has no database at {0}: create it first (`createdb`, or the provider's console); \
+         `achievements load-achievements --db URL` then fills it"
+    )]
+    NoPostgresDatabase(String),
     #[error("a user named `{0}` already exists")]
     UserExists(String),
     #[error(transparent)]

@@ -298,11 +298,11 @@ impl Pg {
     }
 
     /// [`Pg::client`], where a database that does not exist is
-    /// [`StoreError::NoDatabase`] (the commands that never create one).
+    /// [`StoreError::NoPostgresDatabase`] (the commands that never create one).
     async fn client_of_existing(&self) -> Result<deadpool_postgres::Client, StoreError> {
         match self.client().await {
             Err(StoreError::Postgres(e)) if e.code() == Some(&SqlState::INVALID_CATALOG_NAME) => {
-                Err(StoreError::NoDatabase(self.shown.clone()))
+                Err(StoreError::NoPostgresDatabase(self.shown.clone()))
             }
             other => other,
         }
