@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use achievements_testkit::binary;
 use std::path::Path;
 use tempfile::TempDir;
@@ -125,20 +127,7 @@ fn recalculate_restores_tampered_counters_and_keeps_badges() {
 fn check_and_debug_explain_a_users_standing() {
     let (dir, db) = setup();
     import(&dir, &db, EVENTS);
-    let table = run(&db, &["check", "--user", "ann"]);
-    let header = table.lines().next().unwrap();
-    assert!(header.starts_with("ACHIEVEMENT") && header.contains("BLOCKED BY"), "{table}");
-    let first = table.lines().find(|l| l.starts_with("first_project ")).unwrap();
-    assert!(first.contains("earned 2026-03-01T10:00:00Z"), "{first}");
-    let five = table.lines().find(|l| l.starts_with("5_projects ")).unwrap();
-    assert!(five.contains("locked") && five.contains("2/5") && five.contains("below the target 5"), "{five}");
-    assert!(table.contains("ann: 1 of"), "{table}");
-
-    let debug = run(&db, &["debug", "--user", "ann", "--achievement", "first_project"]);
-    assert!(debug.contains("condition:") && debug.contains("status:        earned"), "{debug}");
-    assert!(debug.contains("audit record:") && debug.contains("event:         e1"), "{debug}");
-    let locked = run(&db, &["debug", "--user", "ann", "--achievement", "5_projects"]);
-    assert!(locked.contains("blocked:") && locked.contains("none (not unlocked)"), "{locked}");
+    common::assert_anns_standing(|args| run(&db, args));
     let output = binary!().args(["debug", "--user", "ann", "--achievement", "nope", "--db"]).arg(&db).output().unwrap();
     assert!(!output.status.success());
 }

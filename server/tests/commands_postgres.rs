@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use achievements_testkit::postgres::{execute, query_i64, text_rows};
 use achievements_testkit::{Kept, Setup, TestPostgres, TestServer, binary, read_unlocks};
 use reqwest::StatusCode;
@@ -205,20 +207,7 @@ fn check_debug_and_stats_explain_and_change_no_row() {
     import(&db, EVENTS);
     let before = dump(&db);
 
-    let table = run(&db, &["check", "--user", "ann"]);
-    let header = table.lines().next().unwrap();
-    assert!(header.starts_with("ACHIEVEMENT") && header.contains("BLOCKED BY"), "{table}");
-    let first = table.lines().find(|l| l.starts_with("first_project ")).unwrap();
-    assert!(first.contains("earned 2026-03-01T10:00:00Z"), "{first}");
-    let five = table.lines().find(|l| l.starts_with("5_projects ")).unwrap();
-    assert!(five.contains("locked") && five.contains("2/5") && five.contains("below the target 5"), "{five}");
-    assert!(table.contains("ann: 1 of"), "{table}");
-
-    let debug = run(&db, &["debug", "--user", "ann", "--achievement", "first_project"]);
-    assert!(debug.contains("condition:") && debug.contains("status:        earned"), "{debug}");
-    assert!(debug.contains("audit record:") && debug.contains("event:         e1"), "{debug}");
-    let locked = run(&db, &["debug", "--user", "ann", "--achievement", "5_projects"]);
-    assert!(locked.contains("blocked:") && locked.contains("none (not unlocked)"), "{locked}");
+    common::assert_anns_standing(|args| run(&db, args));
     assert!(fails(&db, &["debug", "--user", "ann", "--achievement", "nope"]).contains("no achievement with the key"));
     assert!(fails(&db, &["check", "--user", "nobody"]).contains("no user named `nobody`"));
 
