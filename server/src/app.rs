@@ -2,7 +2,11 @@
 
 use crate::cache::{Caches, Lifetimes};
 use crate::clock::Clock;
-use crate::routes::{self, MAX_BODY_BYTES, achievements, catalog, compat, events, fallback, me, notifications, stats};
+use crate::platform::PlatformOptions;
+use crate::routes::{
+    self, MAX_BODY_BYTES, achievements, admin_tokens, admin_users, admin_webhooks, catalog, compat, events, fallback,
+    me, notifications, stats,
+};
 use crate::served_catalog::ServedCatalog;
 use crate::store::Store;
 use crate::store::model::{Notification, SavedState};
@@ -49,6 +53,7 @@ struct Shared {
     caches: Caches,
     catalog: Arc<ServedCatalog>,
     clock: Clock,
+    platform: PlatformOptions,
     /// Notifications, after their transaction committed.
     pushed: broadcast::Sender<Arc<Pushed>>,
     /// `true` once the server is shutting down: open streams end.
@@ -58,7 +63,7 @@ struct Shared {
 impl AppState {
     /// The state of a server on `store`. On a store that other instances
     /// share, it also follows their changes (see [`AppState::follow`]).
-    pub(crate) fn new(store: Store, catalog: ServedCatalog, clock: Clock) -> Self {
+    pub(crate) fn new(store: Store, catalog: ServedCatalog, clock: Clock, platform: PlatformOptions) -> Self {
         let (pushed, _) = broadcast::channel(PUSH_BUFFER);
         let (closing, _) = watch::channel(false);
         let lifetimes = if store.is_shared() { Lifetimes::SHARED } else { Lifetimes::SOLE };
@@ -69,6 +74,7 @@ impl AppState {
                 caches: Caches::new(lifetimes),
                 catalog: Arc::new(catalog),
                 clock,
+                platform,
                 pushed,
                 closing,
             }),
@@ -160,6 +166,11 @@ impl AppState {
         &self.inner.catalog
     }
 
+    /// What `serve` was told about the platform (sign-ins, limits, ...).
+    pub(crate) fn platform(&self) -> &PlatformOptions {
+        &self.inner.platform
+    }
+
     /// The time, read here and passed down to the core.
     pub(crate) fn now(&self) -> Instant {
         self.inner.clock.now()
@@ -186,6 +197,9 @@ pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
         .route("/api/v1/notifications/", get(notifications::list))
         .route("/api/v1/notifications/read/", post(notifications::mark_read))
         .route("/api/v1/notifications/stream/", get(notifications::stream))
+        .merge(admin_users::routes())
+        .merge(admin_tokens::routes())
+        .merge(admin_webhooks::routes())
         .route("/api", any(fallback::api_not_found))
         .route("/api/{*rest}", any(fallback::api_not_found))
         .method_not_allowed_fallback(fallback::method_not_allowed)

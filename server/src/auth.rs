@@ -63,15 +63,55 @@ fn is_token_text(token: &str) -> bool {
 pub(crate) enum Caller {
     Anonymous,
     User(User),
-    /// A platform service (the name it was issued for).
+    /// A platform service.
+    Service(Service),
+}
+
+/// A platform service's token: the name it was issued for, and whether it
+/// may use the admin API (`tokens add --service NAME --admin`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Service {
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// Who did something an audit row records: an admin user or an admin
+/// service. Shown as `user:NAME` or `service:NAME`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Actor {
+    User(String),
     Service(String),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(name) => write!(f, "user:{name}"),
+            Actor::Service(name) => write!(f, "service:{name}"),
+        }
+    }
+}
+
+/// The admin API's gate: admin users and admin service tokens pass.
+///
+/// # Errors
+/// 401 without credentials, 403 for anyone else.
+pub(crate) fn require_admin(caller: &Caller) -> Result<Actor, ApiError> {
+    match caller {
+        Caller::Anonymous => Err(not_authenticated()),
+        Caller::User(user) if user.is_admin => Ok(Actor::User(user.name.clone())),
+        Caller::Service(service) if service.is_admin => Ok(Actor::Service(service.name.clone())),
+        Caller::User(_) | Caller::Service(_) => {
+            Err(ApiError::PermissionDenied("The admin API needs an admin user or an admin service token."))
+        }
+    }
 }
 
 impl From<TokenOwner> for Caller {
     fn from(owner: TokenOwner) -> Self {
         match owner {
             TokenOwner::User(user) => Caller::User(user),
-            TokenOwner::Service(name) => Caller::Service(name),
+            TokenOwner::Service(name) => Caller::Service(Service { name, is_admin: false }),
         }
     }
 }
@@ -134,7 +174,7 @@ fn acting_as(caller: &Caller, name: &str) -> Result<Target, ApiError> {
 /// 401 without credentials, 403 for a user's token.
 pub(crate) fn require_service(caller: &Caller) -> Result<&str, ApiError> {
     match caller {
-        Caller::Service(name) => Ok(name),
+        Caller::Service(service) => Ok(&service.name),
         Caller::Anonymous => Err(not_authenticated()),
         Caller::User(_) => Err(ApiError::PermissionDenied("Only a service token may post events.")),
     }
@@ -161,7 +201,19 @@ mod tests {
         let status = |r: Result<Target, ApiError>| r.map_err(|e| e.status().as_u16());
         let ann = user("ann", false);
         let root = user("root", true);
-        let service = Caller::Service("platform".into());
+        let service = Caller::Service(Service { name: "platform".into(), is_admin: false });
+        let admin_service = Caller::Service(Service { name: "ops".into(), is_admin: true });
+        assert_eq!(
+            require_admin(&root).map(|a| a.to_string()).map_err(|e| e.status().as_u16()),
+            Ok("user:root".into())
+        );
+        assert_eq!(
+            require_admin(&admin_service).map(|a| a.to_string()).map_err(|e| e.status().as_u16()),
+            Ok("service:ops".into())
+        );
+        assert_eq!(require_admin(&ann).map_err(|e| e.status().as_u16()), Err(403));
+        assert_eq!(require_admin(&service).map_err(|e| e.status().as_u16()), Err(403));
+        assert_eq!(require_admin(&Caller::Anonymous).map_err(|e| e.status().as_u16()), Err(401));
         assert_eq!(status(viewer(&Caller::Anonymous, None)), Ok(Target::Nobody));
         assert_eq!(status(viewer(&service, None)), Ok(Target::Nobody));
         assert!(matches!(viewer(&ann, None), Ok(Target::Caller(_))));

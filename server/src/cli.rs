@@ -3,6 +3,7 @@
 
 use crate::catalog_file::CatalogSource;
 use crate::clock::Clock;
+use crate::platform::PlatformArgs;
 use crate::store::Location;
 use crate::{admin, ops, rules, serve};
 use clap::{ArgGroup, Args, Parser, Subcommand};
@@ -146,6 +147,8 @@ pub(crate) struct ServeArgs {
     /// Create a `demo` user with some activity and print its token.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,6 +221,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 www: args.www,
                 demo: args.demo,
                 clock: Clock::system(),
+                platform: args.platform.into_options()?,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(serve::serve_until_signal(options))?;

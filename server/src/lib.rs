@@ -20,6 +20,9 @@
 //! - [`store`]: SQLite — schema, migrations, queries, the writer thread.
 //! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine;
 //!   [`file_read`]: every file a command reads, at most 64 MiB.
+//! - [`platform`]: what `serve` is told about the platform beside it (sign-ins,
+//!   CORS and rate limits, what operators watch); [`webhooks`]: unlocks
+//!   told to the platform, from a durable outbox.
 //! - [`names`]: which user and service names are valid, and when two user
 //!   names look alike.
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
@@ -53,6 +56,7 @@ mod json;
 mod names;
 mod openapi;
 mod ops;
+pub mod platform;
 mod routes;
 mod rules;
 pub mod serve;
@@ -61,4 +65,5 @@ mod stats;
 pub mod store;
 mod token;
 mod views;
+mod webhooks;
 mod www;

@@ -8,15 +8,22 @@
 //! - [`events`]: event intake.
 //! - [`notifications`]: unlock notifications, listed and streamed (SSE).
 //! - [`stats`]: the success metrics (admins).
+//! - [`admin_users`], [`admin_tokens`], [`admin_webhooks`]: the admin API
+//!   under `/api/v1/admin/` (admin users and admin service tokens).
+//! - [`pages`]: `?page=&page_size=` and the paginated answer.
 //! - [`fallback`]: unknown routes and methods, in the API's error shape.
 
 pub(crate) mod achievements;
+pub(crate) mod admin_tokens;
+pub(crate) mod admin_users;
+pub(crate) mod admin_webhooks;
 pub(crate) mod catalog;
 pub(crate) mod compat;
 pub(crate) mod events;
 pub(crate) mod fallback;
 pub(crate) mod me;
 pub(crate) mod notifications;
+pub(crate) mod pages;
 pub(crate) mod stats;
 
 use crate::api_error::ApiError;

@@ -8,6 +8,7 @@ use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::clock::Clock;
 use crate::connections::{self, ConnectionTimeouts};
 use crate::demo::{DEMO_USER, DemoReport, ensure_demo_user};
+use crate::platform::PlatformOptions;
 use crate::served_catalog::ServedCatalog;
 use crate::store::{Location, Store, StoreError};
 use crate::www::{WwwError, WwwRoot, check_database_outside};
@@ -27,6 +28,7 @@ pub struct ServeOptions {
     pub www: Option<PathBuf>,
     pub demo: bool,
     pub clock: Clock,
+    pub platform: PlatformOptions,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -81,7 +83,12 @@ impl Server {
             options.catalog.name(),
             change_summary(&synced.changes)
         );
-        let state = AppState::new(store.clone(), ServedCatalog::new(&loaded.catalog, synced.catalog), options.clock);
+        let state = AppState::new(
+            store.clone(),
+            ServedCatalog::new(&loaded.catalog, synced.catalog),
+            options.clock,
+            options.platform,
+        );
 
         let listener =
             TcpListener::bind(options.bind).await.map_err(|source| ServeError::Bind { addr: options.bind, source })?;

@@ -8,6 +8,7 @@ use crate::{accounts, now};
 use achievements_server::catalog_file::CatalogSource;
 use achievements_server::clock::Clock;
 use achievements_server::connections::ConnectionTimeouts;
+use achievements_server::platform::PlatformOptions;
 use achievements_server::serve::{ServeOptions, Server};
 use achievements_server::store;
 use std::net::SocketAddr;
@@ -26,6 +27,8 @@ pub struct Setup {
     pub demo: bool,
     /// Shorter limits on slow and idle clients (`None`: the production ones).
     pub connection_timeouts: Option<ConnectionTimeouts>,
+    /// The platform flags (`serve`'s defaults unless set).
+    pub platform: PlatformOptions,
 }
 
 impl Default for Setup {
@@ -36,6 +39,7 @@ impl Default for Setup {
             www: None,
             demo: false,
             connection_timeouts: None,
+            platform: PlatformOptions::default(),
         }
     }
 }
@@ -410,6 +414,7 @@ async fn launch(location: &store::Location, setup: &Setup) -> Result<Server, Str
         www: setup.www.clone(),
         demo: setup.demo,
         clock: setup.clock.clone(),
+        platform: setup.platform.clone(),
     };
     let server = Server::start(options).await.map_err(|e| e.to_string())?;
     Ok(match setup.connection_timeouts {

@@ -18,7 +18,7 @@ use crate::store::StoreError;
 use deadpool_postgres::GenericClient;
 
 /// Every migration, in order. See the schema choices in `super`'s doc.
-const MIGRATIONS: &[&str] = &[V1_INITIAL];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_TOKENS, V3_ERASURE, V4_WEBHOOKS];
 
 /// The schema version this build writes.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
@@ -28,6 +28,18 @@ pub const LATEST: u32 = MIGRATIONS.len() as u32;
 /// the same database wait on it. The value is arbitrary: "achvmigr" in
 /// ASCII.
 const MIGRATION_LOCK: i64 = 0x6163_6876_6d69_6772;
+
+const V2_TOKENS: &str = r"
+-- Token lifecycle (expiry, revocation, last use, admin services).
+";
+
+const V3_ERASURE: &str = r"
+-- Erasure of a user (the one sanctioned deletion from the append-only logs).
+";
+
+const V4_WEBHOOKS: &str = r"
+-- Webhook endpoints and the outbox of deliveries.
+";
 
 const V1_INITIAL: &str = r#"
 -- Every definition ever loaded. Definitions removed from the catalog file

@@ -12,7 +12,8 @@ use crate::store::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order. The schema is documented in `docs/server.md`.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_NOTIFICATIONS, V3_CATALOG, V4_NAME_KEYS];
+const MIGRATIONS: &[&str] =
+    &[V1_INITIAL, V2_NOTIFICATIONS, V3_CATALOG, V4_NAME_KEYS, V5_TOKENS, V6_ERASURE, V7_WEBHOOKS];
 
 /// A step SQL cannot express (it needs Rust, e.g. Unicode's tables), run
 /// after the SQL of the migration with the same number, in its transaction.
@@ -157,6 +158,18 @@ CREATE TABLE user_name_keys (
 /// they were created, a key goes to the first user who has it, a later
 /// user keeps their name, tokens and badges with only the keys still free,
 /// and a warning names both users.
+const V5_TOKENS: &str = r"
+-- Token lifecycle (expiry, revocation, last use, admin services).
+";
+
+const V6_ERASURE: &str = r"
+-- Erasure of a user (the one sanctioned deletion from the append-only logs).
+";
+
+const V7_WEBHOOKS: &str = r"
+-- Webhook endpoints and the outbox of deliveries.
+";
+
 fn backfill_name_keys(conn: &Connection) -> Result<(), StoreError> {
     let users: Vec<(i64, String)> = {
         let mut stmt = conn.prepare("SELECT id, name FROM users ORDER BY id")?;
