@@ -63,6 +63,16 @@ impl Page {
         (self.number - 1).saturating_mul(self.size)
     }
 
+    /// Checks that the page exists for a list held whole in memory and
+    /// returns its items.
+    ///
+    /// # Errors
+    /// As [`Page::check`].
+    pub(crate) fn of<T>(self, all: &[T]) -> Result<&[T], ApiError> {
+        self.check(u64::try_from(all.len()).unwrap_or(u64::MAX))?;
+        Ok(self.slice(all))
+    }
+
     /// This page of a list held whole in memory.
     pub(crate) fn slice<T>(self, all: &[T]) -> &[T] {
         let start = usize::try_from(self.offset()).unwrap_or(usize::MAX).min(all.len());
@@ -98,9 +108,30 @@ pub(crate) struct Paginated<T> {
 impl<T> Paginated<T> {
     /// Page `page` of a list of `count` items, requested at `uri`.
     pub(crate) fn new(uri: &Uri, page: Page, count: u64, results: Vec<T>) -> Self {
+        let PageHead { count, next, previous } = PageHead::new(uri, page, count);
+        Paginated { count, next, previous, results }
+    }
+}
+
+/// The fields of a paginated answer before its `results`, for routes that
+/// write `results` item by item (see [`crate::json::object_with_array`]);
+/// a route with fields of its own flattens it into its head.
+#[derive(Debug, Serialize)]
+pub(crate) struct PageHead {
+    /// Items in the whole list.
+    pub count: u64,
+    /// The next page's URL, origin-relative; `null` on the last page.
+    pub next: Option<String>,
+    /// The previous page's URL, origin-relative; `null` on the first page.
+    pub previous: Option<String>,
+}
+
+impl PageHead {
+    /// The head of page `page` of a list of `count` items, requested at `uri`.
+    pub(crate) fn new(uri: &Uri, page: Page, count: u64) -> Self {
         let next = (page.offset().saturating_add(page.size) < count).then(|| link(uri, Some(page.number + 1)));
         let previous = (page.number > 1).then(|| link(uri, (page.number > 2).then_some(page.number - 1)));
-        Paginated { count, next, previous, results }
+        PageHead { count, next, previous }
     }
 }
 
