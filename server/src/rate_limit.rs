@@ -19,9 +19,10 @@
 //! - **One request, one unit.** The notification stream counts once, when
 //!   it opens, however long it stays open.
 //! - **Bounded memory.** A key whose bucket is full again (idle for a
-//!   second) holds nothing a fresh one would not: every
-//!   [`SWEEP_EVERY`] such keys are dropped (`retain_recent`), so the store
-//!   holds only the callers of the last few seconds.
+//!   little over a second: the burst's second plus one interval of 1/N s)
+//!   holds nothing a fresh one would not: every [`SWEEP_EVERY`] such keys
+//!   are dropped (`retain_recent`, then `shrink_to_fit`), so the store holds
+//!   only the callers of the last [`SWEEP_EVERY`] or so.
 
 use crate::api_error::ApiError;
 use crate::auth::Caller;
@@ -187,7 +188,8 @@ mod tests {
         assert_eq!((0..4).filter(|_| limiter.check(Some(&Caller::Anonymous), Some(here)).is_ok()).count(), 3);
         assert_eq!(limiter.check(None, None), Ok(()), "no address: not limited");
         assert_eq!(limiter.len(), 4);
-        std::thread::sleep(Duration::from_millis(1_100));
+        // Full again a second after the burst, forgotten one emission (1/N s) later.
+        std::thread::sleep(Duration::from_millis(1_500));
         limiter.forget_idle();
         assert_eq!(limiter.len(), 0);
     }
