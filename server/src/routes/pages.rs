@@ -13,23 +13,39 @@
 use crate::api_error::ApiError;
 use axum::http::Uri;
 use percent_encoding::percent_decode_str;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Items a page holds when `page_size` is not given.
 pub(crate) const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The most items a page holds.
 pub(crate) const MAX_PAGE_SIZE: u64 = 1_000;
 
-/// `?page=N&page_size=M`, as the query string gives them.
+/// `?page=N&page_size=M`, as the query string gives them. Any whole
+/// number is accepted, however long (the document sets no maximum): one
+/// past `u64` is read as `u64::MAX`, a page past the end (404) or a page
+/// size lowered to [`MAX_PAGE_SIZE`].
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
     /// The page, from 1 [default: 1].
     #[param(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub page: Option<u64>,
     /// Items a page [default: 100; at most 1000, a larger value is lowered to 1000].
     #[param(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub page_size: Option<u64>,
+}
+
+/// Decimal digits, saturating at `u64::MAX`.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(D::Error::custom(format!("expected a whole number, got `{text}`")));
+    }
+    // All digits: the only failure is overflow.
+    Ok(Some(text.parse().unwrap_or(u64::MAX)))
 }
 
 /// A page of a list: which one, and how many items a page holds.
