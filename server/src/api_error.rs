@@ -45,6 +45,10 @@ pub(crate) enum ApiError {
     /// 422: well-formed JSON of the wrong shape.
     #[error("{0}")]
     Invalid(String),
+    /// 429: over the caller's rate limit (`serve --rate-limit`); retry
+    /// after `Retry-After`, `seconds`.
+    #[error("Request was throttled. Expected available in {seconds} seconds.")]
+    Throttled { seconds: u64 },
     /// 503: the database writer has stopped (shutting down).
     #[error("The service is shutting down; retry shortly.")]
     Unavailable,
@@ -72,6 +76,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } | ApiError::TooManyEvents { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable | ApiError::DatabaseBusy | ApiError::StorageFull => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,6 +96,7 @@ impl ApiError {
             ApiError::TooManyEvents { .. } => "too_many_events",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Invalid(_) => "invalid",
+            ApiError::Throttled { .. } => "throttled",
             ApiError::Unavailable => "unavailable",
             ApiError::DatabaseBusy => "database_busy",
             ApiError::StorageFull => "storage_full",
@@ -151,6 +157,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(seconds) = self.retry_after() {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+        }
+        if let ApiError::Throttled { seconds } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -3,6 +3,7 @@
 use crate::cache::{Caches, Lifetimes};
 use crate::clock::Clock;
 use crate::platform::PlatformOptions;
+use crate::rate_limit::{self, Limiter};
 use crate::routes::{
     self, MAX_BODY_BYTES, achievements, admin_tokens, admin_users, admin_webhooks, catalog, compat, events, fallback,
     me, notifications, stats,
@@ -181,6 +182,7 @@ impl AppState {
 /// [`crate::www`]: hidden names and symlinks out of the folder are 404s; any
 /// other path that is not a file gets `index.html`, for client-side routing).
 pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
+    let cors = state.platform().http.cors();
     let api = Router::new()
         .route("/api/v1/achievements/", get(achievements::list))
         .route("/api/v1/achievements/earned/", get(achievements::earned))
@@ -202,13 +204,25 @@ pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
         .merge(admin_webhooks::routes())
         .route("/api", any(fallback::api_not_found))
         .route("/api/{*rest}", any(fallback::api_not_found))
-        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .method_not_allowed_fallback(fallback::method_not_allowed);
+    // After authentication (layers run outermost first), so it keys by caller.
+    let api = match state.platform().http.rate_limit {
+        Some(limits) => api.layer(middleware::from_fn_with_state(Limiter::start(limits), rate_limit::limit)),
+        None => api,
+    };
+    let api = api
         .layer(middleware::from_fn_with_state(state.clone(), routes::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     let app = match www {
         Some(root) => api.fallback_service(any(www::serve).with_state(Arc::new(root))),
         None => api.fallback(fallback::not_found),
+    };
+    // Outside the rest: preflights are answered before authentication and
+    // rate limits, and every answer (a 401 or 429 too) carries the headers.
+    let app = match cors {
+        Some(cors) => app.layer(cors),
+        None => app,
     };
     app.layer(TraceLayer::new_for_http())
 }

@@ -22,6 +22,7 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -29,6 +30,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -77,7 +79,7 @@ pub(crate) async fn serve(
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     backoff(&e).await;
                     continue;
@@ -85,7 +87,8 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let connection = serve_connection(stream, app.clone(), timeouts, closing_rx.clone(), open_rx.clone());
+        let (stream, peer) = stream;
+        let connection = serve_connection(stream, peer, app.clone(), timeouts, closing_rx.clone(), open_rx.clone());
         tokio::spawn(connection);
     }
     drop(listener);
@@ -110,6 +113,7 @@ async fn backoff(error: &io::Error) {
 /// the server shuts down.
 async fn serve_connection(
     stream: TcpStream,
+    peer: SocketAddr,
     app: Router,
     timeouts: ConnectionTimeouts,
     mut closing: watch::Receiver<bool>,
@@ -120,7 +124,10 @@ async fn serve_connection(
     let io = TokioIo::new(Watched { inner: stream, activity: Arc::clone(&activity) });
     let service = {
         let activity = Arc::clone(&activity);
-        service_fn(move |request: hyper::Request<Incoming>| {
+        service_fn(move |mut request: hyper::Request<Incoming>| {
+            // The client's address, for what keys by it (the rate limit of
+            // anonymous callers), as axum's `ConnectInfo`.
+            request.extensions_mut().insert(ConnectInfo(peer));
             let guard = RequestInProgress::start(&activity);
             let mut app = app.clone();
             async move {

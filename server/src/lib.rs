@@ -21,7 +21,8 @@
 //! - [`catalog_file`], [`served_catalog`]: the catalog from file to engine;
 //!   [`file_read`]: every file a command reads, at most 64 MiB.
 //! - [`platform`]: what `serve` is told about the platform beside it (sign-ins,
-//!   CORS and rate limits, what operators watch); [`webhooks`]: unlocks
+//!   CORS and rate limits, what operators watch); [`rate_limit`]: the
+//!   `--rate-limit` middleware; [`webhooks`]: unlocks
 //!   told to the platform, from a durable outbox.
 //! - [`names`]: which user and service names are valid, and when two user
 //!   names look alike.
@@ -57,6 +58,7 @@ mod names;
 mod openapi;
 mod ops;
 pub mod platform;
+mod rate_limit;
 mod routes;
 mod rules;
 pub mod serve;

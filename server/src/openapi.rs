@@ -7,6 +7,7 @@
 //! top-level fields, so this file cannot drift from the router.
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
+use crate::routes::pages::PageQuery;
 use achievements_core::{Category, Rarity};
 use axum::Json;
 use serde::Serialize;
@@ -82,9 +83,17 @@ pub struct AchievementList {
     results: Vec<AchievementItem>,
 }
 
+/// A page of the user's badges (`?page=`, `?page_size=`).
 #[derive(Serialize, ToSchema)]
 pub struct EarnedList {
+    /// Badges in the whole list.
     count: usize,
+    /// The next page's URL (origin-relative); `null` on the last page.
+    #[schema(required = true)]
+    next: Option<String>,
+    /// The previous page's URL (origin-relative); `null` on the first page.
+    #[schema(required = true)]
+    previous: Option<String>,
     /// Items with `progress_at_unlock` and `cause`.
     results: Vec<AchievementItem>,
 }
@@ -182,9 +191,18 @@ pub struct Notification {
     created_at: String,
 }
 
+/// A page of the caller's notifications (`?page=`, `?page_size=`).
 #[derive(Serialize, ToSchema)]
 pub struct NotificationList {
+    /// Notifications in the whole list.
     count: usize,
+    /// The next page's URL (origin-relative); `null` on the last page.
+    #[schema(required = true)]
+    next: Option<String>,
+    /// The previous page's URL (origin-relative); `null` on the first page.
+    #[schema(required = true)]
+    previous: Option<String>,
+    /// Unread notifications in the whole list.
     unread: usize,
     results: Vec<Notification>,
 }
@@ -222,10 +240,18 @@ pub struct MyProgress {
     community: Vec<serde_json::Value>,
 }
 
+/// A page of a public profile's badges (`?page=`, `?page_size=`).
 #[derive(Serialize, ToSchema)]
 pub struct Profile {
     username: String,
+    /// Badges in the whole list.
     count: usize,
+    /// The next page's URL (origin-relative); `null` on the last page.
+    #[schema(required = true)]
+    next: Option<String>,
+    /// The previous page's URL (origin-relative); `null` on the first page.
+    #[schema(required = true)]
+    previous: Option<String>,
     results: Vec<AchievementItem>,
 }
 
@@ -303,6 +329,24 @@ fn mark_read_body() -> serde_json::Value {
     ]})
 }
 
+/// `serve --rate-limit` applies to every route: each operation may answer
+/// `429` (`throttled`) with `Retry-After`.
+fn throttled(document: &mut serde_json::Value) {
+    let answer = json!({
+        "description": "Over the caller's rate limit (`serve --rate-limit`, code `throttled`): retry after \
+                        `Retry-After` seconds",
+        "headers": {"Retry-After": {"description": "Whole seconds until a request would pass",
+                                    "schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    });
+    let Some(paths) = document["paths"].as_object_mut() else { return };
+    for operation in paths.values_mut().filter_map(|item| item.as_object_mut()).flat_map(|item| item.values_mut()) {
+        if let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut()) {
+            responses.insert("429".to_owned(), answer.clone());
+        }
+    }
+}
+
 /// Replaces the schema of the operation's query parameter `name`.
 fn set_query_schema(operation: &mut serde_json::Value, name: &str, schema: serde_json::Value) {
     if let Some(parameters) = operation["parameters"].as_array_mut() {
@@ -317,6 +361,7 @@ pub fn document() -> &'static serde_json::Value {
     static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
         let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         constrain(&mut document);
+        throttled(&mut document);
         document
     });
     &DOCUMENT
@@ -335,8 +380,10 @@ pub async fn openapi() -> Json<&'static serde_json::Value> {
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn list() {}
 
-#[utoipa::path(get, path = "/api/v1/achievements/earned/", tag = "achievements",
-    responses((status = 200, body = EarnedList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/achievements/earned/", tag = "achievements", params(PageQuery),
+    responses((status = 200, body = EarnedList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "A page past the end (`Invalid page.`)")))]
 fn earned() {}
 
 #[utoipa::path(get, path = "/api/v1/achievements/{key}/", tag = "achievements",
@@ -370,8 +417,10 @@ fn me() {}
                with the same event ids")))]
 fn events() {}
 
-#[utoipa::path(get, path = "/api/v1/notifications/", tag = "notifications",
-    responses((status = 200, body = NotificationList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/notifications/", tag = "notifications", params(PageQuery),
+    responses((status = 200, body = NotificationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "A page past the end (`Invalid page.`)")))]
 fn notifications() {}
 
 #[utoipa::path(post, path = "/api/v1/notifications/read/", tag = "notifications", request_body = MarkRead,
@@ -400,8 +449,9 @@ fn stats() {}
 fn my_progress() {}
 
 #[utoipa::path(get, path = "/api/v1/users/{username}/achievements/", tag = "compatibility",
-    params(("username" = String, Path)),
-    responses((status = 200, body = Profile), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("username" = String, Path), PageQuery),
+    responses((status = 200, body = Profile), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "No public profile of that name, or a page past the end")))]
 fn profile() {}
 
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",

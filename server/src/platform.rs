@@ -8,6 +8,8 @@ pub(crate) mod http_policy;
 pub(crate) mod identity;
 pub(crate) mod observe;
 
+pub use http_policy::{HttpPolicyOptions, RateLimits};
+
 use clap::Args;
 
 /// The platform options of one `serve`; the default is today's behaviour:

@@ -37,8 +37,11 @@ impl Resource {
             Resource::Me => "/api/v1/me/",
             Resource::Catalog => "/api/v1/achievements/catalog/",
             Resource::Achievements => "/api/v1/achievements/",
-            Resource::Earned => "/api/v1/achievements/earned/",
-            Resource::Notifications => "/api/v1/notifications/",
+            // Both lists are paginated: one page of the most a page holds
+            // (1,000) has every badge of a catalog up to that size, and the
+            // newest 1,000 notifications, unread first.
+            Resource::Earned => "/api/v1/achievements/earned/?page_size=1000",
+            Resource::Notifications => "/api/v1/notifications/?page_size=1000",
         }
     }
 

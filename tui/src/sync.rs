@@ -380,7 +380,10 @@ mod tests {
         let mut broken = full_server();
         broken.answers.insert(Resource::Earned.path(), Response { status: 200, etag: None, body: "<html>".to_owned() });
         let err = run(&mut cache, &broken, true, at).unwrap_err();
-        assert!(matches!(err, SyncError::BadResponse { path: "/api/v1/achievements/earned/", .. }), "{err}");
+        assert!(
+            matches!(err, SyncError::BadResponse { path: "/api/v1/achievements/earned/?page_size=1000", .. }),
+            "{err}"
+        );
 
         let mut failing = full_server();
         failing

@@ -1,6 +1,7 @@
 //! `achievements/`, `achievements/earned/`, `achievements/{key}/`,
 //! `achievements/categories/` and `achievements/check/`.
 
+use super::pages::{Page, PageHead, PageQuery};
 use super::{ApiQuery, Viewer, json_bytes, load_subject, load_subject_user, load_viewer};
 use crate::api_error::ApiError;
 use crate::app::AppState;
@@ -10,6 +11,7 @@ use crate::store::model::Evaluated;
 use crate::views::{EarnedFields, View};
 use achievements_core::{Category, EarnedRecord, Rarity};
 use axum::extract::{Path, State};
+use axum::http::Uri;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -115,22 +117,27 @@ struct CountHead {
 }
 
 /// `GET achievements/earned/`: the user's badges, newest first, including
-/// ones deactivated since, with `progress_at_unlock` and `cause`.
+/// ones deactivated since, with `progress_at_unlock` and `cause`; paginated
+/// (see [`super::pages`]).
 pub(crate) async fn earned(
     State(app): State<AppState>,
+    uri: Uri,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<UserQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Response, ApiError> {
+    let page = Page::from_query(&page)?;
     let Viewer { state, .. } = load_subject(&app, credentials, query.user).await?;
     let view = View::new(app.catalog(), Some(&*state), app.now());
     let mut earned: Vec<(usize, EarnedRecord)> =
         app.catalog().display_order().iter().filter_map(|&i| view.earned(i).map(|r| (i, r))).collect();
     // Stable: equal times keep display order.
     earned.sort_by_key(|(_, record)| Reverse(record.earned_at));
-    let head = CountHead { count: earned.len() };
+    let results = page.of(&earned)?;
+    let head = PageHead::new(&uri, page, u64::try_from(earned.len()).unwrap_or(u64::MAX));
     json_bytes(|out| {
         object_with_array(out, &head, "results", |out| {
-            each(out, earned, |out, (i, record)| {
+            each(out, results, |out, &(i, record)| {
                 let extra =
                     EarnedFields { progress_at_unlock: record.progress_at_unlock, cause: record.cause.as_str() };
                 view.write_item_with(out, i, &extra)

@@ -3,6 +3,7 @@
 //! `users/{username}/achievements/`. Same secrecy rule as every route: an
 //! unearned secret is never present.
 
+use super::pages::{Page, PageHead, PageQuery};
 use super::{ApiQuery, Viewer, json_bytes, load_state, load_subject};
 use crate::api_error::ApiError;
 use crate::app::AppState;
@@ -12,6 +13,7 @@ use crate::routes::achievements::UserQuery;
 use crate::views::{EarnedFields, View};
 use achievements_core::{Category, EarnedRecord, Instant};
 use axum::extract::{Path, State};
+use axum::http::Uri;
 use axum::response::Response;
 use serde::Serialize;
 use std::cmp::Reverse;
@@ -78,16 +80,20 @@ pub(crate) async fn my_progress(
 #[derive(Debug, Serialize)]
 struct ProfileHead<'a> {
     username: &'a str,
-    count: usize,
+    #[serde(flatten)]
+    page: PageHead,
 }
 
 /// `GET users/{username}/achievements/`: a user's earned achievements,
-/// newest first, for anyone — when their profile is public. A private
-/// profile and an unknown user get the same 404.
+/// newest first, for anyone — when their profile is public; paginated (see
+/// [`super::pages`]). A private profile and an unknown user get the same 404.
 pub(crate) async fn user_achievements(
     State(app): State<AppState>,
+    uri: Uri,
     Path(username): Path<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Response, ApiError> {
+    let page = Page::from_query(&page)?;
     let user = app
         .store()
         .public_user(username)
@@ -98,10 +104,14 @@ pub(crate) async fn user_achievements(
     let mut earned: Vec<(usize, EarnedRecord)> =
         app.catalog().display_order().iter().filter_map(|&i| view.earned(i).map(|r| (i, r))).collect();
     earned.sort_by_key(|(_, record)| Reverse(record.earned_at));
-    let head = ProfileHead { username: &user.name, count: earned.len() };
+    let results = page.of(&earned)?;
+    let head = ProfileHead {
+        username: &user.name,
+        page: PageHead::new(&uri, page, u64::try_from(earned.len()).unwrap_or(u64::MAX)),
+    };
     json_bytes(|out| {
         object_with_array(out, &head, "results", |out| {
-            each(out, earned, |out, (i, record)| {
+            each(out, results, |out, &(i, record)| {
                 let extra =
                     EarnedFields { progress_at_unlock: record.progress_at_unlock, cause: record.cause.as_str() };
                 view.write_item_with(out, i, &extra)

@@ -2,6 +2,7 @@
 //! the unlock notifications queued for the caller, and a Server-Sent Events
 //! stream of them as they commit.
 
+use super::pages::{Page, PageHead, PageQuery};
 use super::{ApiQuery, json_body, json_bytes, load_subject_user};
 use crate::api_error::ApiError;
 use crate::app::{AppState, Pushed};
@@ -14,7 +15,7 @@ use achievements_core::json::Json as JsonTree;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -35,23 +36,29 @@ pub(crate) struct NotificationsQuery {
 
 #[derive(Debug, Serialize)]
 struct ListHead {
-    count: usize,
-    unread: usize,
+    #[serde(flatten)]
+    page: PageHead,
+    /// Unread notifications in the whole list.
+    unread: u64,
 }
 
 /// `GET notifications/`: the caller's notifications, unread first, then
-/// newest first.
+/// newest first; paginated in the query (see [`super::pages`]).
 pub(crate) async fn list(
     State(app): State<AppState>,
+    uri: Uri,
     credentials: Credentials,
     ApiQuery(query): ApiQuery<NotificationsQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Response, ApiError> {
+    let page = Page::from_query(&page)?;
     let user = load_subject_user(&app, credentials, query.user).await?;
-    let items = app.store().notifications(user.id).await?;
-    let head = ListHead { count: items.len(), unread: items.iter().filter(|n| !n.read).count() };
+    let found = app.store().notification_page(user.id, page.offset(), page.size).await?;
+    page.check(found.count)?;
+    let head = ListHead { page: PageHead::new(&uri, page, found.count), unread: found.unread };
     json_bytes(|out| {
         object_with_array(out, &head, "results", |out| {
-            each(out, &items, |out, n| serde_json::to_writer(out, &NotificationJson::new(app.catalog(), n)))
+            each(out, &found.items, |out, n| serde_json::to_writer(out, &NotificationJson::new(app.catalog(), n)))
         })
     })
 }

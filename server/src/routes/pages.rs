@@ -13,23 +13,39 @@
 use crate::api_error::ApiError;
 use axum::http::Uri;
 use percent_encoding::percent_decode_str;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Items a page holds when `page_size` is not given.
 pub(crate) const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The most items a page holds.
 pub(crate) const MAX_PAGE_SIZE: u64 = 1_000;
 
-/// `?page=N&page_size=M`, as the query string gives them.
+/// `?page=N&page_size=M`, as the query string gives them. Any whole
+/// number is accepted, however long (the document sets no maximum): one
+/// past `u64` is read as `u64::MAX`, a page past the end (404) or a page
+/// size lowered to [`MAX_PAGE_SIZE`].
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
     /// The page, from 1 [default: 1].
     #[param(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub page: Option<u64>,
     /// Items a page [default: 100; at most 1000, a larger value is lowered to 1000].
     #[param(minimum = 1)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub page_size: Option<u64>,
+}
+
+/// Decimal digits, saturating at `u64::MAX`.
+fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(D::Error::custom(format!("expected a whole number, got `{text}`")));
+    }
+    // All digits: the only failure is overflow.
+    Ok(Some(text.parse().unwrap_or(u64::MAX)))
 }
 
 /// A page of a list: which one, and how many items a page holds.
@@ -61,6 +77,16 @@ impl Page {
     /// How many items come before this page.
     pub(crate) fn offset(self) -> u64 {
         (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// Checks that the page exists for a list held whole in memory and
+    /// returns its items.
+    ///
+    /// # Errors
+    /// As [`Page::check`].
+    pub(crate) fn of<T>(self, all: &[T]) -> Result<&[T], ApiError> {
+        self.check(u64::try_from(all.len()).unwrap_or(u64::MAX))?;
+        Ok(self.slice(all))
     }
 
     /// This page of a list held whole in memory.
@@ -98,9 +124,30 @@ pub(crate) struct Paginated<T> {
 impl<T> Paginated<T> {
     /// Page `page` of a list of `count` items, requested at `uri`.
     pub(crate) fn new(uri: &Uri, page: Page, count: u64, results: Vec<T>) -> Self {
+        let PageHead { count, next, previous } = PageHead::new(uri, page, count);
+        Paginated { count, next, previous, results }
+    }
+}
+
+/// The fields of a paginated answer before its `results`, for routes that
+/// write `results` item by item (see [`crate::json::object_with_array`]);
+/// a route with fields of its own flattens it into its head.
+#[derive(Debug, Serialize)]
+pub(crate) struct PageHead {
+    /// Items in the whole list.
+    pub count: u64,
+    /// The next page's URL, origin-relative; `null` on the last page.
+    pub next: Option<String>,
+    /// The previous page's URL, origin-relative; `null` on the first page.
+    pub previous: Option<String>,
+}
+
+impl PageHead {
+    /// The head of page `page` of a list of `count` items, requested at `uri`.
+    pub(crate) fn new(uri: &Uri, page: Page, count: u64) -> Self {
         let next = (page.offset().saturating_add(page.size) < count).then(|| link(uri, Some(page.number + 1)));
         let previous = (page.number > 1).then(|| link(uri, (page.number > 2).then_some(page.number - 1)));
-        Paginated { count, next, previous, results }
+        PageHead { count, next, previous }
     }
 }
 
@@ -152,17 +199,17 @@ mod tests {
 
     #[test]
     fn links_keep_the_other_parameters_and_change_the_page() {
-        let uri: Uri = "/api/v1/notifications/?unread=true&page=2&page_size=10".parse().unwrap();
+        let uri: Uri = "/api/v1/notifications/?unread=true&page=2&page_size=10".parse().expect("a URI");
         let answer = Paginated::new(&uri, Page { number: 2, size: 10 }, 35, vec![0; 10]);
         assert_eq!(answer.next.as_deref(), Some("/api/v1/notifications/?unread=true&page_size=10&page=3"));
         assert_eq!(answer.previous.as_deref(), Some("/api/v1/notifications/?unread=true&page_size=10"));
         let last = Paginated::new(&uri, Page { number: 4, size: 10 }, 35, vec![0; 5]);
         assert_eq!(last.next, None);
         assert_eq!(last.previous.as_deref(), Some("/api/v1/notifications/?unread=true&page_size=10&page=3"));
-        let first: Uri = "/api/v1/admin/users/".parse().unwrap();
+        let first: Uri = "/api/v1/admin/users/".parse().expect("a URI");
         let only = Paginated::new(&first, Page { number: 1, size: 100 }, 3, vec![0; 3]);
         assert_eq!((only.next, only.previous), (None, None));
-        let encoded: Uri = "/x/?%70age=2".parse().unwrap();
+        let encoded: Uri = "/x/?%70age=2".parse().expect("a URI");
         assert_eq!(link(&encoded, Some(3)), "/x/?page=3");
     }
 }

@@ -19,8 +19,8 @@
 use super::StoreError;
 use super::location::Location;
 use super::model::{
-    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
-    Versioned,
+    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
+    TokenOwner, User, Versioned,
 };
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
@@ -376,11 +376,18 @@ impl Store {
         }
     }
 
-    /// A user's notifications: unread first, then newest first.
-    pub(crate) async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>, StoreError> {
+    /// A page of a user's notifications (unread first, then newest first):
+    /// `limit` after the first `offset`, with the counts of the whole list,
+    /// read in one snapshot.
+    pub(crate) async fn notification_page(
+        &self,
+        user_id: i64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<NotificationPage, StoreError> {
         match &self.0 {
-            Backend::Sqlite(db) => db.read(move |conn| sqlite::notifications::list(conn, user_id)).await,
-            Backend::Postgres(pg) => pg.notifications(user_id).await,
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::notifications::page(conn, user_id, offset, limit)).await,
+            Backend::Postgres(pg) => pg.notification_page(user_id, offset, limit).await,
         }
     }
 

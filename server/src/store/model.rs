@@ -58,6 +58,18 @@ pub(crate) struct Notification {
     pub created_at: String,
 }
 
+/// One page of a user's notifications (unread first, then newest first),
+/// with the counts of the whole list, all read in one snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NotificationPage {
+    /// The user's notifications.
+    pub count: u64,
+    /// Of which unread.
+    pub unread: u64,
+    /// The page asked for (empty past the end).
+    pub items: Vec<Notification>,
+}
+
 /// Which notifications to mark read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Mark {

@@ -172,8 +172,8 @@ impl Transport for FakeServer {
             }
             "/api/v1/me/" => ok(&self.docs.me),
             "/api/v1/achievements/" => ok(&self.docs.achievements),
-            "/api/v1/achievements/earned/" => ok(&self.docs.earned),
-            "/api/v1/notifications/" => match &self.docs.notifications {
+            "/api/v1/achievements/earned/?page_size=1000" => ok(&self.docs.earned),
+            "/api/v1/notifications/?page_size=1000" => match &self.docs.notifications {
                 Some(body) => ok(body),
                 None => Ok(Response {
                     status: 404,

@@ -160,9 +160,20 @@ export async function getAchievements(): Promise<Achievement[]> {
   return (await getListing()).results;
 }
 
+/** Every earned badge: the list is paginated, so its pages are followed. */
 export async function getEarnedAchievements(): Promise<Achievement[]> {
-  const body = await request<{ results: ApiAchievement[] }>("achievements/earned/");
-  return body.results.map(toAchievement);
+  const earned: Achievement[] = [];
+  let path: string | null = "achievements/earned/?page_size=1000";
+  while (path) {
+    const body: { next?: string | null; results: ApiAchievement[] } = await request<{
+      next?: string | null;
+      results: ApiAchievement[];
+    }>(path);
+    earned.push(...body.results.map(toAchievement));
+    // `next` is origin-relative (`/api/v1/achievements/earned/?…`).
+    path = body.next?.startsWith(`${API}/`) ? body.next.slice(API.length + 1) : null;
+  }
+  return earned;
 }
 
 export async function getAchievementProgress(key: string): Promise<Progress> {

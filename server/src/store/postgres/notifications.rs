@@ -7,7 +7,7 @@
 //! (on any instance) needs.
 
 use crate::store::StoreError;
-use crate::store::model::{Mark, Notification};
+use crate::store::model::{Mark, Notification, NotificationPage};
 use deadpool_postgres::{Client, Transaction};
 use tokio_postgres::Row;
 
@@ -26,14 +26,31 @@ fn from_row(r: &Row) -> Result<Notification, StoreError> {
     })
 }
 
-/// A user's notifications: unread first, then newest first.
+/// A page of a user's notifications (unread first, then newest first):
+/// `limit` of them after the first `offset`, with the counts of the whole
+/// list. Call it in a snapshot transaction, so both come from one snapshot.
 ///
 /// # Errors
 /// PostgreSQL errors.
-pub(crate) async fn list(client: &Client, user_id: i64) -> Result<Vec<Notification>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 ORDER BY read ASC, id DESC");
-    let stmt = client.prepare_cached(&sql).await?;
-    client.query(&stmt, &[&user_id]).await?.iter().map(from_row).collect()
+pub(crate) async fn page(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    offset: u64,
+    limit: u64,
+) -> Result<NotificationPage, StoreError> {
+    let counts = tx
+        .prepare_cached(
+            "SELECT count(*)::bigint, (count(*) FILTER (WHERE NOT read))::bigint FROM notifications WHERE user_id = $1",
+        )
+        .await?;
+    let row = tx.query_one(&counts, &[&user_id]).await?;
+    let (count, unread): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    let sql =
+        format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 ORDER BY read ASC, id DESC LIMIT $2 OFFSET $3");
+    let stmt = tx.prepare_cached(&sql).await?;
+    let (limit, offset) = (i64::try_from(limit).unwrap_or(i64::MAX), i64::try_from(offset).unwrap_or(i64::MAX));
+    let items = tx.query(&stmt, &[&user_id, &limit, &offset]).await?.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(NotificationPage { count: u64::try_from(count).unwrap_or(0), unread: u64::try_from(unread).unwrap_or(0), items })
 }
 
 /// A user's notifications with an id above `after`, oldest first.

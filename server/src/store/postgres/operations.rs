@@ -10,8 +10,8 @@ use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
 use crate::store::model::{
-    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
-    Versioned,
+    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
+    TokenOwner, User, Versioned,
 };
 use crate::store::replay::Progress;
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
@@ -237,8 +237,13 @@ impl Pg {
         })
     }
 
-    pub(crate) async fn notifications(&self, user_id: i64) -> Result<Vec<Notification>, StoreError> {
-        notifications::list(&self.client().await?, user_id).await
+    pub(crate) async fn notification_page(
+        &self,
+        user_id: i64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<NotificationPage, StoreError> {
+        in_snapshot!(self, |tx| notifications::page(&tx, user_id, offset, limit).await)
     }
 
     pub(crate) async fn notifications_after(&self, user_id: i64, after: i64) -> Result<Vec<Notification>, StoreError> {

@@ -4,7 +4,7 @@
 
 use super::ts;
 use crate::store::StoreError;
-use crate::store::model::{Mark, Notification};
+use crate::store::model::{Mark, Notification, NotificationPage};
 use achievements_core::Instant;
 use rusqlite::{Connection, Row, params};
 
@@ -55,15 +55,22 @@ pub(crate) fn queue(
     })
 }
 
-/// A user's notifications: unread first, then newest first.
+/// A page of a user's notifications (unread first, then newest first):
+/// `limit` of them after the first `offset`, with the counts of the whole
+/// list. Call it inside a read transaction, so both come from one snapshot.
 ///
 /// # Errors
 /// SQLite errors.
-pub(crate) fn list(conn: &Connection, user_id: i64) -> Result<Vec<Notification>, StoreError> {
+pub(crate) fn page(conn: &Connection, user_id: i64, offset: u64, limit: u64) -> Result<NotificationPage, StoreError> {
+    let (count, unread): (i64, i64) = conn
+        .prepare_cached("SELECT count(*), coalesce(sum(read = 0), 0) FROM notifications WHERE user_id = ?1")?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 ORDER BY read ASC, id DESC"
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = ?1 ORDER BY read ASC, id DESC LIMIT ?2 OFFSET ?3"
     ))?;
-    Ok(stmt.query_map([user_id], from_row)?.collect::<Result<_, _>>()?)
+    let (limit, offset) = (i64::try_from(limit).unwrap_or(i64::MAX), i64::try_from(offset).unwrap_or(i64::MAX));
+    let items = stmt.query_map(params![user_id, limit, offset], from_row)?.collect::<Result<_, _>>()?;
+    Ok(NotificationPage { count: u64::try_from(count).unwrap_or(0), unread: u64::try_from(unread).unwrap_or(0), items })
 }
 
 /// A user's notifications with an id above `after`, oldest first (a
