@@ -172,3 +172,32 @@ async fn the_command_erases_as_cli() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains(&format!("no user named `{NAME}`")));
 }
+
+/// PostgreSQL: another instance that had the user's token and state cached
+/// refuses the token well within its cache's one-second lifetime: the
+/// erasure's commit told it. Without `ACHIEVEMENTS_TEST_POSTGRES`, SKIPPED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_instance_forgets_the_erased_user_when_the_erasure_commits() {
+    use achievements_testkit::{Kept, Setup, TestPostgres};
+    use std::time::{Duration, Instant};
+    let Some(db) = TestPostgres::from_env() else {
+        println!("SKIPPED: ACHIEVEMENTS_TEST_POSTGRES is not set (scripts/postgres.sh prints one)");
+        return;
+    };
+    let a = TestServer::start_in(Kept::on_postgres(db), Setup::default()).await;
+    let b = TestServer::start_beside(&a, Setup::default()).await;
+    let root = a.add_user("root", "UTC", true);
+    let token = a.add_user(NAME, "UTC", false);
+    assert_eq!(b.get("/api/v1/me/", Some(&token)).await.0, StatusCode::OK, "cached on b");
+    let path = format!("/api/v1/admin/users/{NAME}/");
+    assert_eq!(send(&a, Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
+    let start = Instant::now();
+    loop {
+        let (status, _) = b.get("/api/v1/me/", Some(&token)).await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_millis(500), "b still accepts the erased user's token");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
