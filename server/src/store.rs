@@ -86,6 +86,10 @@ pub enum StoreError {
     Pool(String, Option<Unavailable>),
     #[error("the PostgreSQL URL cannot be used: {0}")]
     PostgresUrl(String),
+    /// PostgreSQL: a concurrent transaction created a user this one was
+    /// creating (`serve --create-users`); a retry sees them.
+    #[error("a user was created concurrently ({0}); retrying sees them")]
+    Raced(String),
     /// A badge granted or revoked by hand (see [`people`]).
     #[error(transparent)]
     Grant(#[from] achievements_core::GrantError),

@@ -327,9 +327,7 @@ impl Store {
             Backend::Sqlite(db) => {
                 db.write_then(
                     move |conn| {
-                        let Intake { source, received_at, backfill } = intake;
-                        let applied =
-                            sqlite::intake::apply_events(conn, &engine, &events, &source, received_at, backfill)?;
+                        let applied = sqlite::intake::apply_events(conn, &engine, &events, &intake)?;
                         Ok((events, applied))
                     },
                     move |(_, applied): &(Vec<NewEvent>, Applied)| after_commit(applied),
@@ -453,6 +451,8 @@ pub(crate) struct Intake {
     pub received_at: Instant,
     /// The unlocks' notifications are backfill (an import, not live events).
     pub backfill: bool,
+    /// `serve --create-users`: an event naming an unknown user creates them.
+    pub create_users: bool,
 }
 
 /// [`TokenFor`] that owns its parts, to cross into a transaction.

@@ -67,8 +67,12 @@ macro_rules! in_snapshot {
 
 /// Whether a failed transaction may pass if tried again: a serialization
 /// failure, a deadlock, or a unique event id that a concurrent request
-/// (for another user) wrote first, which the retry sees as a duplicate.
+/// (for another user) wrote first, which the retry sees as a duplicate;
+/// or a user created by an event that another instance created first.
 pub(super) fn is_transient(error: &StoreError) -> bool {
+    if matches!(error, StoreError::Raced(_)) {
+        return true;
+    }
     let StoreError::Postgres(e) = error else { return false };
     matches!(
         e.code(),
