@@ -152,10 +152,18 @@ pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) ->
     plan
 }
 
-/// The names among `names` that no user in `known` has: whom
-/// `serve --create-users` would create.
-pub(crate) fn unknown_names<'a>(names: &[&'a str], known: &Known) -> Vec<&'a str> {
-    names.iter().copied().filter(|name| !known.users.contains_key(*name)).collect()
+/// The names among `names` (sorted, as [`names_to_load`] gives them) that
+/// no user in `known` has: whom `serve --create-users` would create, in
+/// the order the events first name them (of two look-alike newcomers, the
+/// first named is created).
+pub(crate) fn unknown_names<'a>(events: &'a [NewEvent], names: &[&str], known: &Known) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for name in events.iter().map(|e| e.user.as_str()) {
+        if names.binary_search(&name).is_ok() && !known.users.contains_key(name) && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// Whether a user named `name` may be created, given the owner (if any)

@@ -63,7 +63,7 @@ pub(crate) async fn apply_requests(
     // events applies.
     let mut placeholders: HashMap<i64, &str> = HashMap::new();
     if requests.iter().any(|r| r.intake.create_users) {
-        let unknown = unknown_names(&names, &known);
+        let unknown = unknown_names(&events, &names, &known);
         let keys: Vec<Vec<String>> = unknown.iter().map(|name| look_alike_keys(name)).collect();
         let all: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
         let mut owners: HashMap<String, String> = HashMap::new();

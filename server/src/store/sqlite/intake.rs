@@ -50,7 +50,7 @@ pub(crate) fn apply_events(
     if *create_users {
         // Keys claimed by a name created earlier in this request.
         let mut claimed: HashMap<String, &str> = HashMap::new();
-        for (n, name) in unknown_names(&names, &known).into_iter().enumerate() {
+        for (n, name) in unknown_names(events, &names, &known).into_iter().enumerate() {
             let keys = look_alike_keys(name);
             let mut owners = Vec::with_capacity(keys.len());
             for key in &keys {
