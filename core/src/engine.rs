@@ -16,7 +16,7 @@ use crate::event::{Event, EventError, EventTypeId, TypedEvent};
 use crate::load::{FieldRole, Loaded, field_roles, load_catalog};
 use crate::model::{Catalog, CriteriaType, Op};
 use crate::sorted_map::SortedMap;
-use crate::state::{Cause, DateRange, EarnedRecord, StateError, StateSnapshot, UserState, time_zone};
+use crate::state::{Cause, DateRange, EarnedRecord, GrantError, StateError, StateSnapshot, UserState, time_zone};
 use crate::streak::{DayNumber, DayRun, DayRuns};
 use crate::time::{Date, Instant as Timestamp, TimeZone};
 use crate::valid_catalog::ValidCatalog;
@@ -111,6 +111,8 @@ pub struct Unlock {
 enum Trigger<'a> {
     Event(&'a CompiledEvent),
     Evaluation,
+    /// What a badge granted by hand set off: its points, and what required it.
+    Grant,
 }
 
 impl Engine {
@@ -401,7 +403,7 @@ impl Engine {
                 _ if !first => &next,
                 _ if full => &self.candidates,
                 Trigger::Event(event) => &event.checks,
-                Trigger::Evaluation => &self.candidates,
+                Trigger::Evaluation | Trigger::Grant => &self.candidates,
             };
             round.clear();
             round.extend(checks.iter().copied().filter(|&a| state.earned[a].is_none() && self.holds(state, a, at)));
@@ -476,6 +478,8 @@ impl Engine {
             Trigger::Event(event) if event.touched.contains(&rule.field) => Cause::Event,
             Trigger::Event(_) if Some(rule.field) == self.points_field => Cause::Points,
             Trigger::Event(_) => Cause::Prerequisite,
+            Trigger::Grant if Some(rule.field) == self.points_field => Cause::Points,
+            Trigger::Grant => Cause::Prerequisite,
         }
     }
 
@@ -578,6 +582,63 @@ impl Engine {
         state.earned[slot] = Some(record);
         state.settled = false;
         Ok(())
+    }
+
+    /// Grants an achievement by hand (an operator's decision, not the
+    /// rules'): it is earned at `at` with cause `granted`, its points are
+    /// credited, and what that sets off unlocks too (badges on the points
+    /// field, cause `points`; badges that required it, cause
+    /// `prerequisite`), as any unlock's round would. Returns every unlock,
+    /// the granted one first.
+    ///
+    /// # Errors
+    /// [`GrantError::UnknownAchievement`] for a key the catalog does not
+    /// define (secret placeholders included), [`GrantError::AlreadyEarned`];
+    /// the state is unchanged then.
+    pub fn grant_by_hand(&self, state: &mut UserState, key: &str, at: Timestamp) -> Result<Vec<Unlock>, GrantError> {
+        self.assert_layout(state);
+        let slot = self
+            .slot(key)
+            .filter(|&s| s < self.catalog.achievements.len())
+            .ok_or_else(|| GrantError::UnknownAchievement(key.to_owned()))?;
+        if state.earned[slot].is_some() {
+            return Err(GrantError::AlreadyEarned(key.to_owned()));
+        }
+        let rule = &self.rules[slot];
+        let record =
+            EarnedRecord { earned_at: at, progress_at_unlock: self.tracked_value(state, rule), cause: Cause::Granted };
+        state.earned[slot] = Some(record);
+        if let Some(pf) = self.points_field {
+            state.values[pf] = state.values[pf].saturating_add(rule.points);
+        }
+        let mut unlocks = vec![Unlock { key: key.to_owned(), record }];
+        state.settled = false;
+        unlocks.extend(self.settle(state, at, Trigger::Grant));
+        Ok(unlocks)
+    }
+
+    /// Revokes an earned achievement by hand: its record is removed and
+    /// its points taken back (a key the catalog no longer has credited
+    /// none). Nothing else changes: badges unlocked since keep their
+    /// records. If its condition still holds, the rules unlock it again at
+    /// the user's next event or evaluation; revoke what the rules would
+    /// not give again (a grant, or after correcting the counters).
+    /// Returns the record removed.
+    ///
+    /// # Errors
+    /// [`GrantError::NotEarned`]; the state is unchanged then.
+    pub fn revoke(&self, state: &mut UserState, key: &str) -> Result<EarnedRecord, GrantError> {
+        self.assert_layout(state);
+        let Some(slot) = self.slot(key) else {
+            let record = state.foreign.earned.remove(key).ok_or_else(|| GrantError::NotEarned(key.to_owned()))?;
+            return Ok(record);
+        };
+        let record = state.earned[slot].take().ok_or_else(|| GrantError::NotEarned(key.to_owned()))?;
+        if let (Some(pf), Some(rule)) = (self.points_field, self.rules.get(slot)) {
+            state.values[pf] = state.values[pf].saturating_sub(rule.points);
+        }
+        state.settled = false;
+        Ok(record)
     }
 
     /// Rebuilds a state from its portable form. Fields and achievements this

@@ -63,7 +63,7 @@ pub use progress::Progress;
 pub use public_view::PublicView;
 pub use recalculate::{Difference, Recalculation};
 pub use sorted_map::SortedMap;
-pub use state::{Cause, EarnedRecord, StateError, StateSnapshot, UserState};
+pub use state::{Cause, EarnedRecord, GrantError, StateError, StateSnapshot, UserState};
 pub use time::{Date, Instant, TimeZone, ZoneTable, time_zone};
 pub use valid_catalog::ValidCatalog;
 pub use window::{LocalWindow, local_window};

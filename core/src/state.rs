@@ -157,6 +157,17 @@ pub enum StateError {
     UnknownAchievement(String),
 }
 
+/// Why an achievement cannot be granted or revoked by hand.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    #[error("unknown achievement `{0}`")]
+    UnknownAchievement(String),
+    #[error("`{0}` is already earned")]
+    AlreadyEarned(String),
+    #[error("`{0}` is not earned")]
+    NotEarned(String),
+}
+
 pub use crate::time::time_zone;
 
 #[cfg(test)]

@@ -30,6 +30,10 @@ pub(crate) enum ApiError {
     /// 404: no such thing (or not one this caller may know of).
     #[error("{0}")]
     NotFound(String),
+    /// 409: the request contradicts what is stored (a name taken, a badge
+    /// already earned).
+    #[error("{0}")]
+    Conflict(String),
     /// 405.
     #[error("Method \"{0}\" not allowed.")]
     MethodNotAllowed(Method),
@@ -72,6 +76,7 @@ impl ApiError {
             ApiError::NotAuthenticated(_) | ApiError::AuthenticationFailed(_) => StatusCode::UNAUTHORIZED,
             ApiError::PermissionDenied(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } | ApiError::TooManyEvents { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -91,6 +96,7 @@ impl ApiError {
             ApiError::AuthenticationFailed(_) => "authentication_failed",
             ApiError::PermissionDenied(_) => "permission_denied",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::TooManyEvents { .. } => "too_many_events",

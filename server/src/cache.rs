@@ -120,6 +120,18 @@ impl Caches {
         }
     }
 
+    /// Forgets an erased user: their cached state, whatever its version
+    /// (SQLite may give their id to the next user created), and the
+    /// cached owners of their tokens.
+    pub(crate) fn forget_user(&self, user_id: i64) {
+        if let Ok(mut states) = self.states.write() {
+            states.remove(&user_id);
+        }
+        if let Ok(mut tokens) = self.tokens.write() {
+            tokens.retain(|_, (_, owner)| !matches!(owner, TokenOwner::User(user) if user.id == user_id));
+        }
+    }
+
     /// Forgets everything.
     pub(crate) fn forget_all(&self) {
         self.forget_tokens();

@@ -5,7 +5,7 @@ use crate::catalog_file::CatalogSource;
 use crate::clock::Clock;
 use crate::platform::PlatformArgs;
 use crate::store::Location;
-use crate::{admin, ops, rules, serve};
+use crate::{admin, by_hand, ops, rules, serve};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -75,6 +75,10 @@ pub(crate) enum Command {
         #[command(flatten)]
         db: ReadDbArg,
     },
+    /// Grant an achievement to a user by hand (cause `granted`, points credited, audited as `cli`).
+    Grant(ByHandArgs),
+    /// Revoke an earned achievement from a user by hand (points taken back, audited as `cli`).
+    Revoke(ByHandArgs),
     /// Import events from a JSON Lines file (one `POST events/` event per line).
     ImportEvents {
         /// The file: one event object per line.
@@ -82,6 +86,20 @@ pub(crate) enum Command {
         #[command(flatten)]
         common: OpsArgs,
     },
+}
+
+/// `grant` and `revoke`: whose badge, which, and why.
+#[derive(Debug, Args)]
+pub(crate) struct ByHandArgs {
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    #[arg(long, value_name = "KEY")]
+    pub achievement: String,
+    /// Why (kept in the audit with the actor `cli`).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    #[command(flatten)]
+    pub common: OpsArgs,
 }
 
 /// The database and, optionally, a catalog to load into it first: the
@@ -176,6 +194,14 @@ pub(crate) enum UsersCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Erase a user: every row of theirs, their events and audit included, in one
+    /// transaction; the erasure log keeps a salted hash of the name, the time and `cli`.
+    Erase {
+        name: String,
+        /// SQLite database file or PostgreSQL URL; it must exist.
+        #[arg(long, value_name = "FILE|URL", default_value = "achievements.db", env = "ACHIEVEMENTS_DB", value_parser = location)]
+        db: Location,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +274,15 @@ async fn run_on_database(command: Command) -> anyhow::Result<()> {
             if let Some(public) = public_profile {
                 admin::set_public_profile(&db.db, &name, public).await?;
             }
+        }
+        Command::Users(UsersCommand::Erase { name, db }) => by_hand::erase(&db, &name, now).await?,
+        Command::Grant(args) => {
+            let ByHandArgs { user, achievement, reason, common } = args;
+            by_hand::grant(&common.db, common.catalog.as_deref(), &user, &achievement, &reason, now).await?;
+        }
+        Command::Revoke(args) => {
+            let ByHandArgs { user, achievement, reason, common } = args;
+            by_hand::revoke(&common.db, common.catalog.as_deref(), &user, &achievement, &reason, now).await?;
         }
         Command::Tokens(TokensCommand::Add { service, user, db }) => match (service, user) {
             (Some(service), _) => admin::add_service_token(&db.db, &service, now).await?,

@@ -35,7 +35,7 @@ pub(crate) async fn ensure_demo_user(app: &AppState) -> Result<DemoReport, Store
         Some(user) => user,
         None => store.create_user(DEMO_USER.to_owned(), "UTC".to_owned(), false, now).await?,
     };
-    let intake = Intake { source: "demo".to_owned(), received_at: now, backfill: true };
+    let intake = Intake { source: "demo".to_owned(), received_at: now, backfill: true, create_users: false };
     let publisher = app.clone();
     let (_, applied) = store
         .apply_events(app.catalog().shared_engine(), activity(now), intake, move |applied| {
@@ -64,6 +64,7 @@ fn activity(now: Instant) -> Vec<NewEvent> {
             event_type: event_type.to_owned(),
             value,
             at,
+            timezone: None,
         });
     };
     for (n, days_ago) in (0..10).rev().enumerate() {

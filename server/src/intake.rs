@@ -9,7 +9,7 @@ use crate::api_error::ApiError;
 use crate::store::model::{NewEvent, Outcome};
 use achievements_core::Instant;
 use achievements_core::json::{self, Json, Path, Step, repeats_earlier};
-use achievements_core::{EventError, parse_instant};
+use achievements_core::{EventError, parse_instant, time_zone};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -21,12 +21,12 @@ pub(crate) const MAX_ID_LEN: usize = 200;
 /// between hosts). Further is refused: a future event would unlock too early.
 pub(crate) const MAX_CLOCK_SKEW_SECONDS: i64 = 5 * 60;
 
-const FIELDS: &[&str] = &["id", "user", "type", "value", "at"];
+const FIELDS: &[&str] = &["id", "user", "type", "value", "at", "timezone"];
 
 /// Why one event was refused. Nothing of a refused event is stored.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum Rejection {
-    #[error("an event must be a JSON object with id, user, type, value and at")]
+    #[error("an event must be a JSON object with id, user, type, value, at and timezone")]
     NotAnObject,
     #[error("`id` must be a string of 1 to {MAX_ID_LEN} characters")]
     BadId,
@@ -40,12 +40,17 @@ pub(crate) enum Rejection {
     BadAt,
     #[error("`at` ({at}) is more than {} minutes ahead of the server's clock ({now})", MAX_CLOCK_SKEW_SECONDS / 60)]
     FutureAt { at: Instant, now: Instant },
-    #[error("unknown field `{0}`: an event has only id, user, type, value and at")]
+    #[error("unknown field `{0}`: an event has only id, user, type, value, at and timezone")]
     UnknownField(String),
+    #[error("`timezone` {0} (or absent)")]
+    BadTimezone(String),
     #[error("repeated field `{0}`: an event names each field once")]
     RepeatedField(String),
     #[error("no user named `{0}`")]
     UnknownUser(String),
+    /// `serve --create-users`: the unknown user could not be created.
+    #[error("{0}")]
+    CannotCreateUser(String),
     #[error(transparent)]
     Refused(EventError),
 }
@@ -61,9 +66,11 @@ impl Rejection {
             Rejection::BadValue => "invalid_value",
             Rejection::BadAt => "invalid_at",
             Rejection::FutureAt { .. } => "future_at",
+            Rejection::BadTimezone(_) => "invalid_timezone",
             Rejection::UnknownField(_) => "unknown_field",
             Rejection::RepeatedField(_) => "repeated_field",
             Rejection::UnknownUser(_) => "unknown_user",
+            Rejection::CannotCreateUser(_) => "invalid_user",
             Rejection::Refused(e) => e.code(),
         }
     }
@@ -144,7 +151,7 @@ fn check_event(value: &Json<'_>, now: Instant) -> Checked {
     }
     let Some(id) = id else { return Err((None, Rejection::BadId)) };
     match check_fields(value, fields, now) {
-        Ok((user, event_type, value, at)) => Ok(NewEvent { id, user, event_type, value, at }),
+        Ok((user, event_type, value, at, timezone)) => Ok(NewEvent { id, user, event_type, value, at, timezone }),
         Err(rejection) => Err((Some(id), rejection)),
     }
 }
@@ -153,7 +160,7 @@ fn check_fields(
     event: &Json<'_>,
     fields: &[(Cow<'_, str>, Json<'_>)],
     now: Instant,
-) -> Result<(String, String, Option<i64>, Instant), Rejection> {
+) -> Result<(String, String, Option<i64>, Instant, Option<String>), Rejection> {
     if let Some((unknown, _)) = fields.iter().find(|(k, _)| !FIELDS.contains(&k.as_ref())) {
         return Err(Rejection::UnknownField(unknown.to_string()));
     }
@@ -178,7 +185,18 @@ fn check_fields(
     if now.checked_add_seconds(MAX_CLOCK_SKEW_SECONDS).is_some_and(|limit| at > limit) {
         return Err(Rejection::FutureAt { at, now });
     }
-    Ok((user, event_type, value, at))
+    // The zone as `users add --timezone` takes it, kept in its canonical
+    // name; whether it changes the user's is decided with the event.
+    let timezone = match event.get("timezone") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(text)) => Some(
+            time_zone(text)
+                .map(|zone| zone.name().to_owned())
+                .map_err(|e| Rejection::BadTimezone(format!("must be a time zone: {e}")))?,
+        ),
+        Some(_) => return Err(Rejection::BadTimezone("must be a string: an IANA name, UTC or a fixed offset".into())),
+    };
+    Ok((user, event_type, value, at, timezone))
 }
 
 /// The answer for one event, in request order.
@@ -203,6 +221,7 @@ impl EventResult {
             }
             Outcome::Duplicate => EventResult::Duplicate { id: event.id },
             Outcome::UnknownUser => EventResult::rejected(Some(event.id), &Rejection::UnknownUser(event.user)),
+            Outcome::CannotCreateUser(why) => EventResult::rejected(Some(event.id), &Rejection::CannotCreateUser(why)),
             Outcome::Refused(e) => EventResult::rejected(Some(event.id), &Rejection::Refused(e)),
         }
     }
@@ -314,6 +333,17 @@ mod tests {
             (not_utf8.status().as_u16(), not_utf8.to_string()),
             (400, "JSON parse error: the body is not UTF-8 (at byte 8)".to_owned())
         );
+    }
+
+    #[test]
+    fn a_timezone_is_checked_and_kept_in_its_canonical_name() {
+        let event = one(json!({"id": "e", "user": "a", "type": "t", "timezone": "europe/paris"})).expect("valid");
+        assert_eq!(event.timezone.as_deref(), Some("Europe/Paris"));
+        assert_eq!(one(json!({"id": "e", "user": "a", "type": "t", "timezone": null})).expect("valid").timezone, None);
+        for bad in [json!("Mars/Olympus"), json!(3), json!("")] {
+            let (id, r) = one(json!({"id": "e", "user": "a", "type": "t", "timezone": bad})).expect_err("rejected");
+            assert_eq!((id.as_deref(), r.code()), (Some("e"), "invalid_timezone"), "{bad}");
+        }
     }
 
     #[test]

@@ -45,6 +45,7 @@ mod admin;
 mod api_error;
 mod app;
 mod auth;
+mod by_hand;
 mod cache;
 pub mod catalog_file;
 pub mod cli;

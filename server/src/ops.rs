@@ -52,7 +52,7 @@ async fn then_close<T>(store: Store, f: impl AsyncFnOnce(&Store) -> anyhow::Resu
 /// Opens the database for a writing command: with `--catalog FILE`, as
 /// `load-achievements --catalog FILE` (same checks, same lines); without,
 /// an existing database and the catalog stored in it.
-async fn open_to_write(db: &Location, catalog: Option<&Path>, now: Instant) -> anyhow::Result<(Store, Arc<Engine>)> {
+pub(crate) async fn open_to_write(db: &Location, catalog: Option<&Path>, now: Instant) -> anyhow::Result<(Store, Arc<Engine>)> {
     match catalog {
         Some(file) => {
             let (store, synced) = admin::load_catalog_into(db, &CatalogSource::File(file.to_owned()), now).await?;
@@ -380,7 +380,7 @@ async fn apply_batch(
         return Ok(());
     }
     let events: Vec<NewEvent> = batch.iter().map(|(_, e)| e.clone()).collect();
-    let intake = Intake { source: "import".to_owned(), received_at: now, backfill: true };
+    let intake = Intake { source: "import".to_owned(), received_at: now, backfill: true, create_users: false };
     let (_, applied) = store.apply_events(Arc::clone(engine), events, intake, |_| {}).await?;
     for ((line, event), outcome) in batch.drain(..).zip(applied.outcomes) {
         match outcome {
@@ -391,6 +391,9 @@ async fn apply_batch(
             Outcome::Duplicate => report.duplicate += 1,
             Outcome::UnknownUser => {
                 report.rejected.push((line, format!("id {}: {}", event.id, Rejection::UnknownUser(event.user))));
+            }
+            Outcome::CannotCreateUser(why) => {
+                report.rejected.push((line, format!("id {}: {}", event.id, Rejection::CannotCreateUser(why))));
             }
             Outcome::Refused(e) => {
                 report.rejected.push((line, format!("id {}: {}", event.id, Rejection::Refused(e))));

@@ -16,6 +16,7 @@ pub(crate) mod definitions;
 pub(crate) mod handle;
 pub(crate) mod location;
 pub(crate) mod model;
+pub(crate) mod people;
 pub(crate) mod plan;
 pub mod postgres;
 pub(crate) mod replay;
@@ -85,6 +86,13 @@ pub enum StoreError {
     Pool(String, Option<Unavailable>),
     #[error("the PostgreSQL URL cannot be used: {0}")]
     PostgresUrl(String),
+    /// PostgreSQL: a concurrent transaction created a user this one was
+    /// creating (`serve --create-users`); a retry sees them.
+    #[error("a user was created concurrently ({0}); retrying sees them")]
+    Raced(String),
+    /// A badge granted or revoked by hand (see [`people`]).
+    #[error(transparent)]
+    Grant(#[from] achievements_core::GrantError),
 }
 
 /// Why the database cannot take a write now, though it may later: the

@@ -51,7 +51,7 @@ pub(crate) async fn post_events(
         (valid, Vec::new())
     } else {
         let publisher = app.clone();
-        let intake = Intake { source, received_at: now, backfill: false };
+        let intake = Intake { source, received_at: now, backfill: false, create_users: app.platform().create_users };
         let (valid, applied) = app
             .store()
             .apply_events(app.catalog().shared_engine(), valid, intake, move |applied| {

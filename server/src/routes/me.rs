@@ -89,7 +89,9 @@ pub(crate) async fn me(
 
     json_response(&MeResponse {
         name: &user.name,
-        timezone: &user.timezone,
+        // The state's zone: the one the rules count days in, which an
+        // event's `timezone` may have changed since the caller was cached.
+        timezone: state.timezone().name(),
         is_admin: user.is_admin,
         stats,
         streaks,

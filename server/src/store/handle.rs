@@ -22,6 +22,7 @@ use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
     TokenOwner, User, Versioned,
 };
+use super::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
 use super::replay::Progress;
@@ -326,9 +327,7 @@ impl Store {
             Backend::Sqlite(db) => {
                 db.write_then(
                     move |conn| {
-                        let Intake { source, received_at, backfill } = intake;
-                        let applied =
-                            sqlite::intake::apply_events(conn, &engine, &events, &source, received_at, backfill)?;
+                        let applied = sqlite::intake::apply_events(conn, &engine, &events, &intake)?;
                         Ok((events, applied))
                     },
                     move |(_, applied): &(Vec<NewEvent>, Applied)| after_commit(applied),
@@ -459,6 +458,8 @@ pub(crate) struct Intake {
     pub received_at: Instant,
     /// The unlocks' notifications are backfill (an import, not live events).
     pub backfill: bool,
+    /// `serve --create-users`: an event naming an unknown user creates them.
+    pub create_users: bool,
 }
 
 /// [`TokenFor`] that owns its parts, to cross into a transaction.
@@ -482,4 +483,115 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Panicked(e.to_string()))?
+}
+
+/// The admin API's users (see [`super::people`]); every write to a user
+/// is serialized with the others to that user (SQLite's writer thread;
+/// PostgreSQL's row lock on the user).
+impl Store {
+    /// Users by name, those starting with `prefix` if given: how many in
+    /// all, and `limit` of them from `offset`.
+    pub(crate) async fn list_users(
+        &self,
+        prefix: Option<String>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<UserRecord>), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.read(move |conn| sqlite::people::list(conn, prefix.as_deref(), offset, limit)).await
+            }
+            Backend::Postgres(pg) => pg.list_users(prefix.as_deref(), offset, limit).await,
+        }
+    }
+
+    /// The whole record of the user with this name.
+    pub(crate) async fn user_record(&self, name: String) -> Result<Option<UserRecord>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::people::find(conn, &name)).await,
+            Backend::Postgres(pg) => pg.user_record(&name).await,
+        }
+    }
+
+    /// Creates a user (every name rule of [`Store::create_user`]) with
+    /// their profile flag.
+    pub(crate) async fn create_user_record(
+        &self,
+        name: String,
+        timezone: String,
+        is_admin: bool,
+        public_profile: bool,
+        now: Instant,
+    ) -> Result<UserRecord, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| sqlite::people::create(conn, &name, &timezone, is_admin, public_profile, now))
+                    .await
+            }
+            Backend::Postgres(pg) => pg.create_user_record(&name, &timezone, is_admin, public_profile, now).await,
+        }
+    }
+
+    /// Changes a user's record (a new zone through the core).
+    pub(crate) async fn patch_user(
+        &self,
+        engine: Arc<Engine>,
+        name: String,
+        patch: UserPatch,
+        now: Instant,
+    ) -> Result<Patched, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::people::patch(conn, &engine, &name, &patch, now)).await,
+            Backend::Postgres(pg) => pg.patch_user(&engine, &name, &patch, now).await,
+        }
+    }
+
+    /// Grants a badge by hand; `after_commit` as for [`Store::apply_events`].
+    pub(crate) async fn grant(
+        &self,
+        engine: Arc<Engine>,
+        name: String,
+        key: String,
+        by: ByHand,
+        now: Instant,
+        after_commit: impl FnOnce(&Granted) + Send + 'static,
+    ) -> Result<Granted, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write_then(move |conn| sqlite::people::grant(conn, &engine, &name, &key, &by, now), after_commit)
+                    .await
+            }
+            Backend::Postgres(pg) => {
+                let granted = pg.grant(&engine, &name, &key, &by, now).await?;
+                after_commit(&granted);
+                Ok(granted)
+            }
+        }
+    }
+
+    /// Revokes a badge by hand.
+    pub(crate) async fn revoke(
+        &self,
+        engine: Arc<Engine>,
+        name: String,
+        key: String,
+        by: ByHand,
+        now: Instant,
+    ) -> Result<Revoked, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| sqlite::people::revoke(conn, &engine, &name, &key, &by, now)).await
+            }
+            Backend::Postgres(pg) => pg.revoke(&engine, &name, &key, &by, now).await,
+        }
+    }
+
+    /// Erases a user, every row of theirs, in one transaction (see
+    /// [`sqlite::people::erase`]); `actor` is recorded.
+    pub(crate) async fn erase_user(&self, name: String, actor: String, now: Instant) -> Result<Erased, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::people::erase(conn, &name, &actor, now)).await,
+            Backend::Postgres(pg) => pg.erase_user(&name, &actor, now).await,
+        }
+    }
 }

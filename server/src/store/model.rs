@@ -87,6 +87,9 @@ pub(crate) struct NewEvent {
     pub event_type: String,
     pub value: Option<i64>,
     pub at: Instant,
+    /// The user's zone as the event gives it (canonical name): applied
+    /// with the event when it differs from the stored one.
+    pub timezone: Option<String>,
 }
 
 /// What happened to one event.
@@ -98,6 +101,9 @@ pub(crate) enum Outcome {
     Duplicate,
     /// No user has this name; nothing stored.
     UnknownUser,
+    /// `serve --create-users`: no user has this name, and none could be
+    /// created with it (why, in words); nothing stored.
+    CannotCreateUser(String),
     /// The engine refused the event; nothing stored.
     Refused(EventError),
 }

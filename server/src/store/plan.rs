@@ -7,7 +7,7 @@
 //! answers identical.
 
 use super::model::{NewEvent, Outcome};
-use achievements_core::{Engine, Event, Unlock, UserState};
+use achievements_core::{Engine, Event, Unlock, UserState, time_zone};
 use std::collections::{HashMap, HashSet};
 
 /// What the store holds that a request's events depend on.
@@ -16,8 +16,19 @@ pub(crate) struct Known {
     /// The request's event ids that the event log already has.
     pub stored_ids: HashSet<String>,
     /// Every user the request names who exists: id, state, and the version
-    /// of their stored state row.
+    /// of their stored state row. With `serve --create-users`, also each
+    /// unknown user who may be created, under a [`placeholder`] id and a
+    /// fresh state in UTC (an event's `timezone` then sets theirs).
     pub users: HashMap<String, KnownUser>,
+    /// `serve --create-users`: the unknown users who cannot be created,
+    /// and why (a bad name, a look-alike of an existing user's).
+    pub cannot_create: HashMap<String, String>,
+}
+
+/// The id a user to be created plans under, until [`Plan::created`] maps
+/// it to their real one: negative, so it is never a stored user's.
+pub(crate) fn placeholder(n: usize) -> i64 {
+    -1 - i64::try_from(n).unwrap_or(i64::MAX - 1)
 }
 
 /// A user an event names, as loaded.
@@ -55,6 +66,24 @@ pub(crate) struct Plan {
     pub unlocks: Vec<UnlockRow>,
     /// The new state of every user an event changed, by user id.
     pub states: Vec<(i64, UserState)>,
+    /// Users whose time zone an applied event changed, with their new
+    /// zone (the last one given), to store in `users.timezone` too.
+    pub zones: Vec<(i64, String)>,
+}
+
+impl Plan {
+    /// Replaces placeholder ids by the ids the users were created with.
+    pub(crate) fn created(&mut self, ids: &HashMap<i64, i64>) {
+        let real = |id: &mut i64| {
+            if let Some(&created) = ids.get(id) {
+                *id = created;
+            }
+        };
+        self.events.iter_mut().for_each(|(_, id)| real(id));
+        self.unlocks.iter_mut().for_each(|u| real(&mut u.user_id));
+        self.states.iter_mut().for_each(|(id, _)| real(id));
+        self.zones.iter_mut().for_each(|(id, _)| real(id));
+    }
 }
 
 /// Applies `events` in order to the states in `known`.
@@ -63,7 +92,7 @@ pub(crate) struct Plan {
 /// and applied, is a duplicate; one that names no known user or that the
 /// engine refuses changes nothing.
 pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) -> Plan {
-    let Known { stored_ids, mut users } = known;
+    let Known { stored_ids, mut users, cannot_create } = known;
     let mut seen: HashSet<&str> = stored_ids.iter().map(String::as_str).collect();
     let mut changed: Vec<String> = Vec::new();
     let mut plan = Plan { outcomes: Vec::with_capacity(events.len()), ..Plan::default() };
@@ -73,11 +102,36 @@ pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) ->
             continue;
         }
         let Some(user) = users.get_mut(&event.user) else {
-            plan.outcomes.push(Outcome::UnknownUser);
+            plan.outcomes.push(match cannot_create.get(&event.user) {
+                Some(why) => Outcome::CannotCreateUser(why.clone()),
+                None => Outcome::UnknownUser,
+            });
             continue;
         };
         let core_event = Event { event_type: &event.event_type, value: event.value, at: event.at };
-        match engine.apply(&mut user.state, &core_event) {
+        // A zone that differs from the user's is the core's zone change
+        // (days already recorded keep their dates), made with the event:
+        // on a copy, so a refused event leaves the zone as it was. The
+        // intake checked the name; one the core cannot read is ignored.
+        let new_zone = event
+            .timezone
+            .as_deref()
+            .filter(|zone| *zone != user.state.timezone().name())
+            .and_then(|zone| time_zone(zone).ok().map(|tz| (zone, tz)));
+        let applied = match new_zone {
+            None => engine.apply(&mut user.state, &core_event),
+            Some((zone, tz)) => {
+                let mut next = user.state.clone();
+                next.set_timezone(tz);
+                engine.apply(&mut next, &core_event).map(|unlocked| {
+                    user.state = next;
+                    plan.zones.retain(|(id, _)| *id != user.id);
+                    plan.zones.push((user.id, zone.to_owned()));
+                    unlocked
+                })
+            }
+        };
+        match applied {
             Err(refused) => plan.outcomes.push(Outcome::Refused(refused)),
             Ok(unlocked) => {
                 plan.events.push((index, user.id));
@@ -96,6 +150,33 @@ pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) ->
     }
     plan.states = changed.into_iter().filter_map(|name| users.remove(&name)).map(|u| (u.id, u.state)).collect();
     plan
+}
+
+/// The names among `names` (sorted, as [`names_to_load`] gives them) that
+/// no user in `known` has: whom `serve --create-users` would create, in
+/// the order the events first name them (of two look-alike newcomers, the
+/// first named is created).
+pub(crate) fn unknown_names<'a>(events: &'a [NewEvent], names: &[&str], known: &Known) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for name in events.iter().map(|e| e.user.as_str()) {
+        if names.binary_search(&name).is_ok() && !known.users.contains_key(name) && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// Whether a user named `name` may be created, given the owner (if any)
+/// of each of its look-alike keys: `Err` says why not, in the words of
+/// `users add`.
+pub(crate) fn creatable(name: &str, owners: impl IntoIterator<Item = Option<String>>) -> Result<(), String> {
+    crate::names::check_name(name).map_err(|e| e.to_string())?;
+    match owners.into_iter().flatten().next() {
+        Some(existing) => {
+            Err(super::StoreError::NameCollides { name: name.to_owned(), existing }.to_string())
+        }
+        None => Ok(()),
+    }
 }
 
 /// The distinct user names of the events not already stored: whom to load.
@@ -117,7 +198,7 @@ mod tests {
 
     fn event(id: &str, user: &str, event_type: &str) -> NewEvent {
         let at: Instant = "2026-03-01T10:00:00Z".parse().expect("timestamp");
-        NewEvent { id: id.into(), user: user.into(), event_type: event_type.into(), value: None, at }
+        NewEvent { id: id.into(), user: user.into(), event_type: event_type.into(), value: None, at, timezone: None }
     }
 
     fn known(engine: &Engine, stored: &[&str], users: &[(&str, i64)]) -> Known {
@@ -130,6 +211,7 @@ mod tests {
                     ((*name).to_owned(), KnownUser { id: *id, state })
                 })
                 .collect(),
+            cannot_create: HashMap::new(),
         }
     }
 

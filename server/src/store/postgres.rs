@@ -50,6 +50,7 @@ mod intake;
 mod migrations;
 mod notifications;
 mod operations;
+mod people;
 mod recalculate;
 mod state;
 mod stats;

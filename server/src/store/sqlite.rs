@@ -22,6 +22,7 @@ pub(crate) mod inspect;
 pub(crate) mod intake;
 pub(crate) mod migrations;
 pub(crate) mod notifications;
+pub(crate) mod people;
 pub(crate) mod recalculate;
 pub(crate) mod state;
 pub(crate) mod stats;

@@ -17,9 +17,13 @@ use super::{state, unlocks};
 use crate::store::StoreError;
 use crate::store::handle::Intake;
 use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User, Versioned};
-use crate::store::plan::{Known, KnownUser, UnlockRow, names_to_load, plan_events};
+use super::users;
+use crate::names::look_alike_keys;
+use crate::store::plan::{
+    Known, KnownUser, UnlockRow, creatable, names_to_load, placeholder, plan_events, unknown_names,
+};
 use crate::store::ts;
-use achievements_core::{Engine, Instant, UserState};
+use achievements_core::{Engine, Instant, TimeZone, UserState};
 use deadpool_postgres::Transaction;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -54,6 +58,39 @@ pub(crate) async fn apply_requests(
     for (user, versioned) in state::lock_and_load(tx, engine, &names).await? {
         known.users.insert(user.name, KnownUser { id: user.id, state: versioned.state });
     }
+    // `--create-users` (as SQLite's intake): who may be created plans
+    // under a placeholder id, and is created below only if one of their
+    // events applies.
+    let mut placeholders: HashMap<i64, &str> = HashMap::new();
+    if requests.iter().any(|r| r.intake.create_users) {
+        let unknown = unknown_names(&events, &names, &known);
+        let keys: Vec<Vec<String>> = unknown.iter().map(|name| look_alike_keys(name)).collect();
+        let all: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+        let mut owners: HashMap<String, String> = HashMap::new();
+        let found = tx
+            .prepare_cached(
+                "SELECT k.key, u.name FROM unnest($1::text[]) AS x(key)
+                 JOIN user_name_keys k ON k.key = x.key JOIN users u ON u.id = k.user_id",
+            )
+            .await?;
+        for row in tx.query(&found, &[&all]).await? {
+            owners.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        for (n, (name, keys)) in unknown.into_iter().zip(keys).enumerate() {
+            match creatable(name, keys.iter().map(|key| owners.get(key).cloned())) {
+                Err(why) => {
+                    known.cannot_create.insert(name.to_owned(), why);
+                }
+                Ok(()) => {
+                    // Later names of this request that look alike collide with it.
+                    owners.extend(keys.into_iter().map(|key| (key, name.to_owned())));
+                    placeholders.insert(placeholder(n), name);
+                    let state = engine.new_state(TimeZone::utc());
+                    known.users.insert(name.to_owned(), KnownUser { id: placeholder(n), state });
+                }
+            }
+        }
+    }
     // After the locks: a request for the same users that committed while
     // we waited is seen here.
     // A join with the ids, not `id = ANY($1)`: with a thousand ids the
@@ -62,8 +99,32 @@ pub(crate) async fn apply_requests(
     for row in tx.query(&stored, &[&ids]).await? {
         known.stored_ids.insert(row.try_get(0)?);
     }
-    let plan = plan_events(engine, &events, known);
+    let mut plan = plan_events(engine, &events, known);
     let intake_of = |index: usize| requests[owner[index]].intake;
+    let mut created = HashMap::new();
+    for (id, _) in &plan.states {
+        if let Some(name) = placeholders.get(id) {
+            let at = requests.iter().map(|r| r.intake.received_at).max().unwrap_or(requests[0].intake.received_at);
+            let user = match users::create_user(tx, name, "UTC", false, at).await {
+                // Another instance created them (or a look-alike) since we
+                // looked: the retry finds them and applies the events.
+                Err(e @ (StoreError::UserExists(_) | StoreError::NameCollides { .. })) => {
+                    return Err(StoreError::Raced(e.to_string()));
+                }
+                other => other?,
+            };
+            created.insert(*id, user.id);
+        }
+    }
+    plan.created(&created);
+    if !plan.zones.is_empty() {
+        let (ids, zones): (Vec<i64>, Vec<&str>) = plan.zones.iter().map(|(id, z)| (*id, z.as_str())).unzip();
+        tx.execute(
+            "UPDATE users SET timezone = x.zone FROM unnest($1::bigint[], $2::text[]) AS x(id, zone) WHERE users.id = x.id",
+            &[&ids, &zones],
+        )
+        .await?;
+    }
 
     if !plan.events.is_empty() {
         let rows = || plan.events.iter().map(|&(index, user_id)| (index, &events[index], user_id));

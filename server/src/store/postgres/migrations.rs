@@ -33,9 +33,66 @@ const V2_TOKENS: &str = r"
 -- Token lifecycle (expiry, revocation, last use, admin services).
 ";
 
-const V3_ERASURE: &str = r"
--- Erasure of a user (the one sanctioned deletion from the append-only logs).
-";
+const V3_ERASURE: &str = r#"
+-- SQLite's migration 6 (see there): actors, who and why on the audit,
+-- revocations, erasures, and the one sanctioned deletion from the logs.
+CREATE TABLE actors (
+    id    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name  TEXT COLLATE "C" NOT NULL UNIQUE
+);
+
+ALTER TABLE unlock_audit ADD COLUMN actor_id BIGINT REFERENCES actors(id),
+    ADD COLUMN reason TEXT COLLATE "C";
+
+CREATE TABLE revocations (
+    seq                 BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id             BIGINT NOT NULL REFERENCES users(id),
+    achievement_key     TEXT COLLATE "C" NOT NULL,
+    earned_at           TEXT COLLATE "C" NOT NULL,
+    cause               TEXT COLLATE "C" NOT NULL,
+    revoked_at          TEXT COLLATE "C" NOT NULL,
+    actor_id            BIGINT NOT NULL REFERENCES actors(id),
+    reason              TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX revocations_by_user ON revocations (user_id, seq);
+
+CREATE TABLE erasures (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name_hash  TEXT COLLATE "C" NOT NULL,
+    salt       TEXT COLLATE "C" NOT NULL,
+    erased_at  TEXT COLLATE "C" NOT NULL,
+    actor_id   BIGINT NOT NULL REFERENCES actors(id)
+);
+
+CREATE TABLE erasing (
+    user_id  BIGINT PRIMARY KEY
+);
+
+-- The append-only rule, but a row of the user being erased (in `erasing`,
+-- within the erasing transaction) may be deleted.
+CREATE FUNCTION refuse_append_only_change_unless_erasing() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM erasing WHERE user_id = OLD.user_id) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation';
+END
+$$;
+DROP TRIGGER events_append_only ON events;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION refuse_append_only_change_unless_erasing('the event log is append-only');
+DROP TRIGGER unlock_audit_append_only ON unlock_audit;
+CREATE TRIGGER unlock_audit_append_only BEFORE UPDATE OR DELETE ON unlock_audit
+    FOR EACH ROW EXECUTE FUNCTION refuse_append_only_change_unless_erasing('the unlock audit log is append-only');
+CREATE TRIGGER revocations_append_only BEFORE UPDATE OR DELETE ON revocations
+    FOR EACH ROW EXECUTE FUNCTION refuse_append_only_change_unless_erasing('the revocation log is append-only');
+CREATE TRIGGER revocations_no_truncate BEFORE TRUNCATE ON revocations
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_append_only_change('the revocation log is append-only');
+CREATE TRIGGER erasures_append_only BEFORE UPDATE OR DELETE ON erasures
+    FOR EACH ROW EXECUTE FUNCTION refuse_append_only_change('the erasure log is append-only');
+CREATE TRIGGER erasures_no_truncate BEFORE TRUNCATE ON erasures
+    FOR EACH STATEMENT EXECUTE FUNCTION refuse_append_only_change('the erasure log is append-only');
+"#;
 
 const V4_WEBHOOKS: &str = r"
 -- Webhook endpoints and the outbox of deliveries.

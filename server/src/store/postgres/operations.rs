@@ -5,7 +5,8 @@
 
 use super::changes::{self, Change};
 use super::committer::Job;
-use super::{Pg, catalog, inspect, intake, notifications, recalculate, stats, users};
+use super::{Pg, catalog, inspect, intake, notifications, people, recalculate, stats, users};
+use crate::store::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
@@ -66,8 +67,12 @@ macro_rules! in_snapshot {
 
 /// Whether a failed transaction may pass if tried again: a serialization
 /// failure, a deadlock, or a unique event id that a concurrent request
-/// (for another user) wrote first, which the retry sees as a duplicate.
+/// (for another user) wrote first, which the retry sees as a duplicate;
+/// or a user created by an event that another instance created first.
 pub(super) fn is_transient(error: &StoreError) -> bool {
+    if matches!(error, StoreError::Raced(_)) {
+        return true;
+    }
     let StoreError::Postgres(e) = error else { return false };
     matches!(
         e.code(),
@@ -276,5 +281,91 @@ impl Pg {
 
     pub(crate) async fn stats_counts(&self, from: Date, until: Date) -> Result<Counts, StoreError> {
         in_snapshot!(self, |tx| stats::counts(&tx, from, until).await)
+    }
+}
+
+/// The admin API's users (see [`super::people`]).
+impl Pg {
+    pub(crate) async fn list_users(
+        &self,
+        prefix: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<UserRecord>), StoreError> {
+        in_snapshot!(self, |tx| people::list(&tx, prefix, offset, limit).await)
+    }
+
+    pub(crate) async fn user_record(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        people::find(&self.client().await?, name).await
+    }
+
+    pub(crate) async fn create_user_record(
+        &self,
+        name: &str,
+        timezone: &str,
+        is_admin: bool,
+        public_profile: bool,
+        now: Instant,
+    ) -> Result<UserRecord, StoreError> {
+        in_transaction!(self, |tx| people::create(&tx, name, timezone, is_admin, public_profile, now).await)
+    }
+
+    /// Every instance forgets its cached callers (an admin flag may have
+    /// changed) and the user's older state.
+    pub(crate) async fn patch_user(
+        &self,
+        engine: &Engine,
+        name: &str,
+        patch: &UserPatch,
+        now: Instant,
+    ) -> Result<Patched, StoreError> {
+        in_transaction!(self, |tx| {
+            let patched = people::patch(&tx, engine, name, patch, now).await?;
+            let mut told = Change::of_write(patched.saved.as_slice(), &[]);
+            told.push(Change::Tokens);
+            changes::tell(&tx, &told).await?;
+            Ok(patched)
+        })
+    }
+
+    pub(crate) async fn grant(
+        &self,
+        engine: &Engine,
+        name: &str,
+        key: &str,
+        by: &ByHand,
+        now: Instant,
+    ) -> Result<Granted, StoreError> {
+        in_transaction!(self, |tx| {
+            let granted = people::grant(&tx, engine, name, key, by, now).await?;
+            changes::tell(&tx, &Change::of_write(std::slice::from_ref(&granted.saved), &granted.notifications)).await?;
+            Ok(granted)
+        })
+    }
+
+    pub(crate) async fn revoke(
+        &self,
+        engine: &Engine,
+        name: &str,
+        key: &str,
+        by: &ByHand,
+        now: Instant,
+    ) -> Result<Revoked, StoreError> {
+        in_transaction!(self, |tx| {
+            let revoked = people::revoke(&tx, engine, name, key, by, now).await?;
+            changes::tell(&tx, &Change::of_write(std::slice::from_ref(&revoked.saved), &[])).await?;
+            Ok(revoked)
+        })
+    }
+
+    /// Every instance forgets the erased user's cached state (whatever its
+    /// version) and every cached caller (their tokens), when it commits.
+    pub(crate) async fn erase_user(&self, name: &str, actor: &str, now: Instant) -> Result<Erased, StoreError> {
+        in_transaction!(self, |tx| {
+            let erased = people::erase(&tx, name, actor, now).await?;
+            let told = [Change::User { user_id: erased.user_id, version: i64::MAX, notification: 0 }, Change::Tokens];
+            changes::tell(&tx, &told).await?;
+            Ok(erased)
+        })
     }
 }

@@ -24,6 +24,23 @@ pub(crate) async fn record(
     recorded_at: &[Instant],
     backfill: &[bool],
 ) -> Result<Vec<Notification>, StoreError> {
+    record_with(tx, unlocks, recorded_at, backfill, None).await
+}
+
+/// [`record`], for unlocks an operator caused: `by` is the audit's actor
+/// (an `actors` id) and reason. Every unlock is recorded here, by the
+/// rules or by hand: what must follow each one (a notification; later a
+/// webhook's outbox row) is written in this one place.
+///
+/// # Errors
+/// As [`record`].
+pub(crate) async fn record_with(
+    tx: &Transaction<'_>,
+    unlocks: &[UnlockRow],
+    recorded_at: &[Instant],
+    backfill: &[bool],
+    by: Option<(i64, &str)>,
+) -> Result<Vec<Notification>, StoreError> {
     if unlocks.is_empty() {
         return Ok(Vec::new());
     }
@@ -45,14 +62,15 @@ pub(crate) async fn record(
     let audit = tx
         .prepare_cached(
             "INSERT INTO unlock_audit
-                 (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at)
-             SELECT u, k, e, c, ev, p, r
+                 (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at, actor_id, reason)
+             SELECT u, k, e, c, ev, p, r, $8::bigint, $9::text
              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
                  WITH ORDINALITY AS t(u, k, e, c, ev, p, r, n)
              ORDER BY n",
         )
         .await?;
-    tx.execute(&audit, &[&users, &keys, &earned_at, &causes, &events, &progress, &recorded]).await?;
+    let (actor, reason) = (by.map(|(actor, _)| actor), by.map(|(_, reason)| reason));
+    tx.execute(&audit, &[&users, &keys, &earned_at, &causes, &events, &progress, &recorded, &actor, &reason]).await?;
     // Ids are drawn in unlock order (ORDER BY n), and a user earns a key
     // once, so (user, key) finds each row's id.
     let queue = tx

@@ -10,11 +10,15 @@
 use super::{state, ts, unlocks};
 use crate::store::StoreError;
 use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User, Versioned};
-use crate::store::plan::{Known, KnownUser, UnlockRow, names_to_load, plan_events};
-use crate::store::sqlite::users::user_by_name;
-use achievements_core::{Engine, Instant, UserState};
+use crate::names::look_alike_keys;
+use crate::store::handle::Intake;
+use crate::store::plan::{
+    Known, KnownUser, UnlockRow, creatable, names_to_load, placeholder, plan_events, unknown_names,
+};
+use crate::store::sqlite::users::{create_user, owner_of_name_key, user_by_name};
+use achievements_core::{Engine, Instant, TimeZone, UserState};
 use rusqlite::{Connection, params};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Applies `events` in order and stores every effect. `source` names the
@@ -27,20 +31,56 @@ pub(crate) fn apply_events(
     conn: &Connection,
     engine: &Engine,
     events: &[NewEvent],
-    source: &str,
-    received_at: Instant,
-    backfill: bool,
+    intake: &Intake,
 ) -> Result<Applied, StoreError> {
+    let Intake { source, received_at, backfill, create_users } = intake;
+    let (received_at, backfill) = (*received_at, *backfill);
     let stored_ids = already_stored(conn, events)?;
     let mut known = Known::default();
-    for name in names_to_load(events, &stored_ids) {
+    let names = names_to_load(events, &stored_ids);
+    for name in &names {
         if let Some(user) = user_by_name(conn, name)? {
             let state = state::load(conn, engine, &user)?.state;
             known.users.insert(user.name, KnownUser { id: user.id, state });
         }
     }
+    // `--create-users`: who may be created plans under a placeholder id,
+    // and is created below only if one of their events applies.
+    let mut placeholders: HashMap<i64, &str> = HashMap::new();
+    if *create_users {
+        // Keys claimed by a name created earlier in this request.
+        let mut claimed: HashMap<String, &str> = HashMap::new();
+        for (n, name) in unknown_names(events, &names, &known).into_iter().enumerate() {
+            let keys = look_alike_keys(name);
+            let mut owners = Vec::with_capacity(keys.len());
+            for key in &keys {
+                owners.push(owner_of_name_key(conn, key)?.or_else(|| claimed.get(key).map(|n| (*n).to_owned())));
+            }
+            match creatable(name, owners) {
+                Err(why) => {
+                    known.cannot_create.insert(name.to_owned(), why);
+                }
+                Ok(()) => {
+                    claimed.extend(keys.into_iter().map(|key| (key, name)));
+                    placeholders.insert(placeholder(n), name);
+                    let state = engine.new_state(TimeZone::utc());
+                    known.users.insert(name.to_owned(), KnownUser { id: placeholder(n), state });
+                }
+            }
+        }
+    }
     known.stored_ids = stored_ids;
-    let plan = plan_events(engine, events, known);
+    let mut plan = plan_events(engine, events, known);
+    let mut created = HashMap::new();
+    for (id, _) in &plan.states {
+        if let Some(name) = placeholders.get(id) {
+            created.insert(*id, create_user(conn, name, "UTC", false, received_at)?.id);
+        }
+    }
+    plan.created(&created);
+    for (user_id, zone) in &plan.zones {
+        conn.prepare_cached("UPDATE users SET timezone = ?2 WHERE id = ?1")?.execute(params![user_id, zone])?;
+    }
 
     let mut insert = conn.prepare_cached(
         "INSERT INTO events (id, user_id, type, value, at, received_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

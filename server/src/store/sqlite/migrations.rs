@@ -163,7 +163,65 @@ const V5_TOKENS: &str = r"
 ";
 
 const V6_ERASURE: &str = r"
--- Erasure of a user (the one sanctioned deletion from the append-only logs).
+-- Who acted by hand (`user:NAME`, `service:NAME`, `cli`), once each: the
+-- audit rows point here, so erasing a user who acted rewrites their one
+-- row (to `erased:ID`, the erasure's id) instead of append-only rows.
+CREATE TABLE actors (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE
+) STRICT;
+
+-- Badges granted by hand: who and why (NULL for the rules' unlocks).
+ALTER TABLE unlock_audit ADD COLUMN actor_id INTEGER REFERENCES actors(id);
+ALTER TABLE unlock_audit ADD COLUMN reason TEXT;
+
+-- Every badge revoked by hand, append-only: the record removed, who, when, why.
+CREATE TABLE revocations (
+    seq                 INTEGER PRIMARY KEY,
+    user_id             INTEGER NOT NULL REFERENCES users(id),
+    achievement_key     TEXT NOT NULL,
+    earned_at           TEXT NOT NULL,
+    cause               TEXT NOT NULL,
+    revoked_at          TEXT NOT NULL,
+    actor_id            INTEGER NOT NULL REFERENCES actors(id),
+    reason              TEXT NOT NULL
+) STRICT;
+CREATE INDEX revocations_by_user ON revocations (user_id, seq);
+
+-- Every erasure: a salted SHA-256 of the name (hex; salt: 16 random bytes,
+-- hex), when, and who; never the name or the id.
+CREATE TABLE erasures (
+    id         INTEGER PRIMARY KEY,
+    name_hash  TEXT NOT NULL,
+    salt       TEXT NOT NULL,
+    erased_at  TEXT NOT NULL,
+    actor_id   INTEGER NOT NULL REFERENCES actors(id)
+) STRICT;
+
+-- The user being erased, only inside the erasing transaction (the row is
+-- deleted before it commits): the append-only logs let that user's rows
+-- go, and nothing else.
+CREATE TABLE erasing (
+    user_id  INTEGER PRIMARY KEY
+) STRICT;
+
+DROP TRIGGER events_no_delete;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE user_id = OLD.user_id)
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+DROP TRIGGER unlock_audit_no_delete;
+CREATE TRIGGER unlock_audit_no_delete BEFORE DELETE ON unlock_audit
+WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE user_id = OLD.user_id)
+BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
+CREATE TRIGGER revocations_no_update BEFORE UPDATE ON revocations
+BEGIN SELECT RAISE(ABORT, 'the revocation log is append-only'); END;
+CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations
+WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE user_id = OLD.user_id)
+BEGIN SELECT RAISE(ABORT, 'the revocation log is append-only'); END;
+CREATE TRIGGER erasures_no_update BEFORE UPDATE ON erasures
+BEGIN SELECT RAISE(ABORT, 'the erasure log is append-only'); END;
+CREATE TRIGGER erasures_no_delete BEFORE DELETE ON erasures
+BEGIN SELECT RAISE(ABORT, 'the erasure log is append-only'); END;
 ";
 
 const V7_WEBHOOKS: &str = r"

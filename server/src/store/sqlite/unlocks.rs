@@ -26,6 +26,23 @@ pub(crate) fn record(
     recorded_at: Instant,
     backfill: bool,
 ) -> Result<Vec<Notification>, StoreError> {
+    record_with(conn, unlocks, recorded_at, backfill, None)
+}
+
+/// [`record`], for unlocks an operator caused: `by` is the audit's actor
+/// (an `actors` id) and reason. Every unlock is recorded here, by the
+/// rules or by hand: what must follow each one (a notification; later a
+/// webhook's outbox row) is written in this one place.
+///
+/// # Errors
+/// As [`record`].
+pub(crate) fn record_with(
+    conn: &Connection,
+    unlocks: &[UnlockRow],
+    recorded_at: Instant,
+    backfill: bool,
+    by: Option<(i64, &str)>,
+) -> Result<Vec<Notification>, StoreError> {
     if unlocks.is_empty() {
         return Ok(Vec::new());
     }
@@ -35,8 +52,9 @@ pub(crate) fn record(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut audit = conn.prepare_cached(
-        "INSERT INTO unlock_audit (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO unlock_audit
+             (user_id, achievement_key, earned_at, cause, event_id, progress_at_unlock, recorded_at, actor_id, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let recorded = ts(recorded_at);
     for UnlockRow { user_id, unlock, event_id } in unlocks {
@@ -50,7 +68,9 @@ pub(crate) fn record(
             r.cause.as_str(),
             event_id,
             r.progress_at_unlock,
-            recorded
+            recorded,
+            by.map(|(actor, _)| actor),
+            by.map(|(_, reason)| reason)
         ])?;
         queued.push(notifications::queue(
             conn,
