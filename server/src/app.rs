@@ -181,6 +181,8 @@ impl AppState {
 /// [`crate::www`]: hidden names and symlinks out of the folder are 404s; any
 /// other path that is not a file gets `index.html`, for client-side routing).
 pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
+    // Outside the API's layers: probes need no token and are never throttled.
+    let operations = routes::operations::routes(state.clone());
     let api = Router::new()
         .route("/api/v1/achievements/", get(achievements::list))
         .route("/api/v1/achievements/earned/", get(achievements::earned))
@@ -205,10 +207,11 @@ pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), routes::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state);
+        .with_state(state)
+        .merge(operations);
     let app = match www {
         Some(root) => api.fallback_service(any(www::serve).with_state(Arc::new(root))),
         None => api.fallback(fallback::not_found),
     };
-    app.layer(TraceLayer::new_for_http())
+    app.layer(middleware::from_fn(crate::telemetry::track_requests)).layer(TraceLayer::new_for_http())
 }

@@ -23,6 +23,9 @@
 //! - [`platform`]: what `serve` is told about the platform beside it (sign-ins,
 //!   CORS and rate limits, what operators watch); [`webhooks`]: unlocks
 //!   told to the platform, from a durable outbox.
+//! - [`telemetry`]: the Prometheus metrics (`GET /metrics`) and their
+//!   names; [`retention`]: read notifications pruned after
+//!   `--notifications-retention`.
 //! - [`names`]: which user and service names are valid, and when two user
 //!   names look alike.
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
@@ -57,12 +60,14 @@ mod names;
 mod openapi;
 mod ops;
 pub mod platform;
+mod retention;
 mod routes;
 mod rules;
 pub mod serve;
 mod served_catalog;
 mod stats;
 pub mod store;
+mod telemetry;
 mod token;
 mod views;
 mod webhooks;

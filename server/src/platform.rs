@@ -10,6 +10,8 @@ pub(crate) mod observe;
 
 use clap::Args;
 
+pub use observe::{MetricsToken, ObserveOptions};
+
 /// The platform options of one `serve`; the default is today's behaviour:
 /// opaque tokens only, no CORS headers, no rate limit, no metrics token,
 /// notifications kept forever, unknown users refused.
