@@ -416,6 +416,21 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ready_until_closed_and_the_queue_is_counted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("t.db")).expect("open");
+        let ready = db.ready().await;
+        assert!(ready.is_ready(), "{ready:?}");
+        assert_eq!(db.queue_depth(), 0);
+        db.write(|conn| insert(conn, "ann")).await.expect("a write");
+        assert_eq!(db.queue_depth(), 0, "taken by the writer");
+        db.close();
+        let ready = db.ready().await;
+        assert_eq!(ready.writer, Err("the writer thread has stopped".to_owned()));
+        assert!(ready.database.is_err(), "the readers are closed too: {ready:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_after_commit_hook_runs_even_if_the_caller_gave_up() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("t.db");
