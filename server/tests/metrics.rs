@@ -164,11 +164,16 @@ async fn metrics_count_requests_events_unlocks_and_streams() {
 
     // One applied event that unlocks a badge, one duplicate, one rejected.
     let at = "2026-03-20T10:00:00Z";
-    let results = server.post_events(&service, &json!({"events": [
-        event("e1", "ann", "project_created", at),
-        event("e1", "ann", "project_created", at),
-        event("e2", "nobody", "project_created", at),
-    ]})).await;
+    let results = server
+        .post_events(
+            &service,
+            &json!({"events": [
+                event("e1", "ann", "project_created", at),
+                event("e1", "ann", "project_created", at),
+                event("e2", "nobody", "project_created", at),
+            ]}),
+        )
+        .await;
     let statuses: Vec<&Value> = results.iter().map(|r| &r["status"]).collect();
     assert_eq!(statuses, [&json!("applied"), &json!("duplicate"), &json!("rejected")], "{results:?}");
     let (status, _) = server.get("/api/v1/achievements/first_project/", Some(&ann)).await;
@@ -177,13 +182,7 @@ async fn metrics_count_requests_events_unlocks_and_streams() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A stream is open while it is read.
-    let stream = server
-        .client
-        .get(server.url("/api/v1/notifications/stream/"))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap();
+    let stream = server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&ann).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
     let after = scrape(&server, None).await;
 
@@ -207,7 +206,10 @@ async fn metrics_count_requests_events_unlocks_and_streams() {
 
     // Histograms, with their buckets.
     let duration = "achievements_http_request_duration_seconds";
-    assert_eq!(value(&after, &format!("{duration}_count"), &[("route", KEY_ROUTE)]), value(&after, requests, &[("route", KEY_ROUTE), ("method", "GET"), ("status", "200")]));
+    assert_eq!(
+        value(&after, &format!("{duration}_count"), &[("route", KEY_ROUTE)]),
+        value(&after, requests, &[("route", KEY_ROUTE), ("method", "GET"), ("status", "200")])
+    );
     assert!(has(&after, &format!("{duration}_bucket"), &[("route", KEY_ROUTE), ("le", "0.005")]));
     let inf = value(&after, &format!("{duration}_bucket"), &[("route", KEY_ROUTE), ("le", "+Inf")]);
     assert!(inf >= 1.0, "{inf}");

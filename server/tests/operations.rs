@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used)]
 
 use achievements_server::platform::{ObserveOptions, PlatformOptions};
-use achievements_testkit::{Backend, Clock, Kept, POSTGRES_ENV, Setup, TestPostgres, TestServer, event};
+use achievements_testkit::{
+    Backend, Clock, Kept, POSTGRES_ENV, ServeProcess, Setup, TestPostgres, TestServer, binary, event,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -138,8 +140,7 @@ async fn retention_prunes_only_read_notifications_older_than_it() {
     server.post_events(&service, &event("e3", "bob", "project_created", "2026-01-01T11:00:00Z")).await;
     let (_, list) = server.get("/api/v1/notifications/", Some(&ann)).await;
     let first = list["results"].as_array().unwrap().iter().find(|n| n["key"] == "first_project").unwrap().clone();
-    let (status, marked) =
-        server.post("/api/v1/notifications/read/", Some(&ann), &json!({"ids": [first["id"]]})).await;
+    let (status, marked) = server.post("/api/v1/notifications/read/", Some(&ann), &json!({"ids": [first["id"]]})).await;
     assert_eq!((status, marked), (StatusCode::OK, json!({"marked": 1})));
     let kept = server.stop().await;
 
@@ -161,9 +162,14 @@ async fn retention_prunes_only_read_notifications_older_than_it() {
     // April (100 days after January), keeping 90 days: at start, only ann's
     // read January notification goes. Unread ones stay however old, and
     // carol's read one is 40 days old.
-    let server = TestServer::start_in(kept, with_retention("2026-04-11T12:00:00Z", Some(Duration::from_secs(90 * 86_400)))).await;
-    let after =
-        vec![row("ann", "5_projects", "unread"), row("bob", "first_project", "unread"), row("carol", "first_project", "read")];
+    let server =
+        TestServer::start_in(kept, with_retention("2026-04-11T12:00:00Z", Some(Duration::from_secs(90 * 86_400))))
+            .await;
+    let after = vec![
+        row("ann", "5_projects", "unread"),
+        row("bob", "first_project", "unread"),
+        row("carol", "first_project", "read"),
+    ];
     let deadline = Instant::now() + Duration::from_secs(15);
     while notifications(&server) != after {
         assert!(Instant::now() < deadline, "not pruned as expected: {:?}", notifications(&server));
@@ -177,4 +183,38 @@ async fn retention_prunes_only_read_notifications_older_than_it() {
     assert_eq!(list["count"], 1, "{list}");
     // Badges are not notifications: ann keeps both.
     assert_eq!(server.count("SELECT count(*) FROM earned"), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_the_metrics_token_from_its_file_and_refuses_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ops.db");
+    let token_file = dir.path().join("metrics-token");
+    std::fs::write(&token_file, "  m3trics\n").unwrap();
+    let token_arg = token_file.to_str().unwrap();
+    let server =
+        ServeProcess::spawn(binary!(), &db, &["--metrics-token", token_arg, "--notifications-retention", "90d"]);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let refused = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let scraped = client.get(server.url("/metrics")).bearer_auth("m3trics").send().await.unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(scraped.text().await.unwrap().contains("achievements_http_requests_total{"));
+    drop(server);
+
+    std::fs::write(&token_file, "\n").unwrap();
+    let output = binary!()
+        .args(["serve", "--bind", "127.0.0.1:0", "--metrics-token", token_arg])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("--metrics-token: {token_arg} is empty")), "{stderr}");
+
+    let output = binary!().args(["serve", "--notifications-retention", "0s"]).arg("--db").arg(&db).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--notifications-retention"), "{stderr}");
 }

@@ -76,10 +76,17 @@ impl ObserveArgs {
             None => None,
             Some(path) => {
                 let text = read_text_file(path).context("--metrics-token")?;
-                match MetricsToken::new(&text) {
-                    Some(token) => Some(token),
-                    None => bail!("--metrics-token: {} is empty: put the token /metrics asks for in it", path.display()),
+                let Some(token) = MetricsToken::new(&text) else {
+                    bail!("--metrics-token: {} is empty: put the token /metrics asks for in it", path.display())
+                };
+                // What an `Authorization: Bearer` header can carry (see `auth::bearer_token`).
+                if token.0.len() > 256 || !token.0.bytes().all(|b| b.is_ascii_graphic()) {
+                    bail!(
+                        "--metrics-token: {}: the token must be at most 256 visible ASCII characters (no spaces)",
+                        path.display()
+                    );
                 }
+                Some(token)
             }
         };
         Ok(ObserveOptions { metrics_token, notifications_retention: self.notifications_retention })
@@ -114,6 +121,10 @@ mod tests {
         assert!(token.is_some_and(|t| t.matches("s3cret") && !t.matches("s3cre") && !t.matches("s3cret ")));
         let err = options(" \n\t").expect_err("empty");
         assert!(err.to_string().contains("is empty"), "{err}");
+        for unusable in ["two words", "caf\u{e9}", &"x".repeat(257)] {
+            let err = options(unusable).expect_err(unusable);
+            assert!(err.to_string().contains("at most 256 visible ASCII"), "{err}");
+        }
         let missing = ObserveArgs { metrics_token: Some("/no/such/file".into()), notifications_retention: None };
         let err = missing.into_options().expect_err("missing");
         assert!(format!("{err:#}").starts_with("--metrics-token: cannot read /no/such/file"), "{err:#}");

@@ -9,6 +9,7 @@
 
 use crate::api_error::ApiError;
 use crate::app::AppState;
+use crate::auth::bearer_token;
 use crate::telemetry;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -87,14 +88,11 @@ pub(crate) async fn readyz(State(app): State<AppState>) -> Response {
 /// sampled now.
 pub(crate) async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = &app.platform().observe.metrics_token {
-        let offered = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        match offered {
-            None => return Err(ApiError::NotAuthenticated("The metrics need the metrics token (Authorization: Bearer).")),
-            Some(offered) if !token.matches(offered) => {
+        match bearer_token(&headers)? {
+            None => {
+                return Err(ApiError::NotAuthenticated("The metrics need the metrics token (Authorization: Bearer)."));
+            }
+            Some(offered) if !token.matches(&offered) => {
                 return Err(ApiError::AuthenticationFailed("Invalid metrics token."));
             }
             Some(_) => {}

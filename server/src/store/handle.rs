@@ -483,9 +483,7 @@ impl Store {
         // prefix: nothing newer than `before` is deleted.
         let cutoff: String = super::ts(before).chars().take(19).collect();
         match &self.0 {
-            Backend::Sqlite(db) => {
-                db.write(move |conn| sqlite::notifications::prune_read(conn, &cutoff, limit)).await
-            }
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::notifications::prune_read(conn, &cutoff, limit)).await,
             Backend::Postgres(pg) => pg.prune_read_notifications(&cutoff, limit).await,
         }
     }

@@ -42,10 +42,7 @@ pub(crate) struct PoolLoad {
 }
 
 /// `Err` with a message when `check` does not finish within [`READY_WITHIN`].
-pub(crate) async fn within<T>(
-    what: &str,
-    check: impl Future<Output = Result<T, String>>,
-) -> Result<T, String> {
+pub(crate) async fn within<T>(what: &str, check: impl Future<Output = Result<T, String>>) -> Result<T, String> {
     tokio::time::timeout(READY_WITHIN, check)
         .await
         .unwrap_or_else(|_| Err(format!("{what} did not answer within {} s", READY_WITHIN.as_secs())))
