@@ -55,12 +55,10 @@ fn parse(text: &str) -> Vec<Sample> {
         let mut labels = BTreeMap::new();
         if let Some(after) = rest.strip_prefix('{') {
             let mut chars = after.char_indices().peekable();
-            let mut end = None;
-            loop {
+            let end = loop {
                 let Some(&(i, c)) = chars.peek() else { panic!("unclosed labels: {line}") };
                 if c == '}' {
-                    end = Some(i);
-                    break;
+                    break i;
                 }
                 let mut key = String::new();
                 while let Some(&(_, c)) = chars.peek() {
@@ -95,8 +93,8 @@ fn parse(text: &str) -> Vec<Sample> {
                     Some('}') => {}
                     other => panic!("expected , or }} after a label, got {other:?}: {line}"),
                 }
-            }
-            rest = &after[end.unwrap() + 1..];
+            };
+            rest = &after[end + 1..];
         }
         let value = rest.strip_prefix(' ').unwrap_or_else(|| panic!("no space before the value: {line}"));
         let value = match value {
