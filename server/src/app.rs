@@ -183,6 +183,8 @@ impl AppState {
 /// other path that is not a file gets `index.html`, for client-side routing).
 pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
     let cors = state.platform().http.cors();
+    // Outside the API's layers: probes need no token and are never throttled.
+    let operations = routes::operations::routes(state.clone());
     let api = Router::new()
         .route("/api/v1/achievements/", get(achievements::list))
         .route("/api/v1/achievements/earned/", get(achievements::earned))
@@ -213,11 +215,13 @@ pub(crate) fn router(state: AppState, www: Option<WwwRoot>) -> Router {
     let api = api
         .layer(middleware::from_fn_with_state(state.clone(), routes::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state);
+        .with_state(state)
+        .merge(operations);
     let app = match www {
         Some(root) => api.fallback_service(any(www::serve).with_state(Arc::new(root))),
         None => api.fallback(fallback::not_found),
     };
+    let app = app.layer(middleware::from_fn(crate::telemetry::track_requests));
     // Outside the rest: preflights are answered before authentication and
     // rate limits, and every answer (a 401 or 429 too) carries the headers.
     let app = match cors {

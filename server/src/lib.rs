@@ -24,6 +24,9 @@
 //!   CORS and rate limits, what operators watch); [`rate_limit`]: the
 //!   `--rate-limit` middleware; [`webhooks`]: unlocks
 //!   told to the platform, from a durable outbox.
+//! - [`telemetry`]: the Prometheus metrics (`GET /metrics`) and their
+//!   names; [`retention`]: read notifications pruned after
+//!   `--notifications-retention`.
 //! - [`names`]: which user and service names are valid, and when two user
 //!   names look alike.
 //! - [`clock`]: the one place that reads the time; [`token`]: token bytes
@@ -60,12 +63,14 @@ mod openapi;
 mod ops;
 pub mod platform;
 mod rate_limit;
+mod retention;
 mod routes;
 mod rules;
 pub mod serve;
 mod served_catalog;
 mod stats;
 pub mod store;
+mod telemetry;
 mod token;
 mod views;
 mod webhooks;

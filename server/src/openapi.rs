@@ -255,6 +255,39 @@ pub struct Profile {
     results: Vec<AchievementItem>,
 }
 
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    status: String,
+}
+
+/// Each readiness check: `ok`, or why it is not ready.
+#[derive(Serialize, ToSchema)]
+pub struct ReadinessChecks {
+    /// The database answers a query within 2 s.
+    database: String,
+    /// The writer (SQLite's writer thread, PostgreSQL's group commit) runs.
+    writer: String,
+}
+
+/// `GET /readyz` when ready.
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready`.
+    status: String,
+    checks: ReadinessChecks,
+}
+
+/// `GET /readyz` when not ready: an error body (`code`: `not_ready`) with
+/// the checks.
+#[derive(Serialize, ToSchema)]
+pub struct NotReady {
+    detail: String,
+    code: String,
+    checks: ReadinessChecks,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -273,12 +306,14 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth),
     paths(
         list, earned, detail, categories, check, catalog, me, events, notifications, mark_read, stream, stats,
-        my_progress, profile, openapi_json
+        my_progress, profile, openapi_json,
+        healthz, readyz, metrics
     ),
     components(schemas(
         ErrorBody, AchievementItem, BlockerItem, AchievementList, EarnedList, CategoryGroup, CategoryList, CheckResult,
         PublicCatalog, Me, EventIn, EventOutcome, EventsResult, Notification, NotificationList, MarkRead, Marked,
-        Stats, MyProgress, Profile
+        Stats, MyProgress, Profile,
+        Health, Readiness, ReadinessChecks, NotReady
     ))
 )]
 pub struct ApiDoc;
@@ -457,3 +492,20 @@ fn profile() {}
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "this document"), (status = 401, body = ErrorBody)))]
 fn openapi_json() {}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Health, description = "the process answers")))]
+fn healthz() {}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Readiness, description = "the database answers and the writer runs"),
+              (status = 503, body = NotReady, description = "not ready: `checks` says which part and why")))]
+fn readyz() {}
+
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain",
+               description = "Prometheus text format (docs/server.md lists the metrics)"),
+              (status = 401, body = ErrorBody,
+               description = "`serve --metrics-token` was given and the request does not carry \
+               `Authorization: Bearer` that token")))]
+fn metrics() {}

@@ -12,6 +12,8 @@ pub use http_policy::{HttpPolicyOptions, RateLimits};
 
 use clap::Args;
 
+pub use observe::{MetricsToken, ObserveOptions};
+
 /// The platform options of one `serve`; the default is today's behaviour:
 /// opaque tokens only, no CORS headers, no rate limit, no metrics token,
 /// notifications kept forever, unknown users refused.

@@ -23,6 +23,7 @@ pub(crate) mod events;
 pub(crate) mod fallback;
 pub(crate) mod me;
 pub(crate) mod notifications;
+pub(crate) mod operations;
 pub(crate) mod pages;
 pub(crate) mod stats;
 

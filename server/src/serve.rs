@@ -89,6 +89,8 @@ impl Server {
             options.clock,
             options.platform,
         );
+        crate::telemetry::spawn_upkeep(&state);
+        crate::retention::spawn(&state);
 
         let listener =
             TcpListener::bind(options.bind).await.map_err(|source| ServeError::Bind { addr: options.bind, source })?;

@@ -8,12 +8,14 @@
 //! - [`plan`]: what a request's events do, decided once for both backends.
 //! - [`replay`]: rebuilding a state from the event log (`recalculate`).
 //! - [`handle`]: [`Store`], the only way the routes reach the database.
+//! - [`health`]: what `/readyz` and `/metrics` ask of the store.
 //!
 //! No route knows which backend it runs on; [`Location`] decides, from
 //! `--db`.
 
 pub(crate) mod definitions;
 pub(crate) mod handle;
+pub(crate) mod health;
 pub(crate) mod location;
 pub(crate) mod model;
 pub(crate) mod people;

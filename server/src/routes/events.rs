@@ -68,10 +68,12 @@ pub(crate) async fn post_events(
         .collect::<Result<_, _>>()?;
 
     let count = |f: fn(&EventResult) -> bool| results.iter().filter(|r| f(r)).count();
-    Ok(Json(EventsResponse {
+    let response = EventsResponse {
         applied: count(|r| matches!(r, EventResult::Applied { .. })),
         duplicate: count(|r| matches!(r, EventResult::Duplicate { .. })),
         rejected: count(|r| matches!(r, EventResult::Rejected { .. })),
         results,
-    }))
+    };
+    crate::telemetry::count_events(response.applied, response.duplicate, response.rejected);
+    Ok(Json(response))
 }

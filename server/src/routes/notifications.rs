@@ -10,6 +10,7 @@ use crate::auth::Credentials;
 use crate::intake::{parse_json, repeated_in_body};
 use crate::json::{each, object_with_array};
 use crate::store::model::{Mark, Notification};
+use crate::telemetry::OpenStream;
 use crate::views::NotificationJson;
 use achievements_core::json::Json as JsonTree;
 use axum::Json;
@@ -166,7 +167,7 @@ pub(crate) async fn stream(
     let user_id = user.id;
     let (replay, sent) = app.store().stream_start(user_id, last).await?;
     let queue = replay.iter().filter_map(|n| render(&app, n)).collect();
-    let state = StreamState { app, user_id, sent, queue, live, closing };
+    let state = StreamState { app, user_id, sent, queue, live, closing, _open: OpenStream::new() };
     let events = futures_util::stream::unfold(state, next_event);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
@@ -179,6 +180,8 @@ struct StreamState {
     queue: VecDeque<Event>,
     live: broadcast::Receiver<Arc<Pushed>>,
     closing: watch::Receiver<bool>,
+    /// Counts the stream as open until it is dropped.
+    _open: OpenStream,
 }
 
 fn render(app: &AppState, n: &Notification) -> Option<Event> {

@@ -17,6 +17,7 @@
 //! every backend must do.
 
 use super::StoreError;
+use super::health::{Load, Readiness};
 use super::location::Location;
 use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
@@ -323,6 +324,10 @@ impl Store {
         intake: Intake,
         after_commit: impl FnOnce(&Applied) + Send + 'static,
     ) -> Result<(Vec<NewEvent>, Applied), StoreError> {
+        let after_commit = move |applied: &Applied| {
+            crate::telemetry::count_unlocks(&applied.notifications);
+            after_commit(applied);
+        };
         match &self.0 {
             Backend::Sqlite(db) => {
                 db.write_then(
@@ -358,6 +363,10 @@ impl Store {
         now: Instant,
         after_commit: impl FnOnce(&Evaluated) + Send + 'static,
     ) -> Result<Evaluated, StoreError> {
+        let after_commit = move |evaluated: &Evaluated| {
+            crate::telemetry::count_unlocks(&evaluated.notifications);
+            after_commit(evaluated);
+        };
         match &self.0 {
             Backend::Sqlite(db) => {
                 db.write_then(move |conn| sqlite::intake::evaluate_user(conn, &engine, &user, now), after_commit).await
@@ -446,6 +455,43 @@ impl Store {
             Backend::Postgres(pg) => pg.stats_counts(from, until).await?,
         };
         stats::assemble(counts, from, until)
+    }
+}
+
+impl Store {
+    /// Whether the store can serve (`GET /readyz`): the database answers
+    /// and the writer runs (see [`super::health`]).
+    pub(crate) async fn ready(&self) -> Readiness {
+        match &self.0 {
+            Backend::Sqlite(db) => db.ready().await,
+            Backend::Postgres(pg) => pg.ready().await,
+        }
+    }
+
+    /// The writer's queue and the pool, for `GET /metrics`.
+    pub(crate) fn load(&self) -> Load {
+        match &self.0 {
+            Backend::Sqlite(db) => Load { writer_queue: db.queue_depth(), pool: None },
+            Backend::Postgres(pg) => pg.load(),
+        }
+    }
+
+    /// Deletes up to `limit` read notifications created before `before`,
+    /// oldest first; returns how many (fewer than `limit`: none are left).
+    /// Unread notifications are never deleted.
+    ///
+    /// # Errors
+    /// A database error.
+    pub(crate) async fn prune_read_notifications(&self, before: Instant, limit: usize) -> Result<usize, StoreError> {
+        // `created_at` is RFC 3339 text; its first 19 characters
+        // (`YYYY-MM-DDTHH:MM:SS`) are fixed-width. A row made in the
+        // cutoff's own second, with or without a fraction, sorts after this
+        // prefix: nothing newer than `before` is deleted.
+        let cutoff: String = super::ts(before).chars().take(19).collect();
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::notifications::prune_read(conn, &cutoff, limit)).await,
+            Backend::Postgres(pg) => pg.prune_read_notifications(&cutoff, limit).await,
+        }
     }
 }
 

@@ -61,10 +61,12 @@ mod users;
 
 pub use migrations::LATEST;
 
+use super::health::{self, Load, PoolLoad, Readiness};
 use super::{StoreError, Unavailable};
 use changes::Change;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType};
 use operations::{ATTEMPTS, is_transient};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
@@ -111,6 +113,8 @@ pub struct Pg {
     listener: Arc<Mutex<Option<Listener>>>,
     /// The group commit's queue, once the first write started it.
     committer: Arc<Mutex<Option<mpsc::UnboundedSender<committer::Job>>>>,
+    /// Requests sent to the group commit and not yet taken.
+    queued: Arc<AtomicUsize>,
 }
 
 /// The task that listens for changes, and where it sends them.
@@ -226,10 +230,41 @@ impl Pg {
         committer
             .get_or_insert_with(|| {
                 let (jobs, queue) = mpsc::unbounded_channel();
-                tokio::spawn(committer::run(self.clone(), queue));
+                tokio::spawn(committer::run(self.clone(), queue, Arc::clone(&self.queued)));
                 jobs
             })
             .clone()
+    }
+
+    /// Whether a pooled connection answers `SELECT 1` and the group commit
+    /// runs (it starts with the first write: not started yet is ready),
+    /// within [`health::READY_WITHIN`].
+    pub(crate) async fn ready(&self) -> Readiness {
+        let database = health::within("the database", async {
+            let client = self.client().await.map_err(|e| e.to_string())?;
+            client.query_one("SELECT 1", &[]).await.map(drop).map_err(|e| describe(&e))
+        })
+        .await;
+        let committer = self.committer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let writer = match committer {
+            Some(jobs) if jobs.is_closed() => Err("the group commit has stopped".to_owned()),
+            _ if self.pool.is_closed() => Err("the store is closed".to_owned()),
+            _ => Ok(()),
+        };
+        Readiness { database, writer }
+    }
+
+    /// The group commit's queue and the pool's connections.
+    pub(crate) fn load(&self) -> Load {
+        let status = self.pool.status();
+        Load {
+            writer_queue: self.queued.load(Ordering::Relaxed),
+            pool: Some(PoolLoad {
+                in_use: status.size.saturating_sub(status.available),
+                idle: status.available,
+                max: status.max_size,
+            }),
+        }
     }
 
     /// Stops the listener and closes the pool's connections.
@@ -295,6 +330,7 @@ impl Pg {
             direct,
             listener: Arc::new(Mutex::new(None)),
             committer: Arc::new(Mutex::new(None)),
+            queued: Arc::new(AtomicUsize::new(0)),
         })
     }
 

@@ -26,6 +26,7 @@ use crate::store::handle::Intake;
 use crate::store::model::{Applied, NewEvent};
 use achievements_core::Engine;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most requests committed together (as SQLite's writer).
@@ -39,16 +40,22 @@ pub(crate) struct Job {
     pub reply: oneshot::Sender<Result<Applied, StoreError>>,
 }
 
-/// Takes jobs until every sender is gone.
-pub(crate) async fn run(pg: Pg, mut queue: mpsc::UnboundedReceiver<Job>) {
+/// Takes jobs until every sender is gone. `queued` counts the jobs sent
+/// and not yet taken (the sender adds, this takes away).
+pub(crate) async fn run(pg: Pg, mut queue: mpsc::UnboundedReceiver<Job>, queued: Arc<AtomicUsize>) {
     while let Some(first) = queue.recv().await {
+        queued.fetch_sub(1, Ordering::Relaxed);
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             // Only the same engine's requests are decided together (there
             // is one per server; a command may bring another).
             match queue.try_recv() {
-                Ok(job) if Arc::ptr_eq(&job.engine, &group[0].engine) => group.push(job),
+                Ok(job) if Arc::ptr_eq(&job.engine, &group[0].engine) => {
+                    queued.fetch_sub(1, Ordering::Relaxed);
+                    group.push(job);
+                }
                 Ok(job) => {
+                    queued.fetch_sub(1, Ordering::Relaxed);
                     commit(&pg, std::mem::replace(&mut group, vec![job])).await;
                 }
                 Err(_) => break,
@@ -59,6 +66,7 @@ pub(crate) async fn run(pg: Pg, mut queue: mpsc::UnboundedReceiver<Job>) {
 }
 
 async fn commit(pg: &Pg, group: Vec<Job>) {
+    crate::telemetry::commit_batch(group.len());
     match apply(pg, &group).await {
         Ok(applied) => {
             for (job, applied) in group.into_iter().zip(applied) {

@@ -93,3 +93,22 @@ pub(crate) async fn mark_read(tx: &Transaction<'_>, user_id: i64, which: &Mark) 
     };
     Ok(usize::try_from(changed).unwrap_or(usize::MAX))
 }
+
+/// Deletes up to `limit` read notifications created before `cutoff` (an
+/// RFC 3339 prefix, see [`crate::store::Store::prune_read_notifications`]),
+/// oldest first; returns how many. Instances pruning at once may pick the
+/// same rows: a row already gone is simply not deleted twice.
+///
+/// # Errors
+/// PostgreSQL errors.
+pub(crate) async fn prune_read(tx: &Transaction<'_>, cutoff: &str, limit: usize) -> Result<usize, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let deleted = tx
+        .execute(
+            "DELETE FROM notifications WHERE id IN (
+                 SELECT id FROM notifications WHERE read AND created_at < $1 ORDER BY id LIMIT $2)",
+            &[&cutoff, &limit],
+        )
+        .await?;
+    Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+}

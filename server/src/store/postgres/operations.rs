@@ -222,7 +222,13 @@ impl Pg {
         intake: Intake,
     ) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.committer().send(Job { engine, events, intake, reply }).map_err(|_| StoreError::WriterGone)?;
+        let committer = self.committer();
+        // Counted before it is sent, so the group commit never takes it first.
+        self.queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if committer.send(Job { engine, events, intake, reply }).is_err() {
+            self.queued.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(StoreError::WriterGone);
+        }
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
 
@@ -273,6 +279,10 @@ impl Pg {
 
     pub(crate) async fn mark_read(&self, user_id: i64, which: &Mark) -> Result<usize, StoreError> {
         in_transaction!(self, |tx| notifications::mark_read(&tx, user_id, which).await)
+    }
+
+    pub(crate) async fn prune_read_notifications(&self, cutoff: &str, limit: usize) -> Result<usize, StoreError> {
+        in_transaction!(self, |tx| notifications::prune_read(&tx, cutoff, limit).await)
     }
 
     pub(crate) async fn sync_catalog(&self, file: &ValidCatalog, now: Instant) -> Result<Synced, StoreError> {

@@ -15,9 +15,11 @@
 
 use super::{open, open_read_only, open_reader};
 use crate::store::StoreError;
+use crate::store::health::{self, Readiness};
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use tokio::sync::{Semaphore, oneshot};
@@ -42,6 +44,8 @@ struct Inner {
     read_permits: Arc<Semaphore>,
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Option<Writer>>,
+    /// Writes sent to the writer and not yet taken from its queue.
+    queued: Arc<AtomicUsize>,
 }
 
 #[derive(Debug)]
@@ -58,11 +62,13 @@ impl Db {
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = open(path)?;
         let (jobs, queue) = mpsc::channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::clone(&queued);
         let thread = std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, &queue))
+            .spawn(move || writer_loop(conn, &queue, &taken))
             .map_err(StoreError::Thread)?;
-        Ok(Db::with(path, Vec::new(), Some(Writer { jobs, thread })))
+        Ok(Db::with(path, Vec::new(), Some(Writer { jobs, thread }), queued))
     }
 
     /// [`Db::open`] for a database that must already exist: a command with
@@ -87,16 +93,17 @@ impl Db {
     /// As [`super::open_read_only`].
     pub(crate) fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         let checked = open_read_only(path)?;
-        Ok(Db::with(path, vec![checked], None))
+        Ok(Db::with(path, vec![checked], None, Arc::new(AtomicUsize::new(0))))
     }
 
-    fn with(path: &Path, readers: Vec<Connection>, writer: Option<Writer>) -> Self {
+    fn with(path: &Path, readers: Vec<Connection>, writer: Option<Writer>, queued: Arc<AtomicUsize>) -> Self {
         Db {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 read_permits: Arc::new(Semaphore::new(READERS)),
                 readers: Mutex::new(readers),
                 writer: Mutex::new(writer),
+                queued,
             }),
         }
     }
@@ -133,7 +140,12 @@ impl Db {
         {
             let writer = self.inner.writer.lock().map_err(|_| StoreError::WriterGone)?;
             let writer = writer.as_ref().ok_or(StoreError::WriterGone)?;
-            writer.jobs.send(Box::new(Job { f, after_commit, reply })).map_err(|_| StoreError::WriterGone)?;
+            // Counted before it is sent, so the writer never takes it first.
+            self.inner.queued.fetch_add(1, Ordering::Relaxed);
+            if writer.jobs.send(Box::new(Job { f, after_commit, reply })).is_err() {
+                self.inner.queued.fetch_sub(1, Ordering::Relaxed);
+                return Err(StoreError::WriterGone.into());
+            }
         }
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
@@ -171,6 +183,37 @@ impl Db {
         })
         .await
         .map_err(|e| E::from(StoreError::Panicked(e.to_string())))?
+    }
+
+    /// Whether the database answers a read and the writer takes a write
+    /// (an empty one: it changes nothing), each within
+    /// [`health::READY_WITHIN`]. A writer stopped, or held up (another
+    /// process holding the write lock past the bound), is not ready.
+    pub(crate) async fn ready(&self) -> Readiness {
+        let database = health::within("the database", async {
+            self.read(|conn| Ok::<_, StoreError>(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        });
+        let writer = health::within("the writer", async {
+            if !self.writer_running() {
+                return Err("the writer thread has stopped".to_owned());
+            }
+            self.write(|_| Ok::<_, StoreError>(())).await.map_err(|e| e.to_string())
+        });
+        let (database, writer) = tokio::join!(database, writer);
+        Readiness { database, writer }
+    }
+
+    /// Whether the writer thread is there and has not ended.
+    fn writer_running(&self) -> bool {
+        self.inner.writer.lock().is_ok_and(|w| w.as_ref().is_some_and(|w| !w.thread.is_finished()))
+    }
+
+    /// Writes waiting for the writer thread.
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.inner.queued.load(Ordering::Relaxed)
     }
 
     /// Stops the writer after the writes already queued, and waits for it.
@@ -262,7 +305,7 @@ where
     }
 }
 
-fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
+fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>, queued: &AtomicUsize) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -271,6 +314,8 @@ fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) 
                 Err(_) => break,
             }
         }
+        queued.fetch_sub(group.len(), Ordering::Relaxed);
+        crate::telemetry::commit_batch(group.len());
         run_group(&mut conn, group);
     }
 }
@@ -368,6 +413,21 @@ mod tests {
         assert!(matches!(b, Err(StoreError::Corrupt(_))));
         db.close();
         assert_eq!(users(&path), ["a", "b"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ready_until_closed_and_the_queue_is_counted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("t.db")).expect("open");
+        let ready = db.ready().await;
+        assert!(ready.is_ready(), "{ready:?}");
+        assert_eq!(db.queue_depth(), 0);
+        db.write(|conn| insert(conn, "ann")).await.expect("a write");
+        assert_eq!(db.queue_depth(), 0, "taken by the writer");
+        db.close();
+        let ready = db.ready().await;
+        assert_eq!(ready.writer, Err("the writer thread has stopped".to_owned()));
+        assert!(ready.database.is_err(), "the readers are closed too: {ready:?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,3 +112,18 @@ pub(crate) fn last_id(conn: &Connection, user_id: i64) -> Result<i64, StoreError
         .prepare_cached("SELECT coalesce(max(id), 0) FROM notifications WHERE user_id = ?1")?
         .query_row([user_id], |r| r.get(0))?)
 }
+
+/// Deletes up to `limit` read notifications created before `cutoff` (an
+/// RFC 3339 prefix, see [`crate::store::Store::prune_read_notifications`]),
+/// oldest first; returns how many.
+///
+/// # Errors
+/// SQLite errors.
+pub(crate) fn prune_read(conn: &Connection, cutoff: &str, limit: usize) -> Result<usize, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(conn.execute(
+        "DELETE FROM notifications WHERE id IN (
+             SELECT id FROM notifications WHERE read = 1 AND created_at < ?1 ORDER BY id LIMIT ?2)",
+        params![cutoff, limit],
+    )?)
+}
