@@ -77,7 +77,7 @@ pub(crate) async fn serve(
     let (open_tx, open_rx) = watch::channel(());
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -87,7 +87,6 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (stream, peer) = stream;
         let connection = serve_connection(stream, peer, app.clone(), timeouts, closing_rx.clone(), open_rx.clone());
         tokio::spawn(connection);
     }

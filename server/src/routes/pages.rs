@@ -21,10 +21,9 @@ pub(crate) const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The most items a page holds.
 pub(crate) const MAX_PAGE_SIZE: u64 = 1_000;
 
-/// `?page=N&page_size=M`, as the query string gives them. Any whole
-/// number is accepted, however long (the document sets no maximum): one
-/// past `u64` is read as `u64::MAX`, a page past the end (404) or a page
-/// size lowered to [`MAX_PAGE_SIZE`].
+/// `?page=N&page_size=M`, as the query string gives them: decimal digits
+/// up to `i64::MAX`, the document's `int64` (a larger page is past the end,
+/// 404; a larger page size is lowered to [`MAX_PAGE_SIZE`]).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
@@ -38,14 +37,16 @@ pub(crate) struct PageQuery {
     pub page_size: Option<u64>,
 }
 
-/// Decimal digits, saturating at `u64::MAX`.
+/// Decimal digits (no sign), at most `i64::MAX`.
 fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     let text = String::deserialize(deserializer)?;
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(D::Error::custom(format!("expected a whole number, got `{text}`")));
-    }
-    // All digits: the only failure is overflow.
-    Ok(Some(text.parse().unwrap_or(u64::MAX)))
+    let number = (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse::<i64>().ok())
+        .flatten()
+        .and_then(|n| u64::try_from(n).ok());
+    number
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number from 1 to {}, got `{text}`", i64::MAX)))
 }
 
 /// A page of a list: which one, and how many items a page holds.
