@@ -16,6 +16,7 @@ pub(crate) mod definitions;
 pub(crate) mod handle;
 pub(crate) mod location;
 pub(crate) mod model;
+pub(crate) mod outbox;
 pub(crate) mod plan;
 pub mod postgres;
 pub(crate) mod replay;
