@@ -65,5 +65,5 @@ mod stats;
 pub mod store;
 mod token;
 mod views;
-mod webhooks;
+pub mod webhooks;
 mod www;

@@ -547,6 +547,7 @@ impl Store {
     /// own. Inside the erasure's own transaction, call
     /// `sqlite::webhooks::erase_user` / `postgres::webhooks::erase_user`
     /// instead. Returns how many unlocks were deleted.
+    #[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
     pub(crate) async fn erase_user_deliveries(&self, user_id: i64) -> Result<u64, StoreError> {
         match &self.0 {
             Backend::Sqlite(db) => {
