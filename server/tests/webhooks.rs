@@ -143,8 +143,9 @@ fn sign(body: &[u8]) -> String {
 }
 
 async fn register(server: &TestServer, admin: &str, url: &str) -> Value {
-    let (status, added) =
-        server.post("/api/v1/admin/webhooks/", Some(admin), &json!({"url": url, "secret": SECRET, "events": ["unlock"]})).await;
+    let (status, added) = server
+        .post("/api/v1/admin/webhooks/", Some(admin), &json!({"url": url, "secret": SECRET, "events": ["unlock"]}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     added
 }
@@ -261,9 +262,7 @@ async fn backfill_comes_as_one_delivery() {
     let lines: Vec<String> = ["ann", "bob", "cid"]
         .iter()
         .enumerate()
-        .flat_map(|(n, user)| {
-            (0..5).map(move |k| event(&format!("h{n}-{k}"), user, "project_created", AT).to_string())
-        })
+        .flat_map(|(n, user)| (0..5).map(move |k| event(&format!("h{n}-{k}"), user, "project_created", AT).to_string()))
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
     let output = binary!().args(["import-events"]).arg(&file).arg("--db").arg(server.db_arg()).output().unwrap();
@@ -290,7 +289,9 @@ async fn admins_register_list_and_remove_endpoints_and_no_one_else_may() {
     let service = server.add_service("platform");
     let body = json!({"url": "https://platform.example/hooks", "secret": SECRET, "events": ["unlock"]});
 
-    for (token, expected) in [(None, StatusCode::UNAUTHORIZED), (Some(&ann), StatusCode::FORBIDDEN), (Some(&service), StatusCode::FORBIDDEN)] {
+    for (token, expected) in
+        [(None, StatusCode::UNAUTHORIZED), (Some(&ann), StatusCode::FORBIDDEN), (Some(&service), StatusCode::FORBIDDEN)]
+    {
         let token = token.map(String::as_str);
         let (status, error) = server.post("/api/v1/admin/webhooks/", token, &body).await;
         assert_eq!(status, expected, "{error}");
@@ -328,7 +329,10 @@ async fn admins_register_list_and_remove_endpoints_and_no_one_else_may() {
     assert_eq!(delete(Some(root.clone()), path.clone()).await, StatusCode::NO_CONTENT);
     assert_eq!(delete(Some(root.clone()), path.clone()).await, StatusCode::NOT_FOUND);
     assert_eq!(delete(Some(root.clone()), "/api/v1/admin/webhooks/nope/".into()).await, StatusCode::NOT_FOUND);
-    assert_eq!(delete(Some(root.clone()), "/api/v1/admin/webhooks/99999999999999999999/".into()).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        delete(Some(root.clone()), "/api/v1/admin/webhooks/99999999999999999999/".into()).await,
+        StatusCode::NOT_FOUND
+    );
     let (_, list) = server.get("/api/v1/admin/webhooks/", Some(&root)).await;
     assert_eq!(list["count"], 1);
 }
@@ -381,10 +385,15 @@ async fn the_command_line_adds_lists_and_removes_endpoints() {
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
     let run = |args: &[&str]| {
         let output = binary!().args(args).arg("--db").arg(server.db_arg()).output().unwrap();
-        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     };
     let url = receiver.url();
-    let (ok, out, err) = run(&["webhooks", "add", "--url", &url, "--secret-file", secret_file.to_str().unwrap(), "--events", "unlock"]);
+    let (ok, out, err) =
+        run(&["webhooks", "add", "--url", &url, "--secret-file", secret_file.to_str().unwrap(), "--events", "unlock"]);
     assert!(ok, "{err}");
     let id: i64 = out.trim().strip_prefix("added webhook ").unwrap().split(':').next().unwrap().parse().unwrap();
     assert_eq!(out.trim(), format!("added webhook {id}: {url} (events: unlock)"));

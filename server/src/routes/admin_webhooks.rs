@@ -73,11 +73,7 @@ pub(crate) async fn remove(
     auth::require_admin(&load_caller(&app, credentials).await?)?;
     let not_found = || ApiError::NotFound("No webhook with this id.".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
-    if app.store().remove_webhook(id).await? {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(not_found())
-    }
+    if app.store().remove_webhook(id).await? { Ok(StatusCode::NO_CONTENT.into_response()) } else { Err(not_found()) }
 }
 
 /// `{"url": "...", "secret": "...", "events": ["unlock"]}` (`events` may be

@@ -18,11 +18,11 @@
 
 use super::StoreError;
 use super::location::Location;
-use super::outbox::{Claimed, Finish, Webhook};
 use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
     Versioned,
 };
+use super::outbox::{Claimed, Finish, Webhook};
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
 use super::replay::Progress;
@@ -489,9 +489,7 @@ impl Store {
         now: Instant,
     ) -> Result<Webhook, StoreError> {
         match &self.0 {
-            Backend::Sqlite(db) => {
-                db.write(move |conn| sqlite::webhooks::add(conn, &url, &secret, &events, now)).await
-            }
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::webhooks::add(conn, &url, &secret, &events, now)).await,
             Backend::Postgres(pg) => pg.add_webhook(&url, &secret, &events, now).await,
         }
     }
@@ -550,9 +548,7 @@ impl Store {
     #[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
     pub(crate) async fn erase_user_deliveries(&self, user_id: i64) -> Result<u64, StoreError> {
         match &self.0 {
-            Backend::Sqlite(db) => {
-                db.write(move |conn| Ok(sqlite::webhooks::erase_user(conn, user_id)? as u64)).await
-            }
+            Backend::Sqlite(db) => db.write(move |conn| Ok(sqlite::webhooks::erase_user(conn, user_id)? as u64)).await,
             Backend::Postgres(pg) => pg.erase_user_deliveries(user_id).await,
         }
     }

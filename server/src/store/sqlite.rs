@@ -26,8 +26,8 @@ pub(crate) mod recalculate;
 pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod unlocks;
-pub(crate) mod webhooks;
 pub mod users;
+pub(crate) mod webhooks;
 
 pub(crate) use db::Db;
 

@@ -1,13 +1,13 @@
 //! What a webhook endpoint may be, checked the same way for the API and
 //! the command line: an `http` or `https` URL with a host (at most
-//! [`MAX_URL`] bytes), a non-empty secret (at most [`MAX_SECRET`] bytes, no
+//! [`MAX_URL`] bytes), a non-empty secret (at most [`MAX_SECRET`] characters, no
 //! control characters), and events from [`EVENTS`] (`unlock`).
 
 use crate::store::outbox::EVENTS;
 
 /// The longest URL accepted, in bytes.
 pub(crate) const MAX_URL: usize = 2048;
-/// The longest secret accepted, in bytes.
+/// The longest secret accepted, in characters (so at most 2 KiB).
 pub(crate) const MAX_SECRET: usize = 512;
 
 /// An endpoint to register, checked.
@@ -47,8 +47,8 @@ fn check_secret(secret: &str) -> Result<String, String> {
     if secret.is_empty() {
         return Err("`secret` must not be empty.".into());
     }
-    if secret.len() > MAX_SECRET {
-        return Err(format!("`secret` is too long: at most {MAX_SECRET} bytes."));
+    if secret.chars().count() > MAX_SECRET {
+        return Err(format!("`secret` is too long: at most {MAX_SECRET} characters."));
     }
     if secret.chars().any(char::is_control) {
         return Err("`secret` must not contain control characters.".into());

@@ -68,7 +68,12 @@ async fn run(state: AppState) {
 
 /// Sends every delivery due now; returns how long until the soonest retry
 /// it scheduled, if any.
-async fn send_due(state: &AppState, client: &reqwest::Client, options: &WebhookOptions, lease: i64) -> Option<Duration> {
+async fn send_due(
+    state: &AppState,
+    client: &reqwest::Client,
+    options: &WebhookOptions,
+    lease: i64,
+) -> Option<Duration> {
     let mut soonest: Option<i64> = None;
     loop {
         let claimed = match state.store().claim_deliveries(now_ms(), lease, CLAIM).await {

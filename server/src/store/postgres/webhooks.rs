@@ -26,8 +26,7 @@ pub(crate) async fn enqueue(tx: &Transaction<'_>, queued: &[Notification]) -> Re
     let Some(first) = queued.first() else { return Ok(()) };
     let hooks_stmt =
         tx.prepare_cached("SELECT id FROM webhooks WHERE ',' || events || ',' LIKE '%,unlock,%' ORDER BY id").await?;
-    let hooks: Vec<i64> =
-        tx.query(&hooks_stmt, &[]).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+    let hooks: Vec<i64> = tx.query(&hooks_stmt, &[]).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
     if hooks.is_empty() {
         return Ok(());
     }
@@ -196,8 +195,11 @@ async fn finish_in(tx: &impl GenericClient, seq: i64, how: &Finish) -> Result<()
             .await?;
         }
         Finish::Failed { error } => {
-            tx.execute("UPDATE webhook_deliveries SET status = 'failed', last_error = $2 WHERE seq = $1", &[&seq, error])
-                .await?;
+            tx.execute(
+                "UPDATE webhook_deliveries SET status = 'failed', last_error = $2 WHERE seq = $1",
+                &[&seq, error],
+            )
+            .await?;
         }
     }
     Ok(())
