@@ -219,6 +219,36 @@ async fn a_receiver_failing_three_times_gets_the_delivery_on_the_fourth_attempt_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_is_marked_failed_after_the_retry_window_and_kept() {
+    let receiver = Receiver::start(usize::MAX).await;
+    let mut platform = platform();
+    platform.webhooks.retry_for = Duration::from_millis(600);
+    let server = TestServer::start_with(Setup { platform, ..Setup::default() }).await;
+    let root = server.add_user("root", "UTC", true);
+    server.add_user("ann", "UTC", false);
+    let service = server.add_service("platform");
+    register(&server, &root, &receiver.url()).await;
+    server.post_events(&service, &event("e1", "ann", "project_created", AT)).await;
+
+    let start = Instant::now();
+    loop {
+        let (_, list) = server.get("/api/v1/admin/webhooks/", Some(&root)).await;
+        if list["results"][0]["failed"] == 1 {
+            assert_eq!(list["results"][0]["pending"], 0);
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "never marked failed: {list}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let attempts = receiver.got().len();
+    // 100 ms, 200 ms, then the last at the 600 ms mark: four attempts.
+    assert!((3..=5).contains(&attempts), "{attempts} attempts");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.got().len(), attempts, "a failed delivery is not tried again");
+    assert_eq!(server.count("SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_survives_a_restart_while_the_receiver_is_down() {
     // A port with nobody listening: the receiver is down.
     let down = Receiver::start(0).await;

@@ -519,7 +519,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
         match &self.0 {
-            Backend::Sqlite(db) => db.write(move |conn| sqlite::webhooks::claim(conn, now_ms, lease_ms, limit)).await,
+            Backend::Sqlite(db) => {
+                // A read first: the sender wakes after every commit that
+                // notified, and a claim is a turn of the one writer.
+                if !db.read(move |conn| sqlite::webhooks::any_due(conn, now_ms)).await? {
+                    return Ok(Vec::new());
+                }
+                db.write(move |conn| sqlite::webhooks::claim(conn, now_ms, lease_ms, limit)).await
+            }
             Backend::Postgres(pg) => pg.claim_deliveries(now_ms, lease_ms, limit).await,
         }
     }

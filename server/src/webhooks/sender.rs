@@ -22,7 +22,7 @@ use futures_util::future::join_all;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::task::JoinHandle;
 
 /// Deliveries claimed (and sent concurrently) at once.
@@ -60,7 +60,13 @@ async fn run(state: AppState) {
         let wait = soonest.map_or(options.poll, |at| options.poll.min(at)).max(Duration::from_millis(1));
         tokio::select! {
             _ = closing.wait_for(|closing| *closing) => return,
-            woken = pushed.recv() => if matches!(woken, Err(RecvError::Closed)) { return },
+            woken = pushed.recv() => {
+                if matches!(woken, Err(RecvError::Closed)) {
+                    return;
+                }
+                // One look at the outbox for every commit waiting.
+                while !matches!(pushed.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+            }
             () = tokio::time::sleep(wait) => {}
         }
     }

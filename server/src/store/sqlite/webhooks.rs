@@ -173,6 +173,18 @@ pub(crate) fn claim(conn: &Connection, now_ms: i64, lease_ms: i64, limit: i64) -
     Ok(claimed)
 }
 
+/// Whether a delivery is due at `now_ms`.
+///
+/// # Errors
+/// SQLite errors.
+pub(crate) fn any_due(conn: &Connection, now_ms: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?1)",
+        )?
+        .query_row([now_ms], |r| r.get(0))?)
+}
+
 fn items(conn: &Connection, seq: i64) -> Result<Vec<UnlockItem>, StoreError> {
     Ok(conn
         .prepare_cached(
@@ -252,4 +264,114 @@ pub(crate) fn erase_user(conn: &Connection, user_id: i64) -> Result<usize, Store
         )?;
     }
     Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::model::NewEvent;
+    use crate::store::sqlite::{catalog, intake, migrations, users};
+    use achievements_core::{Engine, SHIPPED_CATALOG_JSON, load_catalog};
+
+    fn now() -> Instant {
+        "2026-03-01T10:00:00Z".parse().expect("timestamp")
+    }
+
+    /// A migrated in-memory database with the shipped catalog, ann and bob,
+    /// and one endpoint.
+    fn db() -> (Connection, Engine) {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        migrations::migrate(&mut conn).expect("migrate");
+        let shipped = load_catalog(SHIPPED_CATALOG_JSON).expect("shipped catalog").catalog;
+        let synced = catalog::sync(&conn, &shipped, now()).expect("sync");
+        for name in ["ann", "bob"] {
+            users::create_user(&conn, name, "UTC", false, now()).expect("user");
+        }
+        add(&conn, "http://127.0.0.1:9/hook", "s", &["unlock".to_owned()], now()).expect("webhook");
+        (conn, Engine::new(synced.catalog))
+    }
+
+    /// Posts one event of `event_type` (each unlocks a `first_…` badge once).
+    fn post(conn: &Connection, engine: &Engine, id: &str, user: &str, event_type: &str, backfill: bool) {
+        let event = NewEvent { id: id.into(), user: user.into(), event_type: event_type.into(), value: None, at: now() };
+        let applied = intake::apply_events(conn, engine, &[event], "platform", now(), backfill).expect("apply");
+        assert!(!applied.notifications.is_empty(), "an unlock");
+    }
+
+    fn import(conn: &Connection, engine: &Engine, id: &str, user: &str, backfill: bool) {
+        post(conn, engine, id, user, "project_created", backfill);
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
+    #[test]
+    fn backfill_gathers_until_claimed_and_live_unlocks_come_one_write_each() {
+        let (conn, engine) = db();
+        import(&conn, &engine, "h1", "ann", true);
+        import(&conn, &engine, "h2", "bob", true);
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_deliveries"), 1, "one backfill delivery");
+        let claimed = claim(&conn, 1_000, 30_000, 16).expect("claim");
+        assert_eq!(claimed.len(), 1);
+        let users: Vec<&str> = claimed[0].unlocks.iter().map(|u| u.user.as_str()).collect();
+        assert_eq!(users, ["ann", "bob"]);
+        assert_eq!(claimed[0].unlocks[0].name, "First Launch");
+        assert_eq!(claimed[0].unlocks[0].points, 10);
+        // Once an attempt started, more backfill makes a new delivery.
+        users::create_user(&conn, "cid", "UTC", false, now()).expect("user");
+        import(&conn, &engine, "h3", "cid", true);
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_deliveries"), 2);
+        // Live unlocks are never gathered with others.
+        users::create_user(&conn, "dee", "UTC", false, now()).expect("user");
+        post(&conn, &engine, "l1", "dee", "project_created", false);
+        post(&conn, &engine, "l2", "dee", "login", false);
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_deliveries"), 4);
+    }
+
+    #[test]
+    fn a_claim_is_a_lease_and_each_outcome_is_recorded() {
+        let (conn, engine) = db();
+        import(&conn, &engine, "e1", "ann", false);
+        let first = claim(&conn, 1_000, 30_000, 16).expect("claim");
+        assert_eq!((first.len(), first[0].attempts, first[0].first_attempt_at), (1, 1, 1_000));
+        assert!(claim(&conn, 2_000, 30_000, 16).expect("claim").is_empty(), "leased to the first sender");
+        // A sender that crashed: the lease runs out and it comes back.
+        let again = claim(&conn, 31_000, 30_000, 16).expect("claim");
+        assert_eq!((again.len(), again[0].id.as_str(), again[0].attempts), (1, first[0].id.as_str(), 2));
+        assert_eq!(again[0].first_attempt_at, 1_000, "the retry window counts from the first attempt");
+        finish(&conn, again[0].seq, &Finish::Retry { at_ms: 40_000, error: "HTTP 500".into() }).expect("finish");
+        assert!(claim(&conn, 39_999, 30_000, 16).expect("claim").is_empty());
+        assert_eq!(pending(&conn).expect("pending"), 1);
+        let third = claim(&conn, 40_000, 30_000, 16).expect("claim");
+        finish(&conn, third[0].seq, &Finish::Failed { error: "HTTP 500".into() }).expect("finish");
+        assert_eq!(pending(&conn).expect("pending"), 0);
+        let (_, listed) = list(&conn, 0, 10).expect("list");
+        assert_eq!((listed[0].pending, listed[0].failed), (0, 1), "a failed delivery is kept");
+        assert!(claim(&conn, i64::MAX / 2, 30_000, 16).expect("claim").is_empty(), "never tried again");
+
+        import(&conn, &engine, "e2", "bob", false);
+        let fourth = claim(&conn, 50_000, 30_000, 16).expect("claim");
+        finish(&conn, fourth[0].seq, &Finish::Delivered).expect("finish");
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"), 0);
+        assert!(remove(&conn, listed[0].id).expect("remove"));
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_deliveries"), 0);
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_delivery_unlocks"), 0);
+        assert!(!remove(&conn, listed[0].id).expect("remove"));
+    }
+
+    #[test]
+    fn erasing_a_user_leaves_no_outbox_row_naming_them() {
+        let (conn, engine) = db();
+        import(&conn, &engine, "h1", "ann", true);
+        import(&conn, &engine, "h2", "bob", true);
+        post(&conn, &engine, "l1", "ann", "login", false);
+        let ann: i64 = conn.query_row("SELECT id FROM users WHERE name = 'ann'", [], |r| r.get(0)).expect("ann");
+        assert!(erase_user(&conn, ann).expect("erase") >= 2);
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_delivery_unlocks WHERE user_name = 'ann'"), 0);
+        assert_eq!(count(&conn, "SELECT count(*) FROM webhook_deliveries"), 1, "ann's own delivery is gone");
+        let claimed = claim(&conn, 1_000, 30_000, 16).expect("claim");
+        let users: Vec<&str> = claimed.iter().flat_map(|c| c.unlocks.iter().map(|u| u.user.as_str())).collect();
+        assert!(users.iter().all(|u| *u == "bob"), "{users:?}");
+    }
 }
