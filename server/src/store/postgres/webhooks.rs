@@ -305,3 +305,105 @@ impl Pg {
         Ok(deleted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::postgres::PoolOptions;
+
+    /// A fresh, migrated database of its own on the test server (see
+    /// `scripts/postgres.sh`), dropped by the caller with [`drop_db`].
+    async fn fresh() -> Option<(Pg, String, String)> {
+        let Some(admin) = std::env::var("ACHIEVEMENTS_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "ACHIEVEMENTS_TEST_POSTGRES is not set and CI=true");
+            println!("SKIPPED: ACHIEVEMENTS_TEST_POSTGRES not set");
+            return None;
+        };
+        let mut bytes = [0u8; 6];
+        getrandom::fill(&mut bytes).expect("random");
+        let name = format!("wh_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.expect("admin");
+        tokio::spawn(connection);
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create database");
+        let (base, query) = admin.split_once('?').map_or((admin.as_str(), ""), |(b, q)| (b, q));
+        let (server, _) = base.rsplit_once('/').expect("a URL with a database");
+        let url = if query.is_empty() { format!("{server}/{name}") } else { format!("{server}/{name}?{query}") };
+        let pg = Pg::open(&url, PoolOptions::default()).await.expect("migrated");
+        Some((pg, admin, name))
+    }
+
+    async fn drop_db(pg: Pg, admin: &str, name: &str) {
+        pg.close();
+        let (client, connection) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await.expect("admin");
+        tokio::spawn(connection);
+        client.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).await.expect("drop database");
+    }
+
+    #[tokio::test]
+    async fn erasing_a_user_leaves_no_outbox_row_naming_them() {
+        let Some((pg, admin, name)) = fresh().await else { return };
+        let client = pg.client().await.expect("client");
+        let t = "2026-03-01T10:00:00Z";
+        let mut ids = Vec::new();
+        for user in ["ann", "bob"] {
+            let row = client
+                .query_one(
+                    "INSERT INTO users (name, timezone, created_at) VALUES ($1, 'UTC', $2) RETURNING id",
+                    &[&user, &t],
+                )
+                .await
+                .expect("user");
+            ids.push(row.get::<_, i64>(0));
+        }
+        let hook: i64 = client
+            .query_one(
+                "INSERT INTO webhooks (url, secret, events, created_at) VALUES ('http://h/', 's', 'unlock', $1) RETURNING id",
+                &[&t],
+            )
+            .await
+            .expect("webhook")
+            .get(0);
+        // One delivery with both users, one with ann only.
+        for (id, users) in [("whd_both", vec![ids[0], ids[1]]), ("whd_ann", vec![ids[0]])] {
+            let seq: i64 = client
+                .query_one(
+                    "INSERT INTO webhook_deliveries (id, webhook_id, event, backfill, created_at, size)
+                     VALUES ($1, $2, 'unlock', TRUE, $3, $4) RETURNING seq",
+                    &[&id, &hook, &t, &i64::try_from(users.len()).expect("size")],
+                )
+                .await
+                .expect("delivery")
+                .get(0);
+            for user in users {
+                client
+                    .execute(
+                        "INSERT INTO webhook_delivery_unlocks
+                             (delivery_seq, user_id, user_name, achievement_key, name, points, cause, earned_at)
+                         SELECT $1, id, name, 'first_project', 'First Launch', 10, 'event', $3 FROM users WHERE id = $2",
+                        &[&seq, &user, &t],
+                    )
+                    .await
+                    .expect("unlock");
+            }
+        }
+        assert_eq!(erase_user(&client, ids[0]).await.expect("erase"), 2);
+        let named: i64 = client
+            .query_one("SELECT count(*) FROM webhook_delivery_unlocks WHERE user_name = 'ann'", &[])
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(named, 0);
+        let left: Vec<(String, i64)> = client
+            .query("SELECT id, size FROM webhook_deliveries ORDER BY seq", &[])
+            .await
+            .expect("deliveries")
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert_eq!(left, [("whd_both".to_owned(), 1)], "ann's own delivery is gone, bob's unlock stays");
+        assert_eq!(pg.erase_user_deliveries(ids[1]).await.expect("erase"), 1);
+        assert_eq!(pg.webhook_outbox_pending().await.expect("pending"), 0);
+        drop(client);
+        drop_db(pg, &admin, &name).await;
+    }
+}

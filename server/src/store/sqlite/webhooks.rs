@@ -293,7 +293,8 @@ mod tests {
 
     /// Posts one event of `event_type` (each unlocks a `first_…` badge once).
     fn post(conn: &Connection, engine: &Engine, id: &str, user: &str, event_type: &str, backfill: bool) {
-        let event = NewEvent { id: id.into(), user: user.into(), event_type: event_type.into(), value: None, at: now() };
+        let event =
+            NewEvent { id: id.into(), user: user.into(), event_type: event_type.into(), value: None, at: now() };
         let applied = intake::apply_events(conn, engine, &[event], "platform", now(), backfill).expect("apply");
         assert!(!applied.notifications.is_empty(), "an unlock");
     }
