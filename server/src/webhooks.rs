@@ -98,4 +98,22 @@ mod tests {
         assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]);
         assert_eq!(options.delay_after(1_000).as_secs(), 3600);
     }
+
+    #[test]
+    fn the_hidden_flags_shorten_the_retries_and_the_poll() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            let cli = crate::cli::Cli::try_parse_from([&["achievements", "serve"], args].concat()).expect("parses");
+            match cli.command {
+                crate::cli::Command::Serve(serve) => serve.platform.webhooks.into_options(),
+                other => panic!("not serve: {other:?}"),
+            }
+        };
+        let short = parse(&["--webhook-retry-base", "100ms", "--webhook-retry-for", "2s"]);
+        assert_eq!((short.retry_base, short.retry_for), (Duration::from_millis(100), Duration::from_secs(2)));
+        assert_eq!(short.poll, Duration::from_millis(100));
+        let production = parse(&[]);
+        assert_eq!((production.retry_base, production.poll), (Duration::from_secs(10), Duration::from_secs(5)));
+        assert_eq!(production.retry_for, Duration::from_secs(24 * 3600));
+    }
 }
