@@ -507,3 +507,28 @@ async fn two_instances_on_postgres_send_each_delivery_once() {
     assert_eq!(unlocked, expected, "each user's unlock delivered once");
     assert_eq!(receiver.got().len(), total, "no failed attempts");
 }
+
+/// `https://` goes through TLS (rustls, ring): against a plain-HTTP port the
+/// handshake fails, the attempt is recorded as failed and retried, and the
+/// receiver's handler never sees a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_endpoint_is_spoken_to_over_tls() {
+    let receiver = Receiver::start(0).await;
+    let server = TestServer::start_with(setup()).await;
+    let root = server.add_user("root", "UTC", true);
+    server.add_user("ann", "UTC", false);
+    let service = server.add_service("platform");
+    register(&server, &root, &format!("https://{}/hook", receiver.addr)).await;
+    server.post_events(&service, &event("e1", "ann", "project_created", AT)).await;
+    let start = Instant::now();
+    while server.count("SELECT count(*) FROM webhook_deliveries WHERE attempts >= 2") == 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "no retry");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(receiver.got().is_empty(), "a TLS handshake is not an HTTP request");
+    let error = server.rows("SELECT last_error FROM webhook_deliveries").remove(0).remove(0).unwrap();
+    // rustls's word for a plain-HTTP answer to its ClientHello.
+    assert!(error.contains("InvalidContentType"), "{error}");
+    let (_, list) = server.get("/api/v1/admin/webhooks/", Some(&root)).await;
+    assert_eq!(list["results"][0]["pending"], 1, "{list}");
+}

@@ -169,8 +169,18 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
+    // reqwest's own message names only the URL: the causes say why.
     let mut text = format!("{what}: {e}");
-    text.truncate(500);
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    let mut end = text.len().min(500);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
     text
 }
 
