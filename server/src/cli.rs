@@ -86,6 +86,9 @@ pub(crate) enum Command {
         #[command(flatten)]
         common: OpsArgs,
     },
+    /// Manage webhook endpoints (unlocks POSTed to the platform, signed).
+    #[command(subcommand)]
+    Webhooks(crate::webhooks::cli::WebhooksCommand),
 }
 
 /// `grant` and `revoke`: whose badge, which, and why.
@@ -308,6 +311,7 @@ async fn run_on_database(command: Command) -> anyhow::Result<()> {
         Command::ImportEvents { file, common } => {
             ops::import_events(&common.db, common.catalog.as_deref(), &file, now).await?;
         }
+        Command::Webhooks(command) => crate::webhooks::cli::run(command, now).await?,
         Command::Rules(_) | Command::Serve(_) => unreachable!("run handles them"),
     }
     Ok(())

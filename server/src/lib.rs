@@ -73,5 +73,5 @@ pub mod store;
 mod telemetry;
 mod token;
 mod views;
-mod webhooks;
+pub mod webhooks;
 mod www;

@@ -288,6 +288,41 @@ pub struct NotReady {
     checks: ReadinessChecks,
 }
 
+/// `POST admin/webhooks/`: an endpoint to register.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookIn {
+    /// `http://` or `https://`, with a host; at most 2,048 bytes.
+    url: String,
+    /// Signs every delivery (HMAC-SHA256); 1 to 512 bytes, no control
+    /// characters. Never answered.
+    secret: String,
+    /// Events to deliver [default: `["unlock"]`]; only `unlock` exists.
+    events: Option<Vec<String>>,
+}
+
+/// A registered endpoint (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct WebhookItem {
+    id: i64,
+    url: String,
+    events: Vec<String>,
+    /// RFC 3339.
+    created_at: String,
+    /// Deliveries not yet sent (waiting or being retried).
+    pending: i64,
+    /// Deliveries given up on after 24 h of retries (kept).
+    failed: i64,
+}
+
+/// A page of endpoints, by id.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookList {
+    count: u64,
+    next: Option<String>,
+    previous: Option<String>,
+    results: Vec<WebhookItem>,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -307,13 +342,15 @@ impl Modify for BearerAuth {
     paths(
         list, earned, detail, categories, check, catalog, me, events, notifications, mark_read, stream, stats,
         my_progress, profile, openapi_json,
-        healthz, readyz, metrics
+        healthz, readyz, metrics,
+        webhooks_add, webhooks_list, webhooks_remove
     ),
     components(schemas(
         ErrorBody, AchievementItem, BlockerItem, AchievementList, EarnedList, CategoryGroup, CategoryList, CheckResult,
         PublicCatalog, Me, EventIn, EventOutcome, EventsResult, Notification, NotificationList, MarkRead, Marked,
         Stats, MyProgress, Profile,
-        Health, Readiness, ReadinessChecks, NotReady
+        Health, Readiness, ReadinessChecks, NotReady,
+        WebhookIn, WebhookItem, WebhookList
     ))
 )]
 pub struct ApiDoc;
@@ -340,6 +377,19 @@ fn constrain(document: &mut serde_json::Value) {
     paths["/api/v1/events/"]["post"]["requestBody"]["content"]["application/json"]["schema"] = events_body();
     paths["/api/v1/notifications/read/"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
         mark_read_body();
+    paths["/api/v1/admin/webhooks/"]["post"]["requestBody"]["content"]["application/json"]["schema"] = webhook_body();
+}
+
+/// `{"url", "secret", "events"}` and nothing else (see `WebhookIn`).
+fn webhook_body() -> serde_json::Value {
+    json!({"type": "object", "required": ["url", "secret"], "additionalProperties": false,
+    "properties": {
+        "url": {"type": "string", "maxLength": 2048,
+                "pattern": "^https?://[a-z0-9]+(\\.[a-z0-9]+)*(:[1-9][0-9]{0,3})?(/[!-~]*)?$"},
+        "secret": {"type": "string", "minLength": 1, "maxLength": 512,
+                   "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"},
+        "events": {"type": "array", "minItems": 1, "maxItems": 16, "items": {"type": "string", "enum": ["unlock"]}}
+    }})
 }
 
 /// One event (an object without `events`: its fields are checked per event,
@@ -509,3 +559,20 @@ fn readyz() {}
                description = "`serve --metrics-token` was given and the request does not carry \
                `Authorization: Bearer` that token")))]
 fn metrics() {}
+#[utoipa::path(post, path = "/api/v1/admin/webhooks/", tag = "admin", request_body = WebhookIn,
+    responses((status = 201, body = WebhookItem), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+fn webhooks_add() {}
+
+#[utoipa::path(get, path = "/api/v1/admin/webhooks/", tag = "admin",
+    params(("page" = Option<u64>, Query, minimum = 1), ("page_size" = Option<u64>, Query, minimum = 1)),
+    responses((status = 200, body = WebhookList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "Invalid page.")))]
+fn webhooks_list() {}
+
+#[utoipa::path(delete, path = "/api/v1/admin/webhooks/{id}/", tag = "admin",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "removed, with its deliveries"), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+fn webhooks_remove() {}

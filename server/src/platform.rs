@@ -25,6 +25,8 @@ pub struct PlatformOptions {
     /// `--create-users`: `POST events/` creates an unknown user on their
     /// first event instead of rejecting it.
     pub create_users: bool,
+    /// How webhook deliveries are retried (see [`crate::webhooks`]).
+    pub webhooks: crate::webhooks::WebhookOptions,
 }
 
 /// `serve`'s platform flags (see [`PlatformOptions`]).
@@ -40,6 +42,8 @@ pub(crate) struct PlatformArgs {
     /// event's `timezone`, else UTC) instead of rejecting the event.
     #[arg(long)]
     pub create_users: bool,
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookArgs,
 }
 
 impl PlatformArgs {
@@ -54,6 +58,7 @@ impl PlatformArgs {
             http: self.http.into_options()?,
             observe: self.observe.into_options()?,
             create_users: self.create_users,
+            webhooks: self.webhooks.into_options(),
         })
     }
 }

@@ -145,11 +145,16 @@ impl Server {
         // Open notification streams never end on their own: end them when
         // the shutdown starts, so the graceful shutdown does not wait forever.
         let state = self.state;
+        // Webhook deliveries, from the outbox, until the shutdown starts.
+        let sender = crate::webhooks::sender::start(state.clone());
         let shutdown = async move {
             shutdown.await;
             state.close_streams();
         };
         connections::serve(self.listener, self.app, self.timeouts, shutdown).await;
+        // An attempt cut short here is sent again when its lease runs out.
+        sender.abort();
+        let _ = sender.await;
         // Every write has been answered.
         self.store.close().await;
         Ok(())

@@ -18,6 +18,7 @@ pub(crate) mod handle;
 pub(crate) mod health;
 pub(crate) mod location;
 pub(crate) mod model;
+pub(crate) mod outbox;
 pub(crate) mod people;
 pub(crate) mod plan;
 pub mod postgres;

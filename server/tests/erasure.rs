@@ -14,7 +14,13 @@ use serde_json::{Value, json};
 /// A name no catalog text or hash contains by chance.
 const NAME: &str = "qxzerin";
 
-async fn send(server: &TestServer, method: Method, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn send(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
     let mut request = server.client.request(method, server.url(path)).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -76,7 +82,8 @@ async fn busy_user(server: &TestServer, root: &str) -> (String, String) {
     let revoke = format!("/api/v1/admin/users/{NAME}/achievements/first_login/");
     assert_eq!(send(server, Method::DELETE, &revoke, Some(root), json!({"reason": "y"})).await.0, StatusCode::OK);
     let theirs = "/api/v1/admin/users/ann/achievements/";
-    let (status, _) = send(server, Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
+    let (status, _) =
+        send(server, Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
     assert_eq!(status, StatusCode::CREATED);
     let user_id = server.rows(&format!("SELECT id FROM users WHERE name = '{NAME}'"))[0][0].clone().unwrap();
     assert!(traces(server, &user_id).len() > 10, "the user is everywhere before: {:?}", traces(server, &user_id));
@@ -99,7 +106,8 @@ async fn erasure_leaves_no_row_naming_the_user() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 
     assert_eq!(traces(&server, &user_id), Vec::<String>::new());
-    let erasures = server.rows("SELECT e.name_hash, e.salt, e.erased_at, a.name FROM erasures e JOIN actors a ON a.id = e.actor_id");
+    let erasures = server
+        .rows("SELECT e.name_hash, e.salt, e.erased_at, a.name FROM erasures e JOIN actors a ON a.id = e.actor_id");
     assert_eq!(erasures.len(), 1);
     assert_eq!(erasures[0][3].as_deref(), Some("user:root"));
     assert_eq!(erasures[0][2].as_deref(), Some(achievements_testkit::NOW));

@@ -42,8 +42,7 @@ fn the_python_example_posts_receives_a_signed_webhook_and_reads_with_a_jwt() {
 
     last_line(binary!().args(["load-achievements", "--db"]).arg(&db));
     let service = last_line(binary!().args(["tokens", "add", "--service", "platform", "--db"]).arg(&db));
-    let admin =
-        last_line(binary!().args(["tokens", "add", "--service", "platform-admin", "--admin", "--db"]).arg(&db));
+    let admin = last_line(binary!().args(["tokens", "add", "--service", "platform-admin", "--admin", "--db"]).arg(&db));
     let secret_arg = secret.to_str().expect("a UTF-8 path");
     let server = ServeProcess::spawn(
         binary!(),

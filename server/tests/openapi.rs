@@ -27,6 +27,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
+    ("get", "/api/v1/admin/webhooks/"),
+    ("post", "/api/v1/admin/webhooks/"),
+    ("delete", "/api/v1/admin/webhooks/{id}/"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,10 +58,11 @@ async fn every_route_is_documented_and_answers_as_documented() {
 
     let mut checked = 0;
     for (method, path) in &documented {
-        let url = path.replace("{key}", "first_project").replace("{username}", "root");
+        let url = path.replace("{key}", "first_project").replace("{username}", "root").replace("{id}", "1");
         let token = if path == "/api/v1/events/" { &service } else { &root };
         let request = match method.as_str() {
             "get" => server.client.get(server.url(&url)),
+            "delete" => server.client.delete(server.url(&url)),
             _ => {
                 let body = match path.as_str() {
                     "/api/v1/events/" => event("e2", "root", "login", "2026-03-20T10:00:00Z"),

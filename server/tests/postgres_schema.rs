@@ -87,6 +87,9 @@ async fn a_fresh_database_is_migrated_once() {
         "user_name_keys",
         "user_state",
         "users",
+        "webhook_deliveries",
+        "webhook_delivery_unlocks",
+        "webhooks",
     ];
     assert_eq!(tables, expected);
     assert_eq!(versions(&sql).await, all_versions());

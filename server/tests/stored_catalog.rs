@@ -238,7 +238,12 @@ fn a_catalog_given_to_a_writing_command_prints_the_lines_of_load_achievements() 
 fn a_read_does_not_migrate_an_older_database() {
     let (dir, db) = winter_database();
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("DROP TABLE catalog; DROP TABLE user_name_keys; PRAGMA user_version = 2;").unwrap();
+    conn.execute_batch(
+        "DROP TABLE catalog; DROP TABLE user_name_keys;
+         DROP TABLE webhook_delivery_unlocks; DROP TABLE webhook_deliveries; DROP TABLE webhooks;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let before = dump(&db);
     let out = run(dir.path(), &db, &["check", "--user", "alice"]);

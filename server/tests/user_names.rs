@@ -125,6 +125,9 @@ fn look_alikes_stored_before_the_rule_do_not_stop_the_database_from_opening() {
         conn.execute_batch(
             "DROP TABLE user_name_keys;
              DROP TABLE catalog;
+             DROP TABLE webhook_delivery_unlocks;
+             DROP TABLE webhook_deliveries;
+             DROP TABLE webhooks;
              PRAGMA user_version = 2;
              INSERT INTO users (name, timezone, created_at) VALUES
                  ('alice', 'UTC', '2026-01-01T00:00:00Z'),

@@ -23,6 +23,7 @@ use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
     TokenOwner, User, Versioned,
 };
+use super::outbox::{Claimed, Finish, Webhook};
 use super::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
@@ -638,6 +639,89 @@ impl Store {
         match &self.0 {
             Backend::Sqlite(db) => db.write(move |conn| sqlite::people::erase(conn, &name, &actor, now)).await,
             Backend::Postgres(pg) => pg.erase_user(&name, &actor, now).await,
+        }
+    }
+}
+
+/// Webhook endpoints and their outbox (see [`super::outbox`]).
+impl Store {
+    /// Registers a webhook endpoint.
+    pub(crate) async fn add_webhook(
+        &self,
+        url: String,
+        secret: String,
+        events: Vec<String>,
+        now: Instant,
+    ) -> Result<Webhook, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::webhooks::add(conn, &url, &secret, &events, now)).await,
+            Backend::Postgres(pg) => pg.add_webhook(&url, &secret, &events, now).await,
+        }
+    }
+
+    /// How many endpoints there are, and `limit` of them from `offset` (by id).
+    pub(crate) async fn webhooks(&self, offset: i64, limit: i64) -> Result<(i64, Vec<Webhook>), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::webhooks::list(conn, offset, limit)).await,
+            Backend::Postgres(pg) => pg.webhooks(offset, limit).await,
+        }
+    }
+
+    /// Removes an endpoint and its deliveries; `false` if there is none.
+    pub(crate) async fn remove_webhook(&self, id: i64) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::webhooks::remove(conn, id)).await,
+            Backend::Postgres(pg) => pg.remove_webhook(id).await,
+        }
+    }
+
+    /// Claims up to `limit` deliveries due at `now_ms` (Unix ms), leasing
+    /// each for `lease_ms`.
+    pub(crate) async fn claim_deliveries(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                // A read first: the sender wakes after every commit that
+                // notified, and a claim is a turn of the one writer.
+                if !db.read(move |conn| sqlite::webhooks::any_due(conn, now_ms)).await? {
+                    return Ok(Vec::new());
+                }
+                db.write(move |conn| sqlite::webhooks::claim(conn, now_ms, lease_ms, limit)).await
+            }
+            Backend::Postgres(pg) => pg.claim_deliveries(now_ms, lease_ms, limit).await,
+        }
+    }
+
+    /// Records how an attempt at a claimed delivery ended.
+    pub(crate) async fn finish_delivery(&self, seq: i64, how: Finish) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::webhooks::finish(conn, seq, &how)).await,
+            Backend::Postgres(pg) => pg.finish_delivery(seq, &how).await,
+        }
+    }
+
+    /// Deliveries still to be sent.
+    pub(crate) async fn webhook_outbox_pending(&self) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(sqlite::webhooks::pending).await,
+            Backend::Postgres(pg) => pg.webhook_outbox_pending().await,
+        }
+    }
+
+    /// Erasure's part in the outbox: deletes the user's unlocks from every
+    /// delivery not yet sent (and failed ones), in a transaction of its
+    /// own. Inside the erasure's own transaction, call
+    /// `sqlite::webhooks::erase_user` / `postgres::webhooks::erase_user`
+    /// instead. Returns how many unlocks were deleted.
+    #[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
+    pub(crate) async fn erase_user_deliveries(&self, user_id: i64) -> Result<u64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| Ok(sqlite::webhooks::erase_user(conn, user_id)? as u64)).await,
+            Backend::Postgres(pg) => pg.erase_user_deliveries(user_id).await,
         }
     }
 }

@@ -58,6 +58,7 @@ mod tls;
 mod unlocks;
 mod url;
 mod users;
+pub(crate) mod webhooks;
 
 pub use migrations::LATEST;
 

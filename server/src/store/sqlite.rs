@@ -28,6 +28,7 @@ pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod unlocks;
 pub mod users;
+pub(crate) mod webhooks;
 
 pub(crate) use db::Db;
 

@@ -94,9 +94,49 @@ CREATE TRIGGER erasures_no_truncate BEFORE TRUNCATE ON erasures
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_append_only_change('the erasure log is append-only');
 "#;
 
-const V4_WEBHOOKS: &str = r"
--- Webhook endpoints and the outbox of deliveries.
-";
+const V4_WEBHOOKS: &str = r#"
+-- Webhook endpoints and the outbox of deliveries (as SQLite's V7; see
+-- there). Several instances send: each claims due rows with
+-- FOR UPDATE SKIP LOCKED and moves `next_attempt_at` on (its lease).
+CREATE TABLE webhooks (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url         TEXT COLLATE "C" NOT NULL,
+    secret      TEXT COLLATE "C" NOT NULL,
+    events      TEXT COLLATE "C" NOT NULL,
+    created_at  TEXT COLLATE "C" NOT NULL
+);
+
+CREATE TABLE webhook_deliveries (
+    seq               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                TEXT COLLATE "C" NOT NULL UNIQUE,
+    webhook_id        BIGINT NOT NULL REFERENCES webhooks(id),
+    event             TEXT COLLATE "C" NOT NULL,
+    backfill          BOOLEAN NOT NULL,
+    created_at        TEXT COLLATE "C" NOT NULL,
+    status            TEXT COLLATE "C" NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+    size              BIGINT NOT NULL DEFAULT 0,
+    attempts          BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at   BIGINT NOT NULL DEFAULT 0,
+    first_attempt_at  BIGINT,
+    last_error        TEXT COLLATE "C"
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, status);
+
+CREATE TABLE webhook_delivery_unlocks (
+    seq              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    delivery_seq     BIGINT NOT NULL REFERENCES webhook_deliveries(seq),
+    user_id          BIGINT NOT NULL REFERENCES users(id),
+    user_name        TEXT COLLATE "C" NOT NULL,
+    achievement_key  TEXT COLLATE "C" NOT NULL,
+    name             TEXT COLLATE "C" NOT NULL,
+    points           BIGINT NOT NULL,
+    cause            TEXT COLLATE "C" NOT NULL,
+    earned_at        TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX webhook_delivery_unlocks_by_delivery ON webhook_delivery_unlocks (delivery_seq, seq);
+CREATE INDEX webhook_delivery_unlocks_by_user ON webhook_delivery_unlocks (user_id);
+"#;
 
 const V1_INITIAL: &str = r#"
 -- Every definition ever loaded. Definitions removed from the catalog file

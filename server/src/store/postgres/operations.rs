@@ -6,7 +6,6 @@
 use super::changes::{self, Change};
 use super::committer::Job;
 use super::{Pg, catalog, inspect, intake, notifications, people, recalculate, stats, users};
-use crate::store::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
@@ -14,6 +13,7 @@ use crate::store::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
     TokenOwner, User, Versioned,
 };
+use crate::store::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use crate::store::replay::Progress;
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
 use std::sync::Arc;

@@ -87,7 +87,7 @@ pub(crate) async fn record_with(
     for row in tx.query(&queue, &[&users, &keys, &earned_at, &causes, &backfill, &recorded]).await? {
         ids.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
     }
-    unlocks
+    let queued = unlocks
         .iter()
         .zip(earned_at)
         .zip(recorded.into_iter().zip(backfill))
@@ -107,7 +107,10 @@ pub(crate) async fn record_with(
                 created_at,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // Every path that notifies also tells the webhooks, in this transaction.
+    super::webhooks::enqueue(tx, &queued).await?;
+    Ok(queued)
 }
 
 /// The first audit record of a user's unlock of `key`, if any.

@@ -226,6 +226,55 @@ BEGIN SELECT RAISE(ABORT, 'the erasure log is append-only'); END;
 
 const V7_WEBHOOKS: &str = r"
 -- Webhook endpoints and the outbox of deliveries.
+-- `events` is the comma-separated list of events an endpoint receives
+-- (only `unlock` today). The secret signs the deliveries (HMAC-SHA256);
+-- it is never answered by the API.
+CREATE TABLE webhooks (
+    id          INTEGER PRIMARY KEY,
+    url         TEXT NOT NULL,
+    secret      TEXT NOT NULL,
+    events      TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+) STRICT;
+
+-- One delivery: a signed POST to one endpoint, written in the unlocks'
+-- transaction. `id` is the delivery id receivers dedupe by. Times in
+-- `next_attempt_at` and `first_attempt_at` are Unix milliseconds of the
+-- wall clock (retries need real time); a claimed delivery's
+-- `next_attempt_at` is its lease: a sender that crashed gives it back
+-- when the lease runs out. Delivered rows are deleted; failed ones stay.
+CREATE TABLE webhook_deliveries (
+    seq               INTEGER PRIMARY KEY,
+    id                TEXT NOT NULL UNIQUE,
+    webhook_id        INTEGER NOT NULL REFERENCES webhooks(id),
+    event             TEXT NOT NULL,
+    backfill          INTEGER NOT NULL CHECK (backfill IN (0, 1)),
+    created_at        TEXT NOT NULL,
+    status            TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+    size              INTEGER NOT NULL DEFAULT 0,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   INTEGER NOT NULL DEFAULT 0,
+    first_attempt_at  INTEGER,
+    last_error        TEXT
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, status);
+
+-- The unlocks a delivery carries, one row each, with the user's id so that
+-- erasing a user deletes what is still to be sent about them.
+CREATE TABLE webhook_delivery_unlocks (
+    seq              INTEGER PRIMARY KEY,
+    delivery_seq     INTEGER NOT NULL REFERENCES webhook_deliveries(seq),
+    user_id          INTEGER NOT NULL REFERENCES users(id),
+    user_name        TEXT NOT NULL,
+    achievement_key  TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    points           INTEGER NOT NULL,
+    cause            TEXT NOT NULL,
+    earned_at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX webhook_delivery_unlocks_by_delivery ON webhook_delivery_unlocks (delivery_seq, seq);
+CREATE INDEX webhook_delivery_unlocks_by_user ON webhook_delivery_unlocks (user_id);
 ";
 
 fn backfill_name_keys(conn: &Connection) -> Result<(), StoreError> {

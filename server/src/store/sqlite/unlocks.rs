@@ -7,7 +7,7 @@
 //! the paths that record unlocks (event intake, `check/`, the commands)
 //! queue them in the same transaction.
 
-use super::{notifications, ts};
+use super::{notifications, ts, webhooks};
 use crate::store::StoreError;
 use crate::store::model::{Audit, Notification};
 use crate::store::plan::UnlockRow;
@@ -82,6 +82,8 @@ pub(crate) fn record_with(
             recorded_at,
         )?);
     }
+    // Every path that notifies also tells the webhooks, in this transaction.
+    webhooks::enqueue(conn, &queued)?;
     Ok(queued)
 }
 
