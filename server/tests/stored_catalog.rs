@@ -238,7 +238,19 @@ fn a_catalog_given_to_a_writing_command_prints_the_lines_of_load_achievements() 
 fn a_read_does_not_migrate_an_older_database() {
     let (dir, db) = winter_database();
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("DROP TABLE catalog; DROP TABLE user_name_keys; PRAGMA user_version = 2;").unwrap();
+    // Migration 6's tables and columns go too, so that migrating runs it again.
+    conn.execute_batch(
+        "DROP TABLE catalog; DROP TABLE user_name_keys; \
+         DROP TRIGGER events_no_delete; DROP TRIGGER unlock_audit_no_delete; \
+         CREATE TRIGGER events_no_delete BEFORE DELETE ON events \
+         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END; \
+         CREATE TRIGGER unlock_audit_no_delete BEFORE DELETE ON unlock_audit \
+         BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END; \
+         DROP TABLE actors; DROP TABLE revocations; DROP TABLE erasures; DROP TABLE erasing; \
+         ALTER TABLE unlock_audit DROP COLUMN actor_id; ALTER TABLE unlock_audit DROP COLUMN reason; \
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let before = dump(&db);
     let out = run(dir.path(), &db, &["check", "--user", "alice"]);
