@@ -52,7 +52,11 @@ async fn then_close<T>(store: Store, f: impl AsyncFnOnce(&Store) -> anyhow::Resu
 /// Opens the database for a writing command: with `--catalog FILE`, as
 /// `load-achievements --catalog FILE` (same checks, same lines); without,
 /// an existing database and the catalog stored in it.
-pub(crate) async fn open_to_write(db: &Location, catalog: Option<&Path>, now: Instant) -> anyhow::Result<(Store, Arc<Engine>)> {
+pub(crate) async fn open_to_write(
+    db: &Location,
+    catalog: Option<&Path>,
+    now: Instant,
+) -> anyhow::Result<(Store, Arc<Engine>)> {
     match catalog {
         Some(file) => {
             let (store, synced) = admin::load_catalog_into(db, &CatalogSource::File(file.to_owned()), now).await?;

@@ -8,7 +8,13 @@ use achievements_testkit::{TestServer, event, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn send(server: &TestServer, method: Method, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn send(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
     let mut request = server.client.request(method, server.url(path)).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -68,7 +74,10 @@ async fn the_list_is_paginated_by_name_and_searched_by_prefix() {
     assert_eq!(page["next"], "/api/v1/admin/users/?q=ann&page_size=2&page=2");
     let (_, second) = server.get(page["next"].as_str().unwrap(), Some(&root)).await;
     assert_eq!(names(&second), ["annabel", "annex"]);
-    assert_eq!((second["next"].clone(), second["previous"].as_str()), (Value::Null, Some("/api/v1/admin/users/?q=ann&page_size=2")));
+    assert_eq!(
+        (second["next"].clone(), second["previous"].as_str()),
+        (Value::Null, Some("/api/v1/admin/users/?q=ann&page_size=2"))
+    );
 
     // LIKE's wildcards are plain characters; the search is case-sensitive.
     let search = |q: &str| format!("/api/v1/admin/users/?q={q}");
@@ -118,9 +127,18 @@ async fn a_user_is_created_read_and_changed() {
         taken["detail"],
         "User name `ZOE` collides with the existing user `zoe` (names that differ only in case, width or look-alike letters are the same name)."
     );
-    let (status, repeated) =
-        read(server.client.post(server.url(path)).bearer_auth(&root).header("content-type", "application/json")
-            .body(r#"{"name": "a", "name": "b"}"#).send().await.unwrap()).await;
+    let (status, repeated) = read(
+        server
+            .client
+            .post(server.url(path))
+            .bearer_auth(&root)
+            .header("content-type", "application/json")
+            .body(r#"{"name": "a", "name": "b"}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{repeated}");
     assert_eq!(server.count("SELECT count(*) FROM users"), 3);
 

@@ -14,7 +14,13 @@ use serde_json::{Value, json};
 /// A name no catalog text or hash contains by chance.
 const NAME: &str = "qxzerin";
 
-async fn send(server: &TestServer, method: Method, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn send(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
     let mut request = server.client.request(method, server.url(path)).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -76,7 +82,8 @@ async fn busy_user(server: &TestServer, root: &str) -> (String, String) {
     let revoke = format!("/api/v1/admin/users/{NAME}/achievements/first_login/");
     assert_eq!(send(server, Method::DELETE, &revoke, Some(root), json!({"reason": "y"})).await.0, StatusCode::OK);
     let theirs = "/api/v1/admin/users/ann/achievements/";
-    let (status, _) = send(server, Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
+    let (status, _) =
+        send(server, Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
     assert_eq!(status, StatusCode::CREATED);
     let user_id = server.rows(&format!("SELECT id FROM users WHERE name = '{NAME}'"))[0][0].clone().unwrap();
     assert!(traces(server, &user_id).len() > 10, "the user is everywhere before: {:?}", traces(server, &user_id));
@@ -99,7 +106,8 @@ async fn erasure_leaves_no_row_naming_the_user() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 
     assert_eq!(traces(&server, &user_id), Vec::<String>::new());
-    let erasures = server.rows("SELECT e.name_hash, e.salt, e.erased_at, a.name FROM erasures e JOIN actors a ON a.id = e.actor_id");
+    let erasures = server
+        .rows("SELECT e.name_hash, e.salt, e.erased_at, a.name FROM erasures e JOIN actors a ON a.id = e.actor_id");
     assert_eq!(erasures.len(), 1);
     assert_eq!(erasures[0][3].as_deref(), Some("user:root"));
     assert_eq!(erasures[0][2].as_deref(), Some(achievements_testkit::NOW));
@@ -200,4 +208,24 @@ async fn another_instance_forgets_the_erased_user_when_the_erasure_commits() {
         assert!(start.elapsed() < Duration::from_millis(500), "b still accepts the erased user's token");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// An erased user's open stream ends at once (on SQLite their id may go to
+/// the next user created, whose unlocks must not reach it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_users_stream_ends() {
+    use std::time::Duration;
+    let server = TestServer::start().await;
+    let root = server.add_user("root", "UTC", true);
+    let token = server.add_user(NAME, "UTC", false);
+    let mut stream =
+        server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let path = format!("/api/v1/admin/users/{NAME}/");
+    assert_eq!(send(&server, Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(_chunk) = stream.chunk().await.unwrap() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream is still open");
 }

@@ -10,7 +10,13 @@ use achievements_testkit::{TestServer, binary, event, keys, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn send(server: &TestServer, method: Method, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+async fn send(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Value) {
     let mut request = server.client.request(method, server.url(path)).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -58,7 +64,12 @@ async fn a_grant_is_earned_credited_audited_and_notified() {
          ORDER BY a.seq",
     );
     let who = |k: &str, c: &str| {
-        vec![Some(k.to_owned()), Some(c.to_owned()), Some("user:root".to_owned()), Some("migrated from the old site".to_owned())]
+        vec![
+            Some(k.to_owned()),
+            Some(c.to_owned()),
+            Some("user:root".to_owned()),
+            Some("migrated from the old site".to_owned()),
+        ]
     };
     assert_eq!(audit, [who("50_projects", "granted"), who("100_points", "points")]);
 

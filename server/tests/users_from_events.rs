@@ -88,11 +88,15 @@ async fn an_event_timezone_changes_the_zone_and_keeps_the_recorded_days() {
     // 23:30 UTC on the 18th: the 18th in UTC.
     server.post_events(&service, &event("e1", "ann", "login", "2026-03-18T23:30:00Z")).await;
     // 23:30 UTC on the 19th is the 20th in Tokyo.
-    let body = json!({"id": "e2", "user": "ann", "type": "login", "at": "2026-03-19T23:30:00Z", "timezone": "Asia/Tokyo"});
+    let body =
+        json!({"id": "e2", "user": "ann", "type": "login", "at": "2026-03-19T23:30:00Z", "timezone": "Asia/Tokyo"});
     assert_eq!(statuses(&server.post_events(&service, &body).await), [pair("applied", "")]);
     let (_, me) = server.get("/api/v1/me/", Some(&ann)).await;
     assert_eq!(me["timezone"], "Asia/Tokyo", "{me}");
-    assert_eq!(me["state"]["streak_days"]["current_streak"], json!([["2026-03-18", "2026-03-18"], ["2026-03-20", "2026-03-20"]]));
+    assert_eq!(
+        me["state"]["streak_days"]["current_streak"],
+        json!([["2026-03-18", "2026-03-18"], ["2026-03-20", "2026-03-20"]])
+    );
     assert_eq!(server.rows("SELECT timezone FROM users WHERE name = 'ann'"), [vec![Some("Asia/Tokyo".to_owned())]]);
 
     // A refused event changes no zone; a bad zone rejects the event.

@@ -112,11 +112,8 @@ async fn create(
     };
     let is_admin = flag(&fields, "is_admin")?.unwrap_or(false);
     let public_profile = flag(&fields, "public_profile")?.unwrap_or(true);
-    let user = app
-        .store()
-        .create_user_record(name, timezone, is_admin, public_profile, app.now())
-        .await
-        .map_err(refusal)?;
+    let user =
+        app.store().create_user_record(name, timezone, is_admin, public_profile, app.now()).await.map_err(refusal)?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -149,11 +146,8 @@ async fn change(
         is_admin: flag(&fields, "is_admin")?,
         public_profile: flag(&fields, "public_profile")?,
     };
-    let patched = app
-        .store()
-        .patch_user(app.catalog().shared_engine(), name.clone(), patch, app.now())
-        .await
-        .map_err(refusal)?;
+    let patched =
+        app.store().patch_user(app.catalog().shared_engine(), name.clone(), patch, app.now()).await.map_err(refusal)?;
     app.publish(patched.saved.as_ref());
     // A cached caller carries the admin flag: it must not outlive a change.
     app.caches().forget_tokens();
@@ -161,8 +155,9 @@ async fn change(
 }
 
 /// `DELETE admin/users/{name}/`: erasure (see `docs/server.md`,
-/// "Erasure"). `204`; the user's cached state and tokens are forgotten at
-/// once here, and on the other instances when the erasure commits.
+/// "Erasure"). `204`; the user's cached state and tokens are forgotten and
+/// their streams ended at once here, and on the other instances when the
+/// erasure commits.
 async fn erase(
     State(app): State<AppState>,
     credentials: Credentials,
@@ -170,7 +165,7 @@ async fn erase(
 ) -> Result<StatusCode, ApiError> {
     let actor = require_admin(&load_caller(&app, credentials).await?)?;
     let erased = app.store().erase_user(name, actor.to_string(), app.now()).await.map_err(refusal)?;
-    app.caches().forget_user(erased.user_id);
+    app.forget_erased(erased.user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -270,8 +265,7 @@ async fn revoke(
     let engine = app.catalog().shared_engine();
     let now = app.now();
     let by = ByHand { actor: actor.to_string(), reason: reason.clone() };
-    let revoked =
-        app.store().revoke(Arc::clone(&engine), name.clone(), key.clone(), by, now).await.map_err(refusal)?;
+    let revoked = app.store().revoke(Arc::clone(&engine), name.clone(), key.clone(), by, now).await.map_err(refusal)?;
     app.publish(std::iter::once(&revoked.saved));
     let points = engine.catalog().points_field.as_deref().map(|field| engine.stat(&revoked.saved.state, field));
     Ok(Json(RevokedJson {

@@ -172,9 +172,7 @@ pub(crate) fn unknown_names<'a>(events: &'a [NewEvent], names: &[&str], known: &
 pub(crate) fn creatable(name: &str, owners: impl IntoIterator<Item = Option<String>>) -> Result<(), String> {
     crate::names::check_name(name).map_err(|e| e.to_string())?;
     match owners.into_iter().flatten().next() {
-        Some(existing) => {
-            Err(super::StoreError::NameCollides { name: name.to_owned(), existing }.to_string())
-        }
+        Some(existing) => Err(super::StoreError::NameCollides { name: name.to_owned(), existing }.to_string()),
         None => Ok(()),
     }
 }

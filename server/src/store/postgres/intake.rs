@@ -13,12 +13,12 @@
 //! another user is writing; the caller retries the whole transaction, which
 //! then sees that id as stored: a duplicate.
 
+use super::users;
 use super::{state, unlocks};
+use crate::names::look_alike_keys;
 use crate::store::StoreError;
 use crate::store::handle::Intake;
 use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User, Versioned};
-use super::users;
-use crate::names::look_alike_keys;
 use crate::store::plan::{
     Known, KnownUser, UnlockRow, creatable, names_to_load, placeholder, plan_events, unknown_names,
 };

@@ -6,7 +6,6 @@
 use super::changes::{self, Change};
 use super::committer::Job;
 use super::{Pg, catalog, inspect, intake, notifications, people, recalculate, stats, users};
-use crate::store::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
@@ -14,6 +13,7 @@ use crate::store::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
     Versioned,
 };
+use crate::store::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use crate::store::replay::Progress;
 use achievements_core::{Date, Engine, Instant, ValidCatalog};
 use std::sync::Arc;
@@ -353,12 +353,12 @@ impl Pg {
         })
     }
 
-    /// Every instance forgets the erased user's cached state (whatever its
-    /// version) and every cached caller (their tokens), when it commits.
+    /// Every instance forgets the erased user (cached state and tokens)
+    /// and ends their streams, when it commits.
     pub(crate) async fn erase_user(&self, name: &str, actor: &str, now: Instant) -> Result<Erased, StoreError> {
         in_transaction!(self, |tx| {
             let erased = people::erase(&tx, name, actor, now).await?;
-            let told = [Change::User { user_id: erased.user_id, version: i64::MAX, notification: 0 }, Change::Tokens];
+            let told = [Change::Erased { user_id: erased.user_id }];
             changes::tell(&tx, &told).await?;
             Ok(erased)
         })

@@ -32,12 +32,7 @@ fn record(r: &Row) -> Result<UserRecord, StoreError> {
 }
 
 fn as_user(record: &UserRecord) -> User {
-    User {
-        id: record.id,
-        name: record.name.clone(),
-        timezone: record.timezone.clone(),
-        is_admin: record.is_admin,
-    }
+    User { id: record.id, name: record.name.clone(), timezone: record.timezone.clone(), is_admin: record.is_admin }
 }
 
 /// As [`crate::store::sqlite::people::list`].

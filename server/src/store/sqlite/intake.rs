@@ -8,10 +8,10 @@
 //! together or not at all.
 
 use super::{state, ts, unlocks};
-use crate::store::StoreError;
-use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User, Versioned};
 use crate::names::look_alike_keys;
+use crate::store::StoreError;
 use crate::store::handle::Intake;
+use crate::store::model::{Applied, Evaluated, NewEvent, SavedState, User, Versioned};
 use crate::store::plan::{
     Known, KnownUser, UnlockRow, creatable, names_to_load, placeholder, plan_events, unknown_names,
 };

@@ -49,9 +49,8 @@ pub(crate) fn list(
         })?;
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut stmt = conn.prepare_cached(&format!(
-        "{RECORD} WHERE name >= ?1 AND name < ?2 ORDER BY name LIMIT ?3 OFFSET ?4"
-    ))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{RECORD} WHERE name >= ?1 AND name < ?2 ORDER BY name LIMIT ?3 OFFSET ?4"))?;
     let rows = stmt.query_map(params![from, until, limit, offset], record)?;
     Ok((u64::try_from(count).unwrap_or(0), rows.collect::<Result<_, _>>()?))
 }
@@ -69,12 +68,7 @@ fn require(conn: &Connection, name: &str) -> Result<UserRecord, StoreError> {
 }
 
 fn as_user(record: &UserRecord) -> User {
-    User {
-        id: record.id,
-        name: record.name.clone(),
-        timezone: record.timezone.clone(),
-        is_admin: record.is_admin,
-    }
+    User { id: record.id, name: record.name.clone(), timezone: record.timezone.clone(), is_admin: record.is_admin }
 }
 
 /// Creates a user (as [`users::create_user`], every name rule included)
