@@ -156,11 +156,14 @@ fn check_event(value: &Json<'_>, now: Instant) -> Checked {
     }
 }
 
+/// An event's user, type, value, time and zone, checked.
+type CheckedFields = (String, String, Option<i64>, Instant, Option<String>);
+
 fn check_fields(
     event: &Json<'_>,
     fields: &[(Cow<'_, str>, Json<'_>)],
     now: Instant,
-) -> Result<(String, String, Option<i64>, Instant, Option<String>), Rejection> {
+) -> Result<CheckedFields, Rejection> {
     if let Some((unknown, _)) = fields.iter().find(|(k, _)| !FIELDS.contains(&k.as_ref())) {
         return Err(Rejection::UnknownField(unknown.to_string()));
     }
