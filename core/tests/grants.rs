@@ -72,3 +72,17 @@ fn a_revoked_badge_whose_condition_holds_is_unlocked_again_by_the_next_event() {
     let again = engine.apply(&mut state, &login("2026-03-02T10:00:00Z")).expect("applied");
     assert!(again.iter().any(|u| u.key == "first_login"), "{again:?}");
 }
+
+#[test]
+fn a_grant_unlocks_what_required_it_with_cause_prerequisite() {
+    let engine = engine();
+    let mut state = engine.new_state(TimeZone::utc());
+    let now = at("2026-03-01T10:00:00Z");
+    engine.set_stat(&mut state, "battle_count", 25).expect("a counter");
+    let evaluated: Vec<String> = engine.evaluate(&mut state, now).into_iter().map(|u| u.key).collect();
+    assert!(evaluated.contains(&"5_battles".to_owned()) && !evaluated.contains(&"battle_legend".to_owned()));
+    let unlocks = engine.grant_by_hand(&mut state, "10_wins", now).expect("granted");
+    let keys: Vec<(&str, Cause)> = unlocks.iter().map(|u| (u.key.as_str(), u.record.cause)).collect();
+    assert_eq!(keys[0], ("10_wins", Cause::Granted));
+    assert!(keys.contains(&("battle_legend", Cause::Prerequisite)), "{keys:?}");
+}

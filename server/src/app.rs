@@ -40,6 +40,8 @@ pub(crate) enum Pushed {
     /// (or, with `user_id` `None`, for anyone: changes may have been
     /// missed): the stream reads what it has not sent from the database.
     Wake { user_id: Option<i64>, id: i64 },
+    /// The user was erased: their streams end.
+    Erased { user_id: i64 },
 }
 
 /// What every handler shares: the database, the catalog, the clock.
@@ -104,6 +106,7 @@ impl AppState {
                     }
                 }
                 Ok(Change::Tokens) => self.inner.caches.forget_tokens(),
+                Ok(Change::Erased { user_id }) => self.forget_erased(user_id),
                 Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.inner.caches.forget_all();
                     let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: None, id: 0 }));
@@ -127,6 +130,14 @@ impl AppState {
                 Err(e) => tracing::error!(error = %e, "a notification did not serialize"),
             }
         }
+    }
+
+    /// Forgets an erased user at once: their cached state and tokens, and
+    /// their open streams (on SQLite the next user created may get their
+    /// id, and must not be streamed to them).
+    pub(crate) fn forget_erased(&self, user_id: i64) {
+        self.inner.caches.forget_user(user_id);
+        let _ = self.inner.pushed.send(Arc::new(Pushed::Erased { user_id }));
     }
 
     /// Pushed notifications, from now on.

@@ -8,6 +8,8 @@
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
 use crate::routes::pages::PageQuery;
+mod admin_users;
+
 use achievements_core::{Category, Rarity};
 use axum::Json;
 use serde::Serialize;
@@ -444,7 +446,9 @@ fn set_query_schema(operation: &mut serde_json::Value, name: &str, schema: serde
 /// The document served: utoipa's, constrained; built once.
 pub fn document() -> &'static serde_json::Value {
     static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
-        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let mut api = ApiDoc::openapi();
+        api.merge(admin_users::Doc::openapi());
+        let mut document = serde_json::to_value(api).unwrap_or_default();
         constrain(&mut document);
         throttled(&mut document);
         document

@@ -209,3 +209,23 @@ async fn another_instance_forgets_the_erased_user_when_the_erasure_commits() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// An erased user's open stream ends at once (on SQLite their id may go to
+/// the next user created, whose unlocks must not reach it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_users_stream_ends() {
+    use std::time::Duration;
+    let server = TestServer::start().await;
+    let root = server.add_user("root", "UTC", true);
+    let token = server.add_user(NAME, "UTC", false);
+    let mut stream =
+        server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let path = format!("/api/v1/admin/users/{NAME}/");
+    assert_eq!(send(&server, Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(_chunk) = stream.chunk().await.unwrap() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream is still open");
+}

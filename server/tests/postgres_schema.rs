@@ -77,10 +77,14 @@ async fn a_fresh_database_is_migrated_once() {
         .collect();
     let expected = [
         "achievements",
+        "actors",
         "catalog",
         "earned",
+        "erasing",
+        "erasures",
         "events",
         "notifications",
+        "revocations",
         "schema_migrations",
         "tokens",
         "unlock_audit",

@@ -238,9 +238,17 @@ fn a_catalog_given_to_a_writing_command_prints_the_lines_of_load_achievements() 
 fn a_read_does_not_migrate_an_older_database() {
     let (dir, db) = winter_database();
     let conn = Connection::open(&db).unwrap();
+    // Migration 6's tables and columns go too, so that migrating runs it again.
     conn.execute_batch(
-        "DROP TABLE catalog; DROP TABLE user_name_keys;
-         DROP TABLE webhook_delivery_unlocks; DROP TABLE webhook_deliveries; DROP TABLE webhooks;
+        "DROP TABLE catalog; DROP TABLE user_name_keys; \
+         DROP TABLE webhook_delivery_unlocks; DROP TABLE webhook_deliveries; DROP TABLE webhooks; \
+         DROP TRIGGER events_no_delete; DROP TRIGGER unlock_audit_no_delete; \
+         CREATE TRIGGER events_no_delete BEFORE DELETE ON events \
+         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END; \
+         CREATE TRIGGER unlock_audit_no_delete BEFORE DELETE ON unlock_audit \
+         BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END; \
+         DROP TABLE actors; DROP TABLE revocations; DROP TABLE erasures; DROP TABLE erasing; \
+         ALTER TABLE unlock_audit DROP COLUMN actor_id; ALTER TABLE unlock_audit DROP COLUMN reason; \
          PRAGMA user_version = 2;",
     )
     .unwrap();

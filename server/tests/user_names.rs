@@ -128,6 +128,13 @@ fn look_alikes_stored_before_the_rule_do_not_stop_the_database_from_opening() {
              DROP TABLE webhook_delivery_unlocks;
              DROP TABLE webhook_deliveries;
              DROP TABLE webhooks;
+             DROP TRIGGER events_no_delete; DROP TRIGGER unlock_audit_no_delete;
+             CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+             BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+             CREATE TRIGGER unlock_audit_no_delete BEFORE DELETE ON unlock_audit
+             BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
+             DROP TABLE actors; DROP TABLE revocations; DROP TABLE erasures; DROP TABLE erasing;
+             ALTER TABLE unlock_audit DROP COLUMN actor_id; ALTER TABLE unlock_audit DROP COLUMN reason;
              PRAGMA user_version = 2;
              INSERT INTO users (name, timezone, created_at) VALUES
                  ('alice', 'UTC', '2026-01-01T00:00:00Z'),

@@ -108,3 +108,36 @@ async fn an_event_timezone_changes_the_zone_and_keeps_the_recorded_days() {
     assert_eq!(me["timezone"], "Asia/Tokyo");
     assert_eq!(server.count("SELECT count(*) FROM events"), 2);
 }
+
+/// PostgreSQL: two instances with `--create-users` receive the first events
+/// of the same new user at once; one creates them, the other's transaction
+/// is retried and finds them: one user, every event applied once.
+/// Without `ACHIEVEMENTS_TEST_POSTGRES`, SKIPPED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_creating_the_same_user_at_once_create_one() {
+    use achievements_testkit::{Kept, TestPostgres};
+    let Some(db) = TestPostgres::from_env() else {
+        println!("SKIPPED: ACHIEVEMENTS_TEST_POSTGRES is not set (scripts/postgres.sh prints one)");
+        return;
+    };
+    let platform = PlatformOptions { create_users: true, ..PlatformOptions::default() };
+    let a = TestServer::start_in(Kept::on_postgres(db), Setup { platform: platform.clone(), ..Setup::default() }).await;
+    let b = TestServer::start_beside(&a, Setup { platform, ..Setup::default() }).await;
+    let service = a.add_service("platform");
+    for round in 0..5 {
+        let name = format!("new{round}");
+        let mut posts = Vec::new();
+        for (n, server) in [&a, &b, &a, &b].into_iter().enumerate() {
+            let url = server.url("/api/v1/events/");
+            let body = json!({"id": format!("{name}-{n}"), "user": name, "type": "project_created"});
+            let request = server.client.post(url).bearer_auth(&service).json(&body);
+            posts.push(tokio::spawn(async move { request.send().await.unwrap().json::<Value>().await.unwrap() }));
+        }
+        for post in posts {
+            let answer = post.await.unwrap();
+            assert_eq!(answer["applied"], 1, "{answer}");
+        }
+        assert_eq!(a.count(&format!("SELECT count(*) FROM users WHERE name = '{name}'")), 1);
+        assert_eq!(a.count(&format!("SELECT count(*) FROM events WHERE id LIKE '{name}-%'")), 4);
+    }
+}

@@ -155,8 +155,9 @@ async fn change(
 }
 
 /// `DELETE admin/users/{name}/`: erasure (see `docs/server.md`,
-/// "Erasure"). `204`; the user's cached state and tokens are forgotten at
-/// once here, and on the other instances when the erasure commits.
+/// "Erasure"). `204`; the user's cached state and tokens are forgotten and
+/// their streams ended at once here, and on the other instances when the
+/// erasure commits.
 async fn erase(
     State(app): State<AppState>,
     credentials: Credentials,
@@ -164,7 +165,7 @@ async fn erase(
 ) -> Result<StatusCode, ApiError> {
     let actor = require_admin(&load_caller(&app, credentials).await?)?;
     let erased = app.store().erase_user(name, actor.to_string(), app.now()).await.map_err(refusal)?;
-    app.caches().forget_user(erased.user_id);
+    app.forget_erased(erased.user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -216,6 +216,8 @@ async fn next_event(mut st: StreamState) -> Option<(Result<Event, Infallible>, S
                 Pushed::Rendered { .. } => false,
                 // Another instance committed: read what it added.
                 Pushed::Wake { user_id, id } => user_id.is_none_or(|u| u == st.user_id && *id > st.sent),
+                Pushed::Erased { user_id } if *user_id == st.user_id => return None,
+                Pushed::Erased { .. } => false,
             },
             // Fell behind the channel: read what was missed.
             Err(broadcast::error::RecvError::Lagged(_)) => true,

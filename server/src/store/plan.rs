@@ -123,11 +123,10 @@ pub(crate) fn plan_events(engine: &Engine, events: &[NewEvent], known: Known) ->
             Some((zone, tz)) => {
                 let mut next = user.state.clone();
                 next.set_timezone(tz);
-                engine.apply(&mut next, &core_event).map(|unlocked| {
+                engine.apply(&mut next, &core_event).inspect(|_| {
                     user.state = next;
                     plan.zones.retain(|(id, _)| *id != user.id);
                     plan.zones.push((user.id, zone.to_owned()));
-                    unlocked
                 })
             }
         };

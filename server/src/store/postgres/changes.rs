@@ -33,6 +33,8 @@ pub(crate) enum Change {
     User { user_id: i64, version: i64, notification: i64 },
     /// Tokens or users' records changed: cached callers are stale.
     Tokens,
+    /// A user was erased: forget them (state, tokens) and end their streams.
+    Erased { user_id: i64 },
     /// The listener lost its connection (and got it back): changes may
     /// have been missed, so everything cached is suspect.
     Lost,
@@ -60,6 +62,7 @@ impl Change {
         match self {
             Change::User { user_id, version, notification } => format!("u {user_id} {version} {notification}"),
             Change::Tokens => "t".to_owned(),
+            Change::Erased { user_id } => format!("e {user_id}"),
             Change::Lost => "l".to_owned(),
         }
     }
@@ -75,6 +78,7 @@ impl Change {
                 Some(Change::User { user_id, version, notification })
             }
             "t" => Some(Change::Tokens),
+            "e" => Some(Change::Erased { user_id: parts.next()?.parse().ok()? }),
             _ => None,
         }
     }
@@ -155,7 +159,9 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_and_unknown_ones_are_ignored() {
-        for change in [Change::User { user_id: 7, version: 12, notification: 40 }, Change::Tokens] {
+        for change in
+            [Change::User { user_id: 7, version: 12, notification: 40 }, Change::Tokens, Change::Erased { user_id: 3 }]
+        {
             assert_eq!(Change::parse(&change.payload()), Some(change));
         }
         for unknown in ["", "x 1 2 3", "u 1 2", "u a b c", "l"] {

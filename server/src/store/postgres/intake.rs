@@ -77,6 +77,11 @@ pub(crate) async fn apply_requests(
             owners.insert(row.try_get(0)?, row.try_get(1)?);
         }
         for (n, (name, keys)) in unknown.into_iter().zip(keys).enumerate() {
+            // Committed by another instance since the users were loaded
+            // (each statement sees the latest commits): the retry loads them.
+            if keys.iter().any(|key| owners.get(key).is_some_and(|owner| owner == name)) {
+                return Err(StoreError::Raced(format!("user `{name}`")));
+            }
             match creatable(name, keys.iter().map(|key| owners.get(key).cloned())) {
                 Err(why) => {
                     known.cannot_create.insert(name.to_owned(), why);

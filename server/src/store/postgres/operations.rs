@@ -368,12 +368,12 @@ impl Pg {
         })
     }
 
-    /// Every instance forgets the erased user's cached state (whatever its
-    /// version) and every cached caller (their tokens), when it commits.
+    /// Every instance forgets the erased user (cached state and tokens)
+    /// and ends their streams, when it commits.
     pub(crate) async fn erase_user(&self, name: &str, actor: &str, now: Instant) -> Result<Erased, StoreError> {
         in_transaction!(self, |tx| {
             let erased = people::erase(&tx, name, actor, now).await?;
-            let told = [Change::User { user_id: erased.user_id, version: i64::MAX, notification: 0 }, Change::Tokens];
+            let told = [Change::Erased { user_id: erased.user_id }];
             changes::tell(&tx, &told).await?;
             Ok(erased)
         })
