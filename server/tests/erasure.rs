@@ -67,9 +67,11 @@ fn traces(server: &TestServer, user_id: &str) -> Vec<String> {
 
 /// A user with a row in every table that can hold one: state, name keys,
 /// tokens, events, earned badges, audit rows (one granted by hand),
-/// notifications, a revocation; and who, as an admin, granted a badge to
-/// someone else.
+/// notifications, a revocation, webhook deliveries waiting for an endpoint
+/// that is down; and who, as an admin, granted a badge to someone else.
 async fn busy_user(server: &TestServer, root: &str) -> (String, String) {
+    let hook = json!({"url": "http://127.0.0.1:9/down", "secret": "s", "events": ["unlock"]});
+    assert_eq!(send(server, Method::POST, "/api/v1/admin/webhooks/", Some(root), hook).await.0, StatusCode::CREATED);
     let token = server.add_user(NAME, "Europe/Paris", true);
     let service = server.add_service("platform");
     server.add_user("ann", "UTC", false);
@@ -86,7 +88,9 @@ async fn busy_user(server: &TestServer, root: &str) -> (String, String) {
         send(server, Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
     assert_eq!(status, StatusCode::CREATED);
     let user_id = server.rows(&format!("SELECT id FROM users WHERE name = '{NAME}'"))[0][0].clone().unwrap();
-    assert!(traces(server, &user_id).len() > 10, "the user is everywhere before: {:?}", traces(server, &user_id));
+    let before = traces(server, &user_id);
+    assert!(before.len() > 10, "the user is everywhere before: {before:?}");
+    assert!(before.iter().any(|t| t.starts_with("webhook_delivery_unlocks.")), "in the outbox too: {before:?}");
     (token, user_id)
 }
 

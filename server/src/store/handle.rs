@@ -711,17 +711,4 @@ impl Store {
             Backend::Postgres(pg) => pg.webhook_outbox_pending().await,
         }
     }
-
-    /// Erasure's part in the outbox: deletes the user's unlocks from every
-    /// delivery not yet sent (and failed ones), in a transaction of its
-    /// own. Inside the erasure's own transaction, call
-    /// `sqlite::webhooks::erase_user` / `postgres::webhooks::erase_user`
-    /// instead. Returns how many unlocks were deleted.
-    #[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
-    pub(crate) async fn erase_user_deliveries(&self, user_id: i64) -> Result<u64, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(db) => db.write(move |conn| Ok(sqlite::webhooks::erase_user(conn, user_id)? as u64)).await,
-            Backend::Postgres(pg) => pg.erase_user_deliveries(user_id).await,
-        }
-    }
 }

@@ -216,6 +216,8 @@ pub(crate) async fn erase(tx: &Transaction<'_>, name: &str, actor: &str, now: In
         .await?
         .try_get(0)?;
     tx.execute("INSERT INTO erasing (user_id) VALUES ($1)", &[&user.id]).await?;
+    // The outbox first: its rows point at the user's notifications.
+    super::webhooks::erase_user(tx, user.id).await?;
     for table in USER_TABLES {
         tx.execute(&format!("DELETE FROM {table} WHERE user_id = $1"), &[&user.id]).await?;
     }

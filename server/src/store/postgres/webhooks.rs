@@ -85,7 +85,6 @@ pub(crate) async fn enqueue(tx: &Transaction<'_>, queued: &[Notification]) -> Re
 ///
 /// # Errors
 /// PostgreSQL errors.
-#[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
 pub(crate) async fn erase_user(tx: &impl GenericClient, user_id: i64) -> Result<u64, StoreError> {
     let seqs: Vec<i64> = tx
         .query("SELECT DISTINCT delivery_seq FROM webhook_delivery_unlocks WHERE user_id = $1", &[&user_id])
@@ -295,15 +294,6 @@ impl Pg {
             .await?
             .try_get(0)?)
     }
-
-    #[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
-    pub(crate) async fn erase_user_deliveries(&self, user_id: i64) -> Result<u64, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let deleted = erase_user(&tx, user_id).await?;
-        tx.commit().await?;
-        Ok(deleted)
-    }
 }
 
 #[cfg(test)]
@@ -401,7 +391,7 @@ mod tests {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         assert_eq!(left, [("whd_both".to_owned(), 1)], "ann's own delivery is gone, bob's unlock stays");
-        assert_eq!(pg.erase_user_deliveries(ids[1]).await.expect("erase"), 1);
+        assert_eq!(erase_user(&client, ids[1]).await.expect("erase"), 1);
         assert_eq!(pg.webhook_outbox_pending().await.expect("pending"), 0);
         drop(client);
         drop_db(pg, &admin, &name).await;

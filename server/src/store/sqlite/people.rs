@@ -210,6 +210,8 @@ pub(crate) fn erase(conn: &Connection, name: &str, actor: &str, now: Instant) ->
     )?;
     let erasure = conn.last_insert_rowid();
     conn.execute("INSERT INTO erasing (user_id) VALUES (?1)", [user.id])?;
+    // The outbox first: its rows point at the user's notifications.
+    super::webhooks::erase_user(conn, user.id)?;
     for table in USER_TABLES {
         conn.execute(&format!("DELETE FROM {table} WHERE user_id = ?1"), [user.id])?;
     }

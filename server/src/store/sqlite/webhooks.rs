@@ -244,7 +244,6 @@ pub(crate) fn pending(conn: &Connection) -> Result<i64, StoreError> {
 ///
 /// # Errors
 /// SQLite errors.
-#[allow(dead_code, reason = "for erasure (issue 14), which the lead wires in")]
 pub(crate) fn erase_user(conn: &Connection, user_id: i64) -> Result<usize, StoreError> {
     let seqs: Vec<i64> = conn
         .prepare_cached("SELECT DISTINCT delivery_seq FROM webhook_delivery_unlocks WHERE user_id = ?1")?
