@@ -28,7 +28,11 @@ async fn a_service_or_anonymous_caller_gets_documented_statuses_only() {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             let url = server.url(
-                &path.replace("{key}", "first_project").replace("{username}", "nobody").replace("{name}", "nobody").replace("{id}", "1"),
+                &path
+                    .replace("{key}", "first_project")
+                    .replace("{username}", "nobody")
+                    .replace("{name}", "nobody")
+                    .replace("{id}", "1"),
             );
             for token in [Some(service.as_str()), None] {
                 let mut request = match method.as_str() {

@@ -16,7 +16,11 @@ async fn documented_routes(server: &TestServer) -> Vec<(String, String, Value)> 
     let mut routes = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            let url = path.replace("{key}", "first_project").replace("{username}", "ann").replace("{name}", "ann").replace("{id}", "1");
+            let url = path
+                .replace("{key}", "first_project")
+                .replace("{username}", "ann")
+                .replace("{name}", "ann")
+                .replace("{id}", "1");
             routes.push((method.clone(), url, operation["responses"].clone()));
         }
     }

@@ -178,6 +178,11 @@ async fn metrics_count_requests_events_unlocks_and_streams() {
     assert_eq!(status, StatusCode::OK);
     let (status, _) = server.get("/nowhere", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // A badge granted by hand is an unlock too.
+    let root = server.add_user("root", "UTC", true);
+    let grant = json!({"key": "5_battles", "reason": "a metrics test"});
+    let (status, body) = server.post("/api/v1/admin/users/ann/achievements/", Some(&root), &grant).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // A stream is open while it is read.
     let stream = server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&ann).send().await.unwrap();
@@ -190,6 +195,7 @@ async fn metrics_count_requests_events_unlocks_and_streams() {
     assert_eq!(delta(events, &[("outcome", "duplicate")]), 1.0);
     assert_eq!(delta(events, &[("outcome", "rejected")]), 1.0);
     assert_eq!(delta("achievements_unlocks_total", &[("cause", "event")]), 1.0, "first_project, by an event");
+    assert_eq!(delta("achievements_unlocks_total", &[("cause", "granted")]), 1.0, "5_battles, by hand");
 
     let requests = "achievements_http_requests_total";
     assert_eq!(delta(requests, &[("route", KEY_ROUTE), ("method", "GET"), ("status", "200")]), 1.0);

@@ -603,6 +603,10 @@ impl Store {
         now: Instant,
         after_commit: impl FnOnce(&Granted) + Send + 'static,
     ) -> Result<Granted, StoreError> {
+        let after_commit = move |granted: &Granted| {
+            crate::telemetry::count_unlocks(&granted.notifications);
+            after_commit(granted);
+        };
         match &self.0 {
             Backend::Sqlite(db) => {
                 db.write_then(move |conn| sqlite::people::grant(conn, &engine, &name, &key, &by, now), after_commit)
