@@ -8,6 +8,7 @@ use crate::routes::{
     me, notifications, stats,
 };
 use crate::served_catalog::ServedCatalog;
+use crate::sign_in::TokenUses;
 use crate::store::Store;
 use crate::store::model::{Notification, SavedState};
 use crate::store::postgres::changes::Change;
@@ -51,6 +52,8 @@ pub(crate) struct AppState {
 struct Shared {
     store: Store,
     caches: Caches,
+    /// Which tokens' last use is being written (see [`crate::sign_in`]).
+    token_uses: TokenUses,
     catalog: Arc<ServedCatalog>,
     clock: Clock,
     platform: PlatformOptions,
@@ -72,6 +75,7 @@ impl AppState {
             inner: Arc::new(Shared {
                 store,
                 caches: Caches::new(lifetimes),
+                token_uses: TokenUses::default(),
                 catalog: Arc::new(catalog),
                 clock,
                 platform,
@@ -102,7 +106,8 @@ impl AppState {
                             self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
                     }
                 }
-                Ok(Change::Tokens) => self.inner.caches.forget_tokens(),
+                // Nothing caches tokens (see `crate::sign_in`).
+                Ok(Change::Tokens) => {}
                 Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.inner.caches.forget_all();
                     let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: None, id: 0 }));
@@ -148,9 +153,14 @@ impl AppState {
         &self.inner.store
     }
 
-    /// Token and state caches in front of the database.
+    /// The state cache in front of the database.
     pub(crate) fn caches(&self) -> &Caches {
         &self.inner.caches
+    }
+
+    /// Which tokens' last use is being noted.
+    pub(crate) fn token_uses(&self) -> &TokenUses {
+        &self.inner.token_uses
     }
 
     /// Publishes states a write committed, for the readers. Call it from a

@@ -56,6 +56,7 @@ mod stats;
 mod tls;
 mod unlocks;
 mod url;
+mod tokens;
 mod users;
 
 pub use migrations::LATEST;

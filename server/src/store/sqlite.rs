@@ -26,6 +26,7 @@ pub(crate) mod recalculate;
 pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod unlocks;
+pub(crate) mod tokens;
 pub mod users;
 
 pub(crate) use db::Db;

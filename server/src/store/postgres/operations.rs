@@ -79,10 +79,6 @@ pub(super) fn is_transient(error: &StoreError) -> bool {
 }
 
 impl Pg {
-    pub(crate) async fn token_owner(&self, hash: [u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
-        users::owner_of_hash(&self.client().await?, &hash).await
-    }
-
     pub(crate) async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
         users::user_by_name(&self.client().await?, name).await
     }
