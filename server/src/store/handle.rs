@@ -20,7 +20,7 @@ use super::StoreError;
 use super::location::Location;
 use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenListing,
-    TokenOwner, TokenRecord, TokenSubject, TokenTerms, User, Versioned,
+    TokenRecord, TokenSubject, TokenTerms, User, Versioned,
 };
 use super::postgres::changes::Change;
 use super::postgres::{Pg, PoolOptions};
@@ -178,23 +178,6 @@ impl Store {
                 .await
             }
             Backend::Postgres(pg) => pg.create_user_with_token(&name, &timezone, is_admin, now).await,
-        }
-    }
-
-    /// Another token for the user with this name; returns its text.
-    ///
-    /// # Errors
-    /// [`StoreError::UnknownUser`], or a database error.
-    pub(crate) async fn add_user_token(&self, name: String, now: Instant) -> Result<String, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(db) => {
-                db.write(move |conn| {
-                    let user = sqlite::users::user_by_name(conn, &name)?.ok_or(StoreError::UnknownUser(name))?;
-                    sqlite::users::add_token(conn, TokenFor::User(&user), now)
-                })
-                .await
-            }
-            Backend::Postgres(pg) => pg.add_user_token(&name, now).await,
         }
     }
 

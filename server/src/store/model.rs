@@ -28,7 +28,7 @@ pub enum TokenOwner {
 /// A bearer token's row, as every request checks it: whose it is and
 /// whether it still holds (see [`TokenRecord::refusal`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenRecord {
+pub(crate) struct TokenRecord {
     pub id: i64,
     pub owner: TokenOwner,
     pub expires_at: Option<Instant>,
@@ -38,7 +38,7 @@ pub struct TokenRecord {
 
 /// Why a known token is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenRefusal {
+pub(crate) enum TokenRefusal {
     Revoked,
     Expired,
 }
@@ -47,7 +47,7 @@ impl TokenRecord {
     /// Why the token is refused at `now`, if it is: revoked (at any time
     /// before or at `now`), or expired (`expires_at` at or before `now`, no
     /// leeway: the server set it).
-    pub fn refusal(&self, now: Instant) -> Option<TokenRefusal> {
+    pub(crate) fn refusal(&self, now: Instant) -> Option<TokenRefusal> {
         if self.revoked_at.is_some_and(|at| at <= now) {
             Some(TokenRefusal::Revoked)
         } else if self.expires_at.is_some_and(|at| at <= now) {
@@ -60,7 +60,7 @@ impl TokenRecord {
 
 /// What a new token allows beyond its owner's rights.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TokenTerms {
+pub(crate) struct TokenTerms {
     /// When it stops working (`None`: never).
     pub expires_at: Option<Instant>,
     /// A service token that may use the admin API (ignored for a user's
@@ -70,7 +70,7 @@ pub struct TokenTerms {
 
 /// Whom a token is issued for, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TokenSubject {
+pub(crate) enum TokenSubject {
     /// An existing user.
     User(String),
     /// A platform service (any valid name).
@@ -80,7 +80,7 @@ pub enum TokenSubject {
 /// A token as `tokens list` and `GET admin/users/{name}/tokens/` show
 /// it: never its text nor its hash. Times are RFC 3339, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenListing {
+pub(crate) struct TokenListing {
     pub id: i64,
     /// `user:NAME`, `service:NAME` or `service:NAME (admin)`.
     pub owner: String,

@@ -10,7 +10,7 @@ use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
 use crate::store::model::{
-    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, TokenOwner, User,
+    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, User,
     Versioned,
 };
 use crate::store::replay::Progress;
@@ -119,15 +119,6 @@ impl Pg {
             let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
             changes::tell(&tx, &[Change::Tokens]).await?;
             Ok((user, token))
-        })
-    }
-
-    pub(crate) async fn add_user_token(&self, name: &str, now: Instant) -> Result<String, StoreError> {
-        in_transaction!(self, |tx| {
-            let user = users::user_by_name(&tx, name).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
-            let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
-            changes::tell(&tx, &[Change::Tokens]).await?;
-            Ok(token)
         })
     }
 

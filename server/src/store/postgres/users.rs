@@ -6,7 +6,7 @@
 
 use crate::names::{check_name, look_alike_keys};
 use crate::store::StoreError;
-use crate::store::model::{TokenFor, TokenOwner, User};
+use crate::store::model::{TokenFor, User};
 use crate::store::ts;
 use crate::token;
 use achievements_core::{Instant, StateSnapshot};
