@@ -294,7 +294,7 @@ mod tests {
     }
 
     fn sign(claims: &serde_json::Value) -> String {
-        encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(SECRET)).expect("signed")
+        encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(SECRET).expect("key")).expect("signed")
     }
 
     fn code(result: Result<Claims, ApiError>) -> &'static str {
@@ -326,14 +326,14 @@ mod tests {
         no_exp.as_object_mut().expect("object").remove("exp");
         assert_eq!(code(v.verify(&sign(&no_exp), at(900))), "authentication_failed");
         let other_secret =
-            encode(&Header::new(Algorithm::HS256), &good, &EncodingKey::from_secret(b"another secret, 32 bytes long..."))
+            encode(&Header::new(Algorithm::HS256), &good, &EncodingKey::from_secret(b"another secret, 32 bytes long...").expect("key"))
                 .expect("signed");
         assert_eq!(code(v.verify(&other_secret, at(900))), "authentication_failed");
         for junk in ["", "a.b.c", "not a jwt", &"x".repeat(MAX_JWT_BYTES + 1)] {
             assert_eq!(code(v.verify(junk, at(900))), "authentication_failed", "{junk}");
         }
         // An HS384 token is refused: only HS256 goes with the secret.
-        let hs384 = encode(&Header::new(Algorithm::HS384), &good, &EncodingKey::from_secret(SECRET)).expect("signed");
+        let hs384 = encode(&Header::new(Algorithm::HS384), &good, &EncodingKey::from_secret(SECRET).expect("key")).expect("signed");
         assert_eq!(code(v.verify(&hs384, at(900))), "authentication_failed");
     }
 
