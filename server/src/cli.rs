@@ -193,7 +193,7 @@ pub(crate) enum TokensCommand {
         #[arg(long, value_name = "DURATION", value_parser = duration)]
         expires_in: Option<std::time::Duration>,
         /// The service token may also use the admin API (`/api/v1/admin/`); only with --service.
-        #[arg(long, requires = "service")]
+        #[arg(long, requires = "service", conflicts_with = "user")]
         admin: bool,
         #[command(flatten)]
         db: DbArg,

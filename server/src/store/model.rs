@@ -44,11 +44,12 @@ pub(crate) enum TokenRefusal {
 }
 
 impl TokenRecord {
-    /// Why the token is refused at `now`, if it is: revoked (at any time
-    /// before or at `now`), or expired (`expires_at` at or before `now`, no
-    /// leeway: the server set it).
+    /// Why the token is refused at `now`, if it is: revoked (whatever the
+    /// time it records: a revocation holds from the moment it is written,
+    /// even if the revoking process's clock is ahead of this one), or
+    /// expired (`expires_at` at or before `now`, no leeway: the server set it).
     pub(crate) fn refusal(&self, now: Instant) -> Option<TokenRefusal> {
-        if self.revoked_at.is_some_and(|at| at <= now) {
+        if self.revoked_at.is_some() {
             Some(TokenRefusal::Revoked)
         } else if self.expires_at.is_some_and(|at| at <= now) {
             Some(TokenRefusal::Expired)
