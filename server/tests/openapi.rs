@@ -24,6 +24,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/me/achievements/my-progress/"),
     ("get", "/api/v1/users/{username}/achievements/"),
     ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/admin/users/{name}/tokens/"),
+    ("post", "/api/v1/admin/users/{name}/tokens/"),
+    ("delete", "/api/v1/admin/tokens/{id}/"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,10 +55,12 @@ async fn every_route_is_documented_and_answers_as_documented() {
 
     let mut checked = 0;
     for (method, path) in &documented {
-        let url = path.replace("{key}", "first_project").replace("{username}", "root");
+        let url =
+            path.replace("{key}", "first_project").replace("{username}", "root").replace("{name}", "root").replace("{id}", "999");
         let token = if path == "/api/v1/events/" { &service } else { &root };
         let request = match method.as_str() {
             "get" => server.client.get(server.url(&url)),
+            "delete" => server.client.delete(server.url(&url)),
             _ => {
                 let body = match path.as_str() {
                     "/api/v1/events/" => event("e2", "root", "login", "2026-03-20T10:00:00Z"),
