@@ -16,7 +16,11 @@ async fn documented_routes(server: &TestServer) -> Vec<(String, String, Value)> 
     let mut routes = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            let url = path.replace("{key}", "first_project").replace("{username}", "ann");
+            let url = path
+                .replace("{key}", "first_project")
+                .replace("{username}", "ann")
+                .replace("{name}", "ann")
+                .replace("{id}", "1");
             routes.push((method.clone(), url, operation["responses"].clone()));
         }
     }
@@ -38,6 +42,7 @@ async fn a_bad_credential_is_401_on_every_route() {
             let request = match method.as_str() {
                 "get" => server.client.get(server.url(url)),
                 "post" => server.client.post(server.url(url)).json(&json!({"all": true})),
+                "delete" => server.client.delete(server.url(url)),
                 other => panic!("unexpected method {other}"),
             };
             let response = request.header("Authorization", header).send().await.unwrap();

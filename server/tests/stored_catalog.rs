@@ -238,7 +238,13 @@ fn a_catalog_given_to_a_writing_command_prints_the_lines_of_load_achievements() 
 fn a_read_does_not_migrate_an_older_database() {
     let (dir, db) = winter_database();
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("DROP TABLE catalog; DROP TABLE user_name_keys; PRAGMA user_version = 2;").unwrap();
+    conn.execute_batch(
+        "DROP TABLE catalog; DROP TABLE user_name_keys; DROP INDEX tokens_by_user;
+         ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN revoked_at;
+         ALTER TABLE tokens DROP COLUMN last_used_at; ALTER TABLE tokens DROP COLUMN is_admin;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let before = dump(&db);
     let out = run(dir.path(), &db, &["check", "--user", "alice"]);
