@@ -82,7 +82,11 @@ async fn jwts_signed_with_each_algorithm_sign_in() {
         let (status, body) = me(&server, &hs256(&claims("ann"))).await;
         assert_eq!(status, StatusCode::OK, "HS256 beside {alg:?}: {body}");
         // A token signed by another algorithm's key for this header is refused.
-        let wrong = sign_with(Algorithm::HS256, &EncodingKey::from_secret(b"another secret of 32 bytes or more!!").unwrap(), &claims("ann"));
+        let wrong = sign_with(
+            Algorithm::HS256,
+            &EncodingKey::from_secret(b"another secret of 32 bytes or more!!").unwrap(),
+            &claims("ann"),
+        );
         let (status, body) = me(&server, &wrong).await;
         assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")));
     }
@@ -139,7 +143,10 @@ async fn a_wrong_issuer_audience_signature_or_shape_is_an_authentication_failure
         // The header's algorithm swapped for RS256 over an HMAC signature:
         // checked with the RSA key, it fails.
         ("swapped algorithm", with_header("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9", &hs256(&claims("ann")))),
-        ("unsigned", with_header("eyJhbGciOiJub25lIn0", &hs256(&claims("ann"))).rsplit_once('.').unwrap().0.to_owned() + "."),
+        (
+            "unsigned",
+            with_header("eyJhbGciOiJub25lIn0", &hs256(&claims("ann"))).rsplit_once('.').unwrap().0.to_owned() + ".",
+        ),
         ("not a jwt", "hello.world".to_owned()),
         ("too long", format!("{}.{}.{}", "a".repeat(3000), "b".repeat(3000), "c".repeat(3000))),
     ];
@@ -198,9 +205,8 @@ async fn opaque_tokens_keep_working_beside_jwts() {
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")));
     // A service token posts events as before.
     let service = server.add_service("platform");
-    let answer = server
-        .post_events(&service, &achievements_testkit::event("e1", "ann", "login", "2026-03-20T10:00:00Z"))
-        .await;
+    let answer =
+        server.post_events(&service, &achievements_testkit::event("e1", "ann", "login", "2026-03-20T10:00:00Z")).await;
     assert_eq!(answer.len(), 1);
 }
 

@@ -55,8 +55,11 @@ async fn every_route_is_documented_and_answers_as_documented() {
 
     let mut checked = 0;
     for (method, path) in &documented {
-        let url =
-            path.replace("{key}", "first_project").replace("{username}", "root").replace("{name}", "root").replace("{id}", "999");
+        let url = path
+            .replace("{key}", "first_project")
+            .replace("{username}", "root")
+            .replace("{name}", "root")
+            .replace("{id}", "999");
         let token = if path == "/api/v1/events/" { &service } else { &root };
         let request = match method.as_str() {
             "get" => server.client.get(server.url(&url)),

@@ -94,7 +94,8 @@ async fn the_admin_routes_list_issue_and_revoke_tokens() {
     let root = server.add_user("root", "UTC", true);
     let ann = server.add_user("ann", "UTC", false);
     let platform = server.add_service("platform");
-    let ops = stdout(&cli(&server, &["tokens", "add", "--service", "ops", "--admin"])).lines().last().unwrap().to_owned();
+    let ops =
+        stdout(&cli(&server, &["tokens", "add", "--service", "ops", "--admin"])).lines().last().unwrap().to_owned();
     let path = "/api/v1/admin/users/ann/tokens/";
 
     // Who may.
@@ -113,10 +114,10 @@ async fn the_admin_routes_list_issue_and_revoke_tokens() {
     assert_eq!(me(&server, &new_token).await.1["name"], "ann");
     let (status, seconds) = server.post(path, Some(&ops), &json!({"expires_in": 3600})).await;
     assert_eq!((status, seconds["expires"].as_str()), (StatusCode::CREATED, Some("2026-03-20T13:00:00Z")));
-    let empty =
-        server.client.post(server.url(path)).bearer_auth(&root).send().await.unwrap();
+    let empty = server.client.post(server.url(path)).bearer_auth(&root).send().await.unwrap();
     assert_eq!(empty.status(), StatusCode::CREATED);
-    for bad in [json!({"expires_in": "soon"}), json!({"expires_in": 0}), json!({"expires_in": -5}), json!({"other": 1})] {
+    for bad in [json!({"expires_in": "soon"}), json!({"expires_in": 0}), json!({"expires_in": -5}), json!({"other": 1})]
+    {
         let (status, body) = server.post(path, Some(&root), &bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
     }
@@ -154,7 +155,8 @@ async fn the_admin_routes_list_issue_and_revoke_tokens() {
     assert_eq!(delete(platform_id.to_string(), ops.clone()).await, StatusCode::NO_CONTENT);
     assert_eq!(me(&server, &platform).await.0, StatusCode::UNAUTHORIZED);
     let (_, page) = server.get(path, Some(&root)).await;
-    let revoked: Vec<&Value> = page["results"].as_array().unwrap().iter().filter(|t| t["revoked"].is_string()).collect();
+    let revoked: Vec<&Value> =
+        page["results"].as_array().unwrap().iter().filter(|t| t["revoked"].is_string()).collect();
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["revoked"], "2026-03-20T12:00:00Z");
 }
@@ -173,9 +175,8 @@ async fn an_expired_token_is_refused_with_its_own_code_and_use_is_noted_at_most_
     let token = issued["token"].as_str().unwrap().to_owned();
     let id = issued["id"].as_i64().unwrap();
     assert_eq!(me(&server, &token).await.0, StatusCode::OK);
-    let last_used = |server: &TestServer| {
-        server.rows(&format!("SELECT last_used_at FROM tokens WHERE id = {id}"))[0][0].clone()
-    };
+    let last_used =
+        |server: &TestServer| server.rows(&format!("SELECT last_used_at FROM tokens WHERE id = {id}"))[0][0].clone();
     // Written off the request path: wait for it.
     let noted = wait_for(|| last_used(&server).is_some()).await;
     assert!(noted);
@@ -236,11 +237,8 @@ async fn a_token_revoked_on_one_instance_is_refused_by_the_other_at_once() {
     let (status, body) = me(&b, &ann).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")), "{body}");
     // And an expiry set on a holds on b too, from the CLI.
-    let out = binary!()
-        .args(["tokens", "add", "--service", "ops", "--admin", "--db"])
-        .arg(a.db_arg())
-        .output()
-        .unwrap();
+    let out =
+        binary!().args(["tokens", "add", "--service", "ops", "--admin", "--db"]).arg(a.db_arg()).output().unwrap();
     let ops = stdout(&out).lines().last().unwrap().to_owned();
     assert_eq!(b.get("/api/v1/admin/users/ann/tokens/", Some(&ops)).await.0, StatusCode::OK);
     let ops_id = token_id(&a, "service = 'ops'");

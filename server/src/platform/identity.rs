@@ -146,14 +146,8 @@ pub enum KeyError {
     Empty(&'static str),
 }
 
-const RSA: &[Algorithm] = &[
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-];
+const RSA: &[Algorithm] =
+    &[Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512];
 const EC: &[Algorithm] = &[Algorithm::ES256, Algorithm::ES384];
 const ED: &[Algorithm] = &[Algorithm::EdDSA];
 const HMAC: &[Algorithm] = &[Algorithm::HS256];
@@ -170,7 +164,10 @@ impl JwtVerifier {
             if secret.len() < MIN_SECRET_BYTES {
                 return Err(KeyError::ShortSecret(secret.len()));
             }
-            parsed.push(Key { key: DecodingKey::from_secret(secret).map_err(|_| KeyError::UnknownKey)?, algorithms: HMAC });
+            parsed.push(Key {
+                key: DecodingKey::from_secret(secret).map_err(|_| KeyError::UnknownKey)?,
+                algorithms: HMAC,
+            });
         }
         if let Some(pem) = &keys.public_key_pem {
             parsed.push(public_key(pem)?);
@@ -316,7 +313,8 @@ mod tests {
     fn wrong_claims_and_shapes_are_authentication_failures() {
         let v = verifier();
         let good = json!({"sub": "ann", "exp": 1000, "iss": "https://platform", "aud": "achievements"});
-        for (change, value) in [("iss", json!("other")), ("aud", json!("other")), ("sub", json!(3)), ("nbf", json!(2000))]
+        for (change, value) in
+            [("iss", json!("other")), ("aud", json!("other")), ("sub", json!(3)), ("nbf", json!(2000))]
         {
             let mut claims = good.clone();
             claims[change] = value;
@@ -325,15 +323,19 @@ mod tests {
         let mut no_exp = good.clone();
         no_exp.as_object_mut().expect("object").remove("exp");
         assert_eq!(code(v.verify(&sign(&no_exp), at(900))), "authentication_failed");
-        let other_secret =
-            encode(&Header::new(Algorithm::HS256), &good, &EncodingKey::from_secret(b"another secret, 32 bytes long...").expect("key"))
-                .expect("signed");
+        let other_secret = encode(
+            &Header::new(Algorithm::HS256),
+            &good,
+            &EncodingKey::from_secret(b"another secret, 32 bytes long...").expect("key"),
+        )
+        .expect("signed");
         assert_eq!(code(v.verify(&other_secret, at(900))), "authentication_failed");
         for junk in ["", "a.b.c", "not a jwt", &"x".repeat(MAX_JWT_BYTES + 1)] {
             assert_eq!(code(v.verify(junk, at(900))), "authentication_failed", "{junk}");
         }
         // An HS384 token is refused: only HS256 goes with the secret.
-        let hs384 = encode(&Header::new(Algorithm::HS384), &good, &EncodingKey::from_secret(SECRET).expect("key")).expect("signed");
+        let hs384 = encode(&Header::new(Algorithm::HS384), &good, &EncodingKey::from_secret(SECRET).expect("key"))
+            .expect("signed");
         assert_eq!(code(v.verify(&hs384, at(900))), "authentication_failed");
     }
 

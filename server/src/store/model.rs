@@ -22,7 +22,10 @@ pub enum TokenOwner {
     User(User),
     /// A platform service, allowed to post events; with `is_admin`, also
     /// the admin API (`tokens add --service NAME --admin`).
-    Service { name: String, is_admin: bool },
+    Service {
+        name: String,
+        is_admin: bool,
+    },
 }
 
 /// A bearer token's row, as every request checks it: whose it is and

@@ -54,9 +54,9 @@ mod recalculate;
 mod state;
 mod stats;
 mod tls;
+mod tokens;
 mod unlocks;
 mod url;
-mod tokens;
 mod users;
 
 pub use migrations::LATEST;

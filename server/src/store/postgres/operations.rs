@@ -10,8 +10,7 @@ use crate::stats::Counts;
 use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
 use crate::store::model::{
-    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, User,
-    Versioned,
+    Applied, Evaluated, Inspected, Mark, NewEvent, Notification, Recalculated, Synced, TokenFor, User, Versioned,
 };
 use crate::store::replay::Progress;
 use achievements_core::{Date, Engine, Instant, ValidCatalog};

@@ -108,9 +108,9 @@ impl Pg {
     pub(crate) async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<TokenListing>, StoreError> {
         let client = self.client().await?;
         let user_id = match user {
-            Some(name) => {
-                Some(users::user_by_name(&client, name).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?.id)
-            }
+            Some(name) => Some(
+                users::user_by_name(&client, name).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?.id,
+            ),
             None => None,
         };
         let rows = client

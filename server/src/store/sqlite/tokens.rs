@@ -106,7 +106,8 @@ pub(crate) fn owner_label(user: Option<String>, service: Option<String>, is_admi
 /// # Errors
 /// SQLite errors.
 pub(crate) fn revoke(conn: &Connection, id: i64, now: Instant) -> Result<bool, StoreError> {
-    let found = conn.execute("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1", params![id, ts(now)])?;
+    let found =
+        conn.execute("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1", params![id, ts(now)])?;
     Ok(found > 0)
 }
 

@@ -173,7 +173,10 @@ mod tests {
         let user_token = add_token(&conn, TokenFor::User(&alice), now()).expect("token");
         let service_token = add_token(&conn, TokenFor::Service("platform"), now()).expect("token");
         assert_eq!(token_owner(&conn, &user_token).expect("query"), Some(TokenOwner::User(alice)));
-        assert_eq!(token_owner(&conn, &service_token).expect("query"), Some(TokenOwner::Service { name: "platform".into(), is_admin: false }));
+        assert_eq!(
+            token_owner(&conn, &service_token).expect("query"),
+            Some(TokenOwner::Service { name: "platform".into(), is_admin: false })
+        );
         assert_eq!(token_owner(&conn, "ach_nope").expect("query"), None);
         let stored: i64 = conn
             .query_row("SELECT count(*) FROM tokens WHERE hash = ?1", [user_token.as_bytes()], |r| r.get(0))
