@@ -50,8 +50,8 @@ pub struct IdentityOptions {
 /// The flags of `serve` for this part.
 #[derive(Debug, Args)]
 pub(crate) struct IdentityArgs {
-    /// Accept JWTs signed with HS256 by the secret in FILE (its bytes, without the final
-    /// line break; at least 32).
+    /// Accept JWTs signed with HS256 by the secret in FILE (UTF-8 text, without its final
+    /// line break; at least 32 bytes).
     #[arg(long, value_name = "FILE")]
     jwt_secret_file: Option<PathBuf>,
     /// Accept JWTs signed by the private half of the PEM public key in FILE (RSA: RS256, RS384,
