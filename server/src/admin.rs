@@ -91,8 +91,8 @@ pub(crate) async fn add_user_token(
     let subject = TokenSubject::User(name.to_owned());
     let terms = TokenTerms { expires_at, is_admin: false };
     let (id, token) = with_store(db, async |store| store.issue_token(subject, terms, now).await).await?;
-    println!("token {id} {}", expiry_text(expires_at));
     println!("new token for user {name} (shown only now; the database keeps only its hash):");
+    println!("token id {id}, {}", expiry_text(expires_at));
     println!("{token}");
     Ok(())
 }
@@ -116,9 +116,9 @@ pub(crate) async fn add_service_token(
     let subject = TokenSubject::Service(service.to_owned());
     let terms = TokenTerms { expires_at, is_admin };
     let (id, token) = with_store(db, async |store| store.issue_token(subject, terms, now).await).await?;
-    println!("token {id} {}", expiry_text(expires_at));
     let allowed = if is_admin { "allowed to post events and to use the admin API" } else { "allowed to post events" };
     println!("service token for {service}, {allowed} (shown only now; the database keeps only its hash):");
+    println!("token id {id}, {}", expiry_text(expires_at));
     println!("{token}");
     Ok(())
 }

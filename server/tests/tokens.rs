@@ -48,7 +48,8 @@ async fn tokens_are_listed_without_secrets_and_revoked_by_the_cli_while_the_serv
     server.add_service("platform");
     let out = stdout(&cli(&server, &["tokens", "add", "--user", "ann", "--expires-in", "30d"]));
     let second = out.lines().last().unwrap().to_owned();
-    assert!(out.lines().next().unwrap().contains("expires at "), "{out}");
+    assert!(out.lines().nth(1).unwrap().starts_with("token id "), "{out}");
+    assert!(out.lines().nth(1).unwrap().contains(", expires at "), "{out}");
     let out = stdout(&cli(&server, &["tokens", "add", "--service", "ops", "--admin"]));
     assert!(out.contains("allowed to post events and to use the admin API"), "{out}");
 
