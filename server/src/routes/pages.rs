@@ -152,17 +152,17 @@ mod tests {
 
     #[test]
     fn links_keep_the_other_parameters_and_change_the_page() {
-        let uri: Uri = "/api/v1/notifications/?unread=true&page=2&page_size=10".parse().unwrap();
+        let uri: Uri = "/api/v1/notifications/?unread=true&page=2&page_size=10".parse().expect("a URI");
         let answer = Paginated::new(&uri, Page { number: 2, size: 10 }, 35, vec![0; 10]);
         assert_eq!(answer.next.as_deref(), Some("/api/v1/notifications/?unread=true&page_size=10&page=3"));
         assert_eq!(answer.previous.as_deref(), Some("/api/v1/notifications/?unread=true&page_size=10"));
         let last = Paginated::new(&uri, Page { number: 4, size: 10 }, 35, vec![0; 5]);
         assert_eq!(last.next, None);
         assert_eq!(last.previous.as_deref(), Some("/api/v1/notifications/?unread=true&page_size=10&page=3"));
-        let first: Uri = "/api/v1/admin/users/".parse().unwrap();
+        let first: Uri = "/api/v1/admin/users/".parse().expect("a URI");
         let only = Paginated::new(&first, Page { number: 1, size: 100 }, 3, vec![0; 3]);
         assert_eq!((only.next, only.previous), (None, None));
-        let encoded: Uri = "/x/?%70age=2".parse().unwrap();
+        let encoded: Uri = "/x/?%70age=2".parse().expect("a URI");
         assert_eq!(link(&encoded, Some(3)), "/x/?page=3");
     }
 }
