@@ -326,6 +326,19 @@ fn constrain(document: &mut serde_json::Value) {
     paths["/api/v1/events/"]["post"]["requestBody"]["content"]["application/json"]["schema"] = events_body();
     paths["/api/v1/notifications/read/"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
         mark_read_body();
+    paths["/api/v1/admin/users/{name}/tokens/"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+        token_request_body();
+    paths["/api/v1/admin/users/{name}/tokens/"]["post"]["requestBody"]["required"] = json!(false);
+}
+
+/// `{}` or `{"expires_in": …}`: `null`, whole seconds from 1 to 9,999
+/// weeks, or a text of 1 to 9999 and a unit (`routes/admin_tokens.rs`).
+fn token_request_body() -> serde_json::Value {
+    json!({"type": "object", "additionalProperties": false, "properties": {"expires_in": {"oneOf": [
+        {"type": "null"},
+        {"type": "integer", "minimum": 1, "maximum": crate::routes::admin_tokens::MAX_EXPIRES_IN},
+        {"type": "string", "pattern": "^[1-9][0-9]{0,3}[smhdw]$"},
+    ]}}})
 }
 
 /// One event (an object without `events`: its fields are checked per event,

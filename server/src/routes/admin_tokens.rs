@@ -6,8 +6,8 @@
 //!   `expires`, `revoked` (RFC 3339 or `null`).
 //! - `POST admin/users/{name}/tokens/`: a new token for the user; the body
 //!   is empty, `{}`, or `{"expires_in": D}` where `D` is a number of seconds
-//!   or a duration text (`"30d"`, `"12h"`); answers `201` with the token's
-//!   text, the only time it is shown.
+//!   or a duration text (`"30d"`, `"12h"`: see [`expires_in`]); answers
+//!   `201` with the token's text, the only time it is shown.
 //! - `DELETE admin/tokens/{id}/`: revokes any token (a user's or a
 //!   service's), `204`; refused at once by every instance.
 
@@ -24,7 +24,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// This part's routes, merged into the API router by [`crate::app::router`].
 pub(crate) fn routes() -> Router<AppState> {
@@ -72,18 +72,54 @@ async fn list(
     json_response(&Paginated::new(&uri, page, count, results))
 }
 
-/// `POST admin/users/{name}/tokens/`'s body.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IssueBody {
-    expires_in: Option<ExpiresIn>,
+/// The most `expires_in` may say: 9,999 weeks, in seconds.
+pub(crate) const MAX_EXPIRES_IN: u64 = 9_999 * 7 * 86_400;
+
+/// `expires_in` of `POST admin/users/{name}/tokens/`, in seconds: `null` or
+/// absent (never), a whole number of seconds from 1 to [`MAX_EXPIRES_IN`],
+/// or a text: a number from 1 to 9999 and a unit `s`, `m`, `h`, `d` or `w`
+/// (`"30d"`). Exactly what `openapi.json` says, nothing more.
+fn expires_in(body: &[u8]) -> Result<Option<u64>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::Parse(format!("JSON parse error: {e}")))?;
+    let shape = || {
+        ApiError::Invalid(
+            "Expected {} or {\"expires_in\": seconds (1 to 6047395200) or a text such as \"30d\" (1 to 9999 and s, m, h, d or w)}."
+                .into(),
+        )
+    };
+    let serde_json::Value::Object(fields) = value else { return Err(shape()) };
+    if fields.keys().any(|k| k != "expires_in") {
+        return Err(shape());
+    }
+    match fields.get("expires_in") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => {
+            let seconds = n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= MAX_EXPIRES_IN as f64);
+            seconds.map(|f| Some(f as u64)).ok_or_else(shape)
+        }
+        Some(serde_json::Value::String(text)) => duration_text(text).map(Some).ok_or_else(shape),
+        Some(_) => Err(shape()),
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum ExpiresIn {
-    Seconds(u64),
-    Text(String),
+/// `30d`: 1 to 9999 (no leading zero) and one unit of `s m h d w`.
+fn duration_text(text: &str) -> Option<u64> {
+    let unit = match text.chars().last()? {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    let digits = &text[..text.len() - 1];
+    let valid =
+        (1..=4).contains(&digits.len()) && !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit());
+    valid.then(|| digits.parse::<u64>().ok()).flatten().map(|n| n * unit)
 }
 
 /// The answer to `POST admin/users/{name}/tokens/`.
@@ -106,28 +142,10 @@ async fn issue(
 ) -> Result<Response, ApiError> {
     require_admin(&super::load_caller(&app, credentials).await?)?;
     let body = json_body(&headers, body).await?;
-    let parsed: IssueBody = if body.iter().all(u8::is_ascii_whitespace) {
-        IssueBody::default()
-    } else {
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| ApiError::Parse(format!("JSON parse error: {e}")))?;
-        serde_json::from_value(value).map_err(|e| {
-            ApiError::Invalid(format!("Expected {{\"expires_in\": seconds or a duration such as \"30d\"}}: {e}"))
-        })?
-    };
-    let seconds = match parsed.expires_in {
-        None => None,
-        Some(ExpiresIn::Seconds(seconds)) => Some(seconds),
-        Some(ExpiresIn::Text(text)) => Some(
-            humantime::parse_duration(&text)
-                .map_err(|e| ApiError::Invalid(format!("`expires_in`: {e} (examples: \"30d\", \"12h\", 3600).")))?
-                .as_secs(),
-        ),
-    };
+    let seconds = expires_in(&body)?;
     let now = app.now();
     let expires_at = match seconds {
         None => None,
-        Some(0) => return Err(ApiError::Invalid("`expires_in` must be at least one second.".into())),
         Some(seconds) => Some(
             i64::try_from(seconds)
                 .ok()
@@ -167,5 +185,41 @@ fn unknown_user(e: StoreError, name: &str) -> ApiError {
     match e {
         StoreError::UnknownUser(_) => ApiError::NotFound(format!("No user named `{name}`.")),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_is_exactly_what_the_document_allows() {
+        let parse = |body: &str| expires_in(body.as_bytes()).map_err(|e| e.status().as_u16());
+        assert_eq!(parse(""), Ok(None));
+        assert_eq!(parse("{}"), Ok(None));
+        assert_eq!(parse(r#"{"expires_in": null}"#), Ok(None));
+        assert_eq!(parse(r#"{"expires_in": 3600}"#), Ok(Some(3600)));
+        assert_eq!(parse(r#"{"expires_in": 3600.0}"#), Ok(Some(3600)));
+        assert_eq!(parse(r#"{"expires_in": "30d"}"#), Ok(Some(30 * 86_400)));
+        assert_eq!(parse(r#"{"expires_in": "9999w"}"#), Ok(Some(MAX_EXPIRES_IN)));
+        for bad in [
+            r#"{"expires_in": 0}"#,
+            r#"{"expires_in": -1}"#,
+            r#"{"expires_in": 1.5}"#,
+            r#"{"expires_in": 6047395201}"#,
+            r#"{"expires_in": "0d"}"#,
+            r#"{"expires_in": "030d"}"#,
+            r#"{"expires_in": "10000d"}"#,
+            r#"{"expires_in": "1w 2d"}"#,
+            r#"{"expires_in": "soon"}"#,
+            r#"{"expires_in": "d"}"#,
+            r#"{"expires_in": "5é"}"#,
+            r#"{"expires_in": {}}"#,
+            r#"{"other": 1}"#,
+            "[]",
+        ] {
+            assert_eq!(parse(bad), Err(422), "{bad}");
+        }
+        assert_eq!(parse("{"), Err(400));
     }
 }
