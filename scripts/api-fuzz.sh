@@ -76,7 +76,11 @@ fuzz() {
   echo "--- caller: $caller: $((SECONDS - start)) s"
 }
 fuzz user -H "Authorization: Bearer $user"
-fuzz admin -H "Authorization: Bearer $admin"
+# Not `DELETE admin/tokens/{id}/` as the admin: a generated id would revoke
+# the fuzzing tokens themselves (tests/tokens.rs covers the route); the other
+# callers still call it (401/403).
+fuzz admin -H "Authorization: Bearer $admin" --exclude-path '/api/v1/admin/tokens/{id}/'
+
 fuzz service -H "Authorization: Bearer $service"
 fuzz anonymous
 

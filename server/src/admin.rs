@@ -1,4 +1,4 @@
-//! The operators' commands: `users add`, `users set`, `tokens add`,
+//! The operators' commands: `users add`, `users set`, `tokens add|list|revoke`,
 //! `load-achievements`. They run on either backend, through
 //! [`Store`]; each opens the database (created and migrated if needed),
 //! does one transaction, and closes it.
@@ -8,8 +8,8 @@
 
 use crate::catalog_file::{CatalogError, CatalogSource};
 use crate::names::{NameError, check_name};
-use crate::store::model::{CatalogChanges, Synced};
-use crate::store::{Location, OwnedTokenFor, Store, StoreError};
+use crate::store::model::{CatalogChanges, Synced, TokenSubject, TokenTerms};
+use crate::store::{Location, Store, StoreError};
 use achievements_core::Instant;
 use achievements_core::{StateError, time_zone};
 
@@ -24,6 +24,10 @@ pub(crate) enum AdminError {
     InvalidName(#[from] NameError),
     #[error(transparent)]
     TimeZone(#[from] StateError),
+    #[error("no token has the id {0} (see `tokens list`)")]
+    UnknownToken(i64),
+    #[error("--expires-in: too far in the future")]
+    ExpiryTooFar,
 }
 
 /// `users add NAME [--timezone ZONE] [--admin]`.
@@ -73,30 +77,102 @@ pub(crate) async fn set_public_profile(db: &Location, name: &str, public: bool) 
     Ok(())
 }
 
-/// `tokens add --user NAME`: another token for an existing user.
+/// `tokens add --user NAME [--expires-in DURATION]`: another token for an
+/// existing user.
 ///
 /// # Errors
 /// An unknown user or a database error.
-pub(crate) async fn add_user_token(db: &Location, name: &str, now: Instant) -> Result<(), AdminError> {
-    let token = with_store(db, async |store| store.add_user_token(name.to_owned(), now).await).await?;
+pub(crate) async fn add_user_token(
+    db: &Location,
+    name: &str,
+    expires_at: Option<Instant>,
+    now: Instant,
+) -> Result<(), AdminError> {
+    let subject = TokenSubject::User(name.to_owned());
+    let terms = TokenTerms { expires_at, is_admin: false };
+    let (id, token) = with_store(db, async |store| store.issue_token(subject, terms, now).await).await?;
     println!("new token for user {name} (shown only now; the database keeps only its hash):");
+    println!("token id {id}, {}", expiry_text(expires_at));
     println!("{token}");
     Ok(())
 }
 
-/// `tokens add --service NAME`: a token allowed to post events. A service
-/// name follows the same rule as a user name ([`check_name`]) but is not
-/// compared with others: it labels tokens, several tokens may share it, and
-/// no one sees it as a profile.
+/// `tokens add --service NAME [--admin] [--expires-in DURATION]`: a token
+/// allowed to post events (and, with `--admin`, to use the admin API). A
+/// service name follows the same rule as a user name ([`check_name`]) but
+/// is not compared with others: it labels tokens, several tokens may share
+/// it, and no one sees it as a profile.
 ///
 /// # Errors
 /// A bad name or a database error.
-pub(crate) async fn add_service_token(db: &Location, service: &str, now: Instant) -> Result<(), AdminError> {
+pub(crate) async fn add_service_token(
+    db: &Location,
+    service: &str,
+    is_admin: bool,
+    expires_at: Option<Instant>,
+    now: Instant,
+) -> Result<(), AdminError> {
     check_name(service)?;
-    let owner = OwnedTokenFor::Service(service.to_owned());
-    let token = with_store(db, async |store| store.add_token(owner, now).await).await?;
-    println!("service token for {service}, allowed to post events (shown only now; the database keeps only its hash):");
+    let subject = TokenSubject::Service(service.to_owned());
+    let terms = TokenTerms { expires_at, is_admin };
+    let (id, token) = with_store(db, async |store| store.issue_token(subject, terms, now).await).await?;
+    let allowed = if is_admin { "allowed to post events and to use the admin API" } else { "allowed to post events" };
+    println!("service token for {service}, {allowed} (shown only now; the database keeps only its hash):");
+    println!("token id {id}, {}", expiry_text(expires_at));
     println!("{token}");
+    Ok(())
+}
+
+/// When a token given `--expires-in` stops working.
+///
+/// # Errors
+/// A duration past the year 9999.
+pub(crate) fn expiry(expires_in: Option<std::time::Duration>, now: Instant) -> Result<Option<Instant>, AdminError> {
+    let Some(duration) = expires_in else { return Ok(None) };
+    i64::try_from(duration.as_secs())
+        .ok()
+        .and_then(|seconds| now.checked_add_seconds(seconds))
+        .map(Some)
+        .ok_or(AdminError::ExpiryTooFar)
+}
+
+fn expiry_text(expires_at: Option<Instant>) -> String {
+    expires_at.map_or_else(|| "never expires".to_owned(), |at| format!("expires at {at}"))
+}
+
+/// `tokens list [--user NAME]`: a header, then a line per token, the
+/// fields separated by tabs, `-` for none (see `docs/server.md`).
+///
+/// # Errors
+/// An unknown user or a database error.
+pub(crate) async fn list_tokens(db: &Location, user: Option<String>) -> Result<(), AdminError> {
+    let tokens = with_store(db, async |store| store.list_tokens(user).await).await?;
+    println!("id\towner\tcreated\tlast_used\texpires\trevoked");
+    let shown = |t: &Option<String>| t.clone().unwrap_or_else(|| "-".to_owned());
+    for t in tokens {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            t.id,
+            t.owner,
+            t.created_at,
+            shown(&t.last_used_at),
+            shown(&t.expires_at),
+            shown(&t.revoked_at)
+        );
+    }
+    Ok(())
+}
+
+/// `tokens revoke ID`: refused from now on by every server on the
+/// database (they read the token's row on every request).
+///
+/// # Errors
+/// No token has this id, or a database error.
+pub(crate) async fn revoke_token(db: &Location, id: i64, now: Instant) -> Result<(), AdminError> {
+    if !with_store(db, async |store| store.revoke_token(id, now).await).await? {
+        return Err(AdminError::UnknownToken(id));
+    }
+    println!("revoked token {id}");
     Ok(())
 }
 

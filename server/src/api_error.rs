@@ -24,6 +24,10 @@ pub(crate) enum ApiError {
     /// 401: credentials that do not check out.
     #[error("{0}")]
     AuthenticationFailed(&'static str),
+    /// 401: a token that was valid and has expired (an opaque token past
+    /// its `expires_at`, a JWT past its `exp` and the leeway): sign in again.
+    #[error("{0}")]
+    TokenExpired(&'static str),
     /// 403: authenticated, but not allowed.
     #[error("{0}")]
     PermissionDenied(&'static str),
@@ -73,7 +77,9 @@ impl ApiError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::Parse(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotAuthenticated(_) | ApiError::AuthenticationFailed(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotAuthenticated(_) | ApiError::AuthenticationFailed(_) | ApiError::TokenExpired(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::PermissionDenied(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -94,6 +100,7 @@ impl ApiError {
             ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::NotAuthenticated(_) => "not_authenticated",
             ApiError::AuthenticationFailed(_) => "authentication_failed",
+            ApiError::TokenExpired(_) => "token_expired",
             ApiError::PermissionDenied(_) => "permission_denied",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",

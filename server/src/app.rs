@@ -9,6 +9,7 @@ use crate::routes::{
     me, notifications, stats,
 };
 use crate::served_catalog::ServedCatalog;
+use crate::sign_in::TokenUses;
 use crate::store::Store;
 use crate::store::model::{Notification, SavedState};
 use crate::store::postgres::changes::Change;
@@ -54,6 +55,8 @@ pub(crate) struct AppState {
 struct Shared {
     store: Store,
     caches: Caches,
+    /// Which tokens' last use is being written (see [`crate::sign_in`]).
+    token_uses: TokenUses,
     catalog: Arc<ServedCatalog>,
     clock: Clock,
     platform: PlatformOptions,
@@ -75,6 +78,7 @@ impl AppState {
             inner: Arc::new(Shared {
                 store,
                 caches: Caches::new(lifetimes),
+                token_uses: TokenUses::default(),
                 catalog: Arc::new(catalog),
                 clock,
                 platform,
@@ -105,7 +109,8 @@ impl AppState {
                             self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
                     }
                 }
-                Ok(Change::Tokens) => self.inner.caches.forget_tokens(),
+                // Nothing caches tokens (see `crate::sign_in`).
+                Ok(Change::Tokens) => {}
                 Ok(Change::Erased { user_id }) => self.forget_erased(user_id),
                 Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.inner.caches.forget_all();
@@ -160,9 +165,14 @@ impl AppState {
         &self.inner.store
     }
 
-    /// Token and state caches in front of the database.
+    /// The state cache in front of the database.
     pub(crate) fn caches(&self) -> &Caches {
         &self.inner.caches
+    }
+
+    /// Which tokens' last use is being noted.
+    pub(crate) fn token_uses(&self) -> &TokenUses {
+        &self.inner.token_uses
     }
 
     /// Publishes states a write committed, for the readers. Call it from a

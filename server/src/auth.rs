@@ -6,6 +6,7 @@
 //! otherwise see what an anonymous caller sees.
 
 use crate::api_error::ApiError;
+use crate::platform::identity::MAX_JWT_BYTES;
 use crate::store::{TokenOwner, User};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -54,8 +55,10 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, ApiErr
     }
 }
 
+/// A token's text: printable ASCII, at most [`MAX_JWT_BYTES`] (a JWT; an
+/// opaque token is 68 characters).
 fn is_token_text(token: &str) -> bool {
-    !token.is_empty() && token.len() <= 256 && token.bytes().all(|b| b.is_ascii_graphic())
+    !token.is_empty() && token.len() <= MAX_JWT_BYTES && token.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// An authenticated caller.
@@ -111,7 +114,7 @@ impl From<TokenOwner> for Caller {
     fn from(owner: TokenOwner) -> Self {
         match owner {
             TokenOwner::User(user) => Caller::User(user),
-            TokenOwner::Service(name) => Caller::Service(Service { name, is_admin: false }),
+            TokenOwner::Service { name, is_admin } => Caller::Service(Service { name, is_admin }),
         }
     }
 }

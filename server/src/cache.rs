@@ -1,13 +1,10 @@
-//! In-memory caches in front of the database on the read path: bearer
-//! token → caller, and user → rule state. Reading progress is the hot path
-//! (every page view); with both warm, a read touches neither the database
-//! nor a blocking thread.
+//! The in-memory cache in front of the database on the read path: user →
+//! rule state. Reading progress is the hot path (every page view); with it
+//! warm, a read needs the database only for its token (see
+//! [`crate::sign_in`]: tokens are never cached, so that a revoked or expired
+//! token is refused at once on every instance).
 //!
-//! Why they stay correct:
-//! - **Tokens**: a token's owner never changes. An entry lives
-//!   [`Lifetimes::token`], so a change to the user's record made by another process
-//!   (a future `users` command) shows within that time. Unknown tokens are
-//!   never cached: each is checked against the database.
+//! Why it stays correct:
 //! - **States**: this process's writer thread writes user states, and
 //!   every save bumps the row's `version`. Writers publish the state they
 //!   committed, readers publish what they loaded, and the cache keeps the
@@ -19,13 +16,11 @@
 //!   that time.
 //! - **Several instances** (PostgreSQL): another instance's writes reach
 //!   this one as [changes](crate::store::postgres::changes), which drop the
-//!   older cached state (or every cached token) at once; and entries live
-//!   [`Lifetimes::SHARED`] only, so even a change that never arrives is
-//!   seen within a second.
+//!   older cached state at once; and entries live [`Lifetimes::SHARED`]
+//!   only, so even a change that never arrives is seen within a second.
 //!
-//! Both are bounded: when one is full, an arbitrary half is dropped.
+//! It is bounded: when full, an arbitrary half is dropped.
 
-use crate::store::TokenOwner;
 use achievements_core::UserState;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -34,49 +29,32 @@ use std::time::{Duration, Instant};
 /// How long cached entries are trusted without asking the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Lifetimes {
-    pub token: Duration,
     pub state: Duration,
 }
 
 impl Lifetimes {
     /// One server on its own SQLite file: only the operators' commands
     /// write besides it.
-    pub(crate) const SOLE: Lifetimes = Lifetimes { token: Duration::from_secs(60), state: Duration::from_secs(10) };
+    pub(crate) const SOLE: Lifetimes = Lifetimes { state: Duration::from_secs(10) };
     /// Instances sharing a database: a second at most, whatever happens to
     /// the changes they tell each other.
-    pub(crate) const SHARED: Lifetimes = Lifetimes { token: Duration::from_secs(1), state: Duration::from_secs(1) };
+    pub(crate) const SHARED: Lifetimes = Lifetimes { state: Duration::from_secs(1) };
 }
-const MAX_TOKENS: usize = 100_000;
 const MAX_STATES: usize = 100_000;
 
 /// A state: its row's version, when it was last confirmed, the state.
 type CachedState = (i64, Instant, Arc<UserState>);
 
-/// The caches of one server.
+/// The cache of one server.
 #[derive(Debug)]
 pub(crate) struct Caches {
     lifetimes: Lifetimes,
-    tokens: RwLock<HashMap<[u8; 32], (Instant, TokenOwner)>>,
     states: RwLock<HashMap<i64, CachedState>>,
 }
 
 impl Caches {
     pub(crate) fn new(lifetimes: Lifetimes) -> Self {
-        Caches { lifetimes, tokens: RwLock::default(), states: RwLock::default() }
-    }
-
-    /// The owner of the token with this hash, if cached and fresh.
-    pub(crate) fn token(&self, hash: &[u8; 32]) -> Option<TokenOwner> {
-        let tokens = self.tokens.read().ok()?;
-        let (at, owner) = tokens.get(hash)?;
-        (at.elapsed() < self.lifetimes.token).then(|| owner.clone())
-    }
-
-    pub(crate) fn put_token(&self, hash: [u8; 32], owner: TokenOwner) {
-        if let Ok(mut tokens) = self.tokens.write() {
-            make_room(&mut tokens, MAX_TOKENS);
-            tokens.insert(hash, (Instant::now(), owner));
-        }
+        Caches { lifetimes, states: RwLock::default() }
     }
 
     /// A user's last known committed state, if fresh.
@@ -113,28 +91,17 @@ impl Caches {
         }
     }
 
-    /// Forgets every cached token owner.
-    pub(crate) fn forget_tokens(&self) {
-        if let Ok(mut tokens) = self.tokens.write() {
-            tokens.clear();
-        }
-    }
-
-    /// Forgets an erased user: their cached state, whatever its version
-    /// (SQLite may give their id to the next user created), and the
-    /// cached owners of their tokens.
+    /// Forgets an erased user's cached state, whatever its version (SQLite
+    /// may give their id to the next user created). Tokens are never
+    /// cached (see `crate::sign_in`).
     pub(crate) fn forget_user(&self, user_id: i64) {
         if let Ok(mut states) = self.states.write() {
             states.remove(&user_id);
-        }
-        if let Ok(mut tokens) = self.tokens.write() {
-            tokens.retain(|_, (_, owner)| !matches!(owner, TokenOwner::User(user) if user.id == user_id));
         }
     }
 
     /// Forgets everything.
     pub(crate) fn forget_all(&self) {
-        self.forget_tokens();
         if let Ok(mut states) = self.states.write() {
             states.clear();
         }
@@ -165,16 +132,6 @@ mod tests {
         caches.put_state(7, 1, Arc::new(engine.new_state(achievements_core::TimeZone::utc())));
         let cached = caches.state(7).expect("cached");
         assert_eq!(engine.stat(&cached, "project_count"), 2);
-    }
-
-    #[test]
-    fn tokens_are_cached_by_hash() {
-        let caches = Caches::new(Lifetimes::SOLE);
-        assert!(caches.token(&[1; 32]).is_none());
-        caches.put_token([1; 32], TokenOwner::Service("platform".into()));
-        assert_eq!(caches.token(&[1; 32]), Some(TokenOwner::Service("platform".into())));
-        caches.forget_tokens();
-        assert!(caches.token(&[1; 32]).is_none());
     }
 
     #[test]

@@ -218,9 +218,40 @@ pub(crate) enum TokensCommand {
         /// Another token for the existing user NAME.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
+        /// The token stops working after this long (`30d`, `12h`, `90m`, `1w 2d`) [default: never].
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        expires_in: Option<std::time::Duration>,
+        /// The service token may also use the admin API (`/api/v1/admin/`); only with --service.
+        #[arg(long, requires = "service", conflicts_with = "user")]
+        admin: bool,
         #[command(flatten)]
         db: DbArg,
     },
+    /// List tokens, one a line, tab-separated: id, owner, created, last_used, expires, revoked
+    /// (`-` for none); never the token itself.
+    List {
+        /// Only this user's tokens.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Revoke the token ID (as `tokens list` shows it): refused from then on, by every server.
+    Revoke {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+/// `--expires-in`: a humantime duration of at least one second.
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let parsed = humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 30d, 12h, 90m)"))?;
+    if parsed.as_secs() == 0 {
+        return Err("must be at least one second".to_owned());
+    }
+    Ok(parsed)
 }
 
 #[derive(Debug, Args)]
@@ -287,11 +318,16 @@ async fn run_on_database(command: Command) -> anyhow::Result<()> {
             let ByHandArgs { user, achievement, reason, common } = args;
             by_hand::revoke(&common.db, common.catalog.as_deref(), &user, &achievement, &reason, now).await?;
         }
-        Command::Tokens(TokensCommand::Add { service, user, db }) => match (service, user) {
-            (Some(service), _) => admin::add_service_token(&db.db, &service, now).await?,
-            (None, Some(user)) => admin::add_user_token(&db.db, &user, now).await?,
-            (None, None) => unreachable!("clap requires --service or --user"),
-        },
+        Command::Tokens(TokensCommand::Add { service, user, expires_in, admin, db }) => {
+            let expires_at = admin::expiry(expires_in, now)?;
+            match (service, user) {
+                (Some(service), _) => admin::add_service_token(&db.db, &service, admin, expires_at, now).await?,
+                (None, Some(user)) => admin::add_user_token(&db.db, &user, expires_at, now).await?,
+                (None, None) => unreachable!("clap requires --service or --user"),
+            }
+        }
+        Command::Tokens(TokensCommand::List { user, db }) => admin::list_tokens(&db.db, user).await?,
+        Command::Tokens(TokensCommand::Revoke { id, db }) => admin::revoke_token(&db.db, id, now).await?,
         Command::LoadAchievements(args) => {
             admin::load_achievements(&args.db.db, &CatalogSource::from_arg(args.catalog), now).await?;
         }

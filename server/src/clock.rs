@@ -21,6 +21,11 @@ impl Clock {
         Clock(Arc::new(move || at))
     }
 
+    /// A clock that answers whatever `now` does (tests that move time).
+    pub fn from_fn(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(now))
+    }
+
     pub fn now(&self) -> Instant {
         (self.0)()
     }

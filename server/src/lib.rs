@@ -12,7 +12,8 @@
 //! - [`app`]: shared state and the router; [`routes`]: the handlers;
 //!   [`www`]: the web page's folder (`--www`), served without leaking the disk.
 //! - [`auth`]: bearer tokens to callers, and whose data they may see;
-//!   [`cache`]: tokens and states kept in memory for the read path.
+//!   [`sign_in`]: each request's token checked (opaque row or JWT), no cache;
+//!   [`cache`]: user states kept in memory for the read path.
 //! - [`views`]: achievement JSON and the secrecy rule; [`json`]: responses
 //!   assembled from pre-rendered parts; [`intake`]: the event wire format;
 //!   [`api_error`]: every error answer.
@@ -68,6 +69,7 @@ mod routes;
 mod rules;
 pub mod serve;
 mod served_catalog;
+mod sign_in;
 mod stats;
 pub mod store;
 mod telemetry;

@@ -325,6 +325,43 @@ pub struct WebhookList {
     results: Vec<WebhookItem>,
 }
 
+/// A token as `GET admin/users/{name}/tokens/` lists it: never its text.
+/// Times are RFC 3339; `null`: never used, never expires, not revoked.
+#[derive(Serialize, ToSchema)]
+pub struct TokenItem {
+    id: i64,
+    created: String,
+    last_used: Option<String>,
+    expires: Option<String>,
+    revoked: Option<String>,
+}
+
+/// A page of a user's tokens (Django REST's pagination).
+#[derive(Serialize, ToSchema)]
+pub struct TokenPage {
+    count: u64,
+    next: Option<String>,
+    previous: Option<String>,
+    results: Vec<TokenItem>,
+}
+
+/// `{}` or `{"expires_in": 3600}` (seconds) or `{"expires_in": "30d"}`
+/// (a duration: `s`, `m`, `h`, `d`, `w`, combinable as `1w 2d`); no body:
+/// never expires.
+#[derive(Serialize, ToSchema)]
+pub struct TokenRequest {
+    expires_in: Option<serde_json::Value>,
+}
+
+/// A new token: its text is shown only in this answer.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToken {
+    id: i64,
+    token: String,
+    created: String,
+    expires: Option<String>,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -332,7 +369,17 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An opaque `ach_…` token, or, when the server is started with `--jwt-secret-file` or \
+                         `--jwt-public-key`, a JWT from the platform (`sub`: the user's name; `exp` required). \
+                         A refused credential is `401` with `code` `authentication_failed`, or `token_expired` for \
+                         an expired token or JWT.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
@@ -345,14 +392,16 @@ impl Modify for BearerAuth {
         list, earned, detail, categories, check, catalog, me, events, notifications, mark_read, stream, stats,
         my_progress, profile, openapi_json,
         healthz, readyz, metrics,
-        webhooks_add, webhooks_list, webhooks_remove
+        webhooks_add, webhooks_list, webhooks_remove,
+        admin_user_tokens, admin_issue_token, admin_revoke_token
     ),
     components(schemas(
         ErrorBody, AchievementItem, BlockerItem, AchievementList, EarnedList, CategoryGroup, CategoryList, CheckResult,
         PublicCatalog, Me, EventIn, EventOutcome, EventsResult, Notification, NotificationList, MarkRead, Marked,
         Stats, MyProgress, Profile,
         Health, Readiness, ReadinessChecks, NotReady,
-        WebhookIn, WebhookItem, WebhookList
+        WebhookIn, WebhookItem, WebhookList,
+        TokenItem, TokenPage, TokenRequest, IssuedToken
     ))
 )]
 pub struct ApiDoc;
@@ -380,6 +429,9 @@ fn constrain(document: &mut serde_json::Value) {
     paths["/api/v1/notifications/read/"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
         mark_read_body();
     paths["/api/v1/admin/webhooks/"]["post"]["requestBody"]["content"]["application/json"]["schema"] = webhook_body();
+    paths["/api/v1/admin/users/{name}/tokens/"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+        token_request_body();
+    paths["/api/v1/admin/users/{name}/tokens/"]["post"]["requestBody"]["required"] = json!(false);
 }
 
 /// `{"url", "secret", "events"}` and nothing else (see `WebhookIn`).
@@ -392,6 +444,16 @@ fn webhook_body() -> serde_json::Value {
                    "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"},
         "events": {"type": "array", "minItems": 1, "maxItems": 16, "items": {"type": "string", "enum": ["unlock"]}}
     }})
+}
+
+/// `{}` or `{"expires_in": …}`: `null`, whole seconds from 1 to 9,999
+/// weeks, or a text of 1 to 9999 and a unit (`routes/admin_tokens.rs`).
+fn token_request_body() -> serde_json::Value {
+    json!({"type": "object", "additionalProperties": false, "properties": {"expires_in": {"oneOf": [
+        {"type": "null"},
+        {"type": "integer", "minimum": 1, "maximum": crate::routes::admin_tokens::MAX_EXPIRES_IN},
+        {"type": "string", "pattern": "^[1-9][0-9]{0,3}[smhdw]$"},
+    ]}}})
 }
 
 /// One event (an object without `events`: its fields are checked per event,
@@ -580,3 +642,26 @@ fn webhooks_list() {}
     responses((status = 204, description = "removed, with its deliveries"), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn webhooks_remove() {}
+
+#[utoipa::path(get, path = "/api/v1/admin/users/{name}/tokens/", tag = "admin",
+    params(("name" = String, Path), crate::routes::pages::PageQuery),
+    responses((status = 200, body = TokenPage), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody, description = "`authentication_failed`, `token_expired` or \
+               `not_authenticated`"),
+              (status = 403, body = ErrorBody, description = "not an admin user or admin service token"),
+              (status = 404, body = ErrorBody, description = "no such user, or a page past the end")))]
+fn admin_user_tokens() {}
+
+#[utoipa::path(post, path = "/api/v1/admin/users/{name}/tokens/", tag = "admin", request_body = TokenRequest,
+    params(("name" = String, Path)),
+    responses((status = 201, body = IssuedToken), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a bad `expires_in` or an unknown field")))]
+fn admin_issue_token() {}
+
+#[utoipa::path(delete, path = "/api/v1/admin/tokens/{id}/", tag = "admin",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "revoked (again: still 204); refused from now on by every instance"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "no token has this id")))]
+fn admin_revoke_token() {}

@@ -5,7 +5,7 @@
 //! module; [`PlatformArgs`] gathers them for `serve`.
 
 pub(crate) mod http_policy;
-pub(crate) mod identity;
+pub mod identity;
 pub(crate) mod observe;
 
 pub use http_policy::{HttpPolicyOptions, RateLimits};

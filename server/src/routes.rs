@@ -31,7 +31,6 @@ use crate::api_error::ApiError;
 use crate::app::AppState;
 use crate::auth::{self, Caller, Credentials, Target};
 use crate::store::User;
-use crate::token;
 use achievements_core::UserState;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Query, Request, State};
@@ -54,26 +53,16 @@ pub(crate) struct Viewer {
     pub state: Arc<UserState>,
 }
 
-/// Checks the credentials: the token cache, else the database.
+/// Checks the credentials: an opaque token's row or a JWT, on every
+/// request (see [`crate::sign_in`]).
 ///
 /// # Errors
-/// 401 for a token the database does not know.
+/// 401 for a token that is unknown, revoked, expired or invalid.
 pub(crate) async fn load_caller(app: &AppState, credentials: Credentials) -> Result<Caller, ApiError> {
-    let token = match credentials {
-        Credentials::Anonymous => return Ok(Caller::Anonymous),
-        Credentials::Checked(caller) => return Ok(caller),
-        Credentials::Bearer(token) => token,
-    };
-    let hash = token::hash(&token);
-    if let Some(owner) = app.caches().token(&hash) {
-        return Ok(owner.into());
-    }
-    match app.store().token_owner(hash).await? {
-        Some(owner) => {
-            app.caches().put_token(hash, owner.clone());
-            Ok(owner.into())
-        }
-        None => Err(ApiError::AuthenticationFailed("Invalid token.")),
+    match credentials {
+        Credentials::Anonymous => Ok(Caller::Anonymous),
+        Credentials::Checked(caller) => Ok(caller),
+        Credentials::Bearer(token) => crate::sign_in::caller(app, &token).await,
     }
 }
 
@@ -93,7 +82,12 @@ pub(crate) async fn authenticate(State(app): State<AppState>, mut request: Reque
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        Err(refused) => refused.into_response(),
+        Err(refused) => {
+            if matches!(refused.status().as_u16(), 401 | 403) {
+                metrics::counter!("achievements_auth_refused_total", "code" => refused.code()).increment(1);
+            }
+            refused.into_response()
+        }
     }
 }
 

@@ -82,7 +82,7 @@ fn tokens_add_issues_service_tokens() {
     let db = dir.path().join("a.db");
     let token = token_on_last_line(&run(&db, &["tokens", "add", "--service", "platform"]));
     let owner = users::token_owner(&store::open(&db).unwrap(), &token).unwrap();
-    assert_eq!(owner, Some(store::TokenOwner::Service("platform".into())));
+    assert_eq!(owner, Some(store::TokenOwner::Service { name: "platform".into(), is_admin: false }));
 
     let out = run(&db, &["tokens", "add", "--user", "nobody"]);
     assert_eq!(out.status.code(), Some(1));

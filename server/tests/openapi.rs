@@ -37,6 +37,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/admin/users/{name}/"),
     ("post", "/api/v1/admin/users/{name}/achievements/"),
     ("delete", "/api/v1/admin/users/{name}/achievements/{key}/"),
+    ("get", "/api/v1/admin/users/{name}/tokens/"),
+    ("post", "/api/v1/admin/users/{name}/tokens/"),
+    ("delete", "/api/v1/admin/tokens/{id}/"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +73,7 @@ async fn every_route_is_documented_and_answers_as_documented() {
             .replace("{key}", "first_project")
             .replace("{username}", "root")
             .replace("{name}", "ann")
-            .replace("{id}", "1");
+            .replace("{id}", "999");
         let token = if path == "/api/v1/events/" { &service } else { &root };
         let request = match method.as_str() {
             "get" => server.client.get(server.url(&url)),

@@ -240,7 +240,9 @@ fn a_read_does_not_migrate_an_older_database() {
     let conn = Connection::open(&db).unwrap();
     // Migration 6's tables and columns go too, so that migrating runs it again.
     conn.execute_batch(
-        "DROP TABLE catalog; DROP TABLE user_name_keys; \
+        "DROP TABLE catalog; DROP TABLE user_name_keys; DROP INDEX tokens_by_user; \
+         ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE tokens DROP COLUMN revoked_at; \
+         ALTER TABLE tokens DROP COLUMN last_used_at; ALTER TABLE tokens DROP COLUMN is_admin; \
          DROP TABLE webhook_delivery_unlocks; DROP TABLE webhook_deliveries; DROP TABLE webhooks; \
          DROP TRIGGER events_no_delete; DROP TRIGGER unlock_audit_no_delete; \
          CREATE TRIGGER events_no_delete BEFORE DELETE ON events \

@@ -135,6 +135,11 @@ fn look_alikes_stored_before_the_rule_do_not_stop_the_database_from_opening() {
              BEGIN SELECT RAISE(ABORT, 'the unlock audit log is append-only'); END;
              DROP TABLE actors; DROP TABLE revocations; DROP TABLE erasures; DROP TABLE erasing;
              ALTER TABLE unlock_audit DROP COLUMN actor_id; ALTER TABLE unlock_audit DROP COLUMN reason;
+             DROP INDEX tokens_by_user;
+             ALTER TABLE tokens DROP COLUMN expires_at;
+             ALTER TABLE tokens DROP COLUMN revoked_at;
+             ALTER TABLE tokens DROP COLUMN last_used_at;
+             ALTER TABLE tokens DROP COLUMN is_admin;
              PRAGMA user_version = 2;
              INSERT INTO users (name, timezone, created_at) VALUES
                  ('alice', 'UTC', '2026-01-01T00:00:00Z'),

@@ -148,9 +148,9 @@ async fn change(
     };
     let patched =
         app.store().patch_user(app.catalog().shared_engine(), name.clone(), patch, app.now()).await.map_err(refusal)?;
+    // The admin flag takes effect at the next request: callers are read
+    // from the database on every request (see `crate::sign_in`).
     app.publish(patched.saved.as_ref());
-    // A cached caller carries the admin flag: it must not outlive a change.
-    app.caches().forget_tokens();
     Ok(Json(patched.user.into()))
 }
 

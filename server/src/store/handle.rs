@@ -21,7 +21,7 @@ use super::health::{Load, Readiness};
 use super::location::Location;
 use super::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
-    TokenOwner, User, Versioned,
+    TokenListing, TokenRecord, TokenSubject, TokenTerms, User, Versioned,
 };
 use super::outbox::{Claimed, Finish, Webhook};
 use super::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
@@ -126,14 +126,6 @@ impl Store {
         }
     }
 
-    /// Whom the token with this SHA-256 belongs to.
-    pub(crate) async fn token_owner(&self, hash: [u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(db) => db.read(move |conn| sqlite::users::owner_of_hash(conn, &hash)).await,
-            Backend::Postgres(pg) => pg.token_owner(hash).await,
-        }
-    }
-
     /// The user with this name, if any.
     pub(crate) async fn user_by_name(&self, name: String) -> Result<Option<User>, StoreError> {
         match &self.0 {
@@ -189,23 +181,6 @@ impl Store {
                 .await
             }
             Backend::Postgres(pg) => pg.create_user_with_token(&name, &timezone, is_admin, now).await,
-        }
-    }
-
-    /// Another token for the user with this name; returns its text.
-    ///
-    /// # Errors
-    /// [`StoreError::UnknownUser`], or a database error.
-    pub(crate) async fn add_user_token(&self, name: String, now: Instant) -> Result<String, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(db) => {
-                db.write(move |conn| {
-                    let user = sqlite::users::user_by_name(conn, &name)?.ok_or(StoreError::UnknownUser(name))?;
-                    sqlite::users::add_token(conn, TokenFor::User(&user), now)
-                })
-                .await
-            }
-            Backend::Postgres(pg) => pg.add_user_token(&name, now).await,
         }
     }
 
@@ -713,6 +688,86 @@ impl Store {
         match &self.0 {
             Backend::Sqlite(db) => db.read(sqlite::webhooks::pending).await,
             Backend::Postgres(pg) => pg.webhook_outbox_pending().await,
+        }
+    }
+}
+
+/// Tokens' lifecycle (see [`sqlite::tokens`]): every request checks its
+/// token's row here, nothing caches it.
+impl Store {
+    /// The row of the token with this SHA-256 (owner, expiry, revocation,
+    /// last use): one lookup by the unique hash.
+    pub(crate) async fn token_record(&self, hash: [u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.read(move |conn| sqlite::tokens::record_of_hash(conn, &hash)).await,
+            Backend::Postgres(pg) => pg.token_record(hash).await,
+        }
+    }
+
+    /// Issues a token for an existing user or a service, with `terms`;
+    /// returns its id and text.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownUser`], or a database error.
+    pub(crate) async fn issue_token(
+        &self,
+        owner: TokenSubject,
+        terms: TokenTerms,
+        now: Instant,
+    ) -> Result<(i64, String), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.write(move |conn| match &owner {
+                    TokenSubject::User(name) => {
+                        let user =
+                            sqlite::users::user_by_name(conn, name)?.ok_or(StoreError::UnknownUser(name.clone()))?;
+                        sqlite::tokens::issue(conn, TokenFor::User(&user), terms, now)
+                    }
+                    TokenSubject::Service(name) => sqlite::tokens::issue(conn, TokenFor::Service(name), terms, now),
+                })
+                .await
+            }
+            Backend::Postgres(pg) => pg.issue_token(&owner, terms, now).await,
+        }
+    }
+
+    /// Every token (of the named user, or everyone's), by id; never their
+    /// text or hash.
+    ///
+    /// # Errors
+    /// [`StoreError::UnknownUser`], or a database error.
+    pub(crate) async fn list_tokens(&self, user: Option<String>) -> Result<Vec<TokenListing>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => {
+                db.read(move |conn| {
+                    let user_id = match &user {
+                        Some(name) => Some(
+                            sqlite::users::user_by_name(conn, name)?.ok_or(StoreError::UnknownUser(name.clone()))?.id,
+                        ),
+                        None => None,
+                    };
+                    sqlite::tokens::list(conn, user_id)
+                })
+                .await
+            }
+            Backend::Postgres(pg) => pg.list_tokens(user.as_deref()).await,
+        }
+    }
+
+    /// Revokes the token `id` at `now`; `false` when no token has this id.
+    /// Revoking twice keeps the first time.
+    pub(crate) async fn revoke_token(&self, id: i64, now: Instant) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::tokens::revoke(conn, id, now)).await,
+            Backend::Postgres(pg) => pg.revoke_token(id, now).await,
+        }
+    }
+
+    /// Notes the token `id`'s last use (see `crate::token_use` for how often).
+    pub(crate) async fn touch_token(&self, id: i64, now: Instant) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(db) => db.write(move |conn| sqlite::tokens::touch(conn, id, now)).await,
+            Backend::Postgres(pg) => pg.touch_token(id, now).await,
         }
     }
 }

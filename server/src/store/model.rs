@@ -20,8 +20,78 @@ pub struct User {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenOwner {
     User(User),
-    /// A platform service, allowed to post events.
+    /// A platform service, allowed to post events; with `is_admin`, also
+    /// the admin API (`tokens add --service NAME --admin`).
+    Service {
+        name: String,
+        is_admin: bool,
+    },
+}
+
+/// A bearer token's row, as every request checks it: whose it is and
+/// whether it still holds (see [`TokenRecord::refusal`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TokenRecord {
+    pub id: i64,
+    pub owner: TokenOwner,
+    pub expires_at: Option<Instant>,
+    pub revoked_at: Option<Instant>,
+    pub last_used_at: Option<Instant>,
+}
+
+/// Why a known token is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenRefusal {
+    Revoked,
+    Expired,
+}
+
+impl TokenRecord {
+    /// Why the token is refused at `now`, if it is: revoked (whatever the
+    /// time it records: a revocation holds from the moment it is written,
+    /// even if the revoking process's clock is ahead of this one), or
+    /// expired (`expires_at` at or before `now`, no leeway: the server set it).
+    pub(crate) fn refusal(&self, now: Instant) -> Option<TokenRefusal> {
+        if self.revoked_at.is_some() {
+            Some(TokenRefusal::Revoked)
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            Some(TokenRefusal::Expired)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a new token allows beyond its owner's rights.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TokenTerms {
+    /// When it stops working (`None`: never).
+    pub expires_at: Option<Instant>,
+    /// A service token that may use the admin API (ignored for a user's
+    /// token: the user's own flag decides).
+    pub is_admin: bool,
+}
+
+/// Whom a token is issued for, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TokenSubject {
+    /// An existing user.
+    User(String),
+    /// A platform service (any valid name).
     Service(String),
+}
+
+/// A token as `tokens list` and `GET admin/users/{name}/tokens/` show
+/// it: never its text nor its hash. Times are RFC 3339, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TokenListing {
+    pub id: i64,
+    /// `user:NAME`, `service:NAME` or `service:NAME (admin)`.
+    pub owner: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
 }
 
 /// Whom to issue a token for.

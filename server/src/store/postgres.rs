@@ -55,6 +55,7 @@ mod recalculate;
 mod state;
 mod stats;
 mod tls;
+mod tokens;
 mod unlocks;
 mod url;
 mod users;

@@ -2,7 +2,8 @@
 //!
 //! - [`migrations`]: versioned schema (`PRAGMA user_version`).
 //! - [`catalog`]: the `achievements` table and catalog upserts.
-//! - [`users`]: users and bearer tokens.
+//! - [`users`]: users and bearer tokens; [`tokens`]: their lifecycle (expiry,
+//!   revocation, last use), checked on every request.
 //! - [`state`]: each user's core state, stored as a snapshot.
 //! - [`unlocks`]: earned achievements and the unlock audit log.
 //! - [`notifications`]: the unlock notifications queued for each user.
@@ -26,6 +27,7 @@ pub(crate) mod people;
 pub(crate) mod recalculate;
 pub(crate) mod state;
 pub(crate) mod stats;
+pub(crate) mod tokens;
 pub(crate) mod unlocks;
 pub mod users;
 pub(crate) mod webhooks;

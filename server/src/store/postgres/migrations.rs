@@ -29,9 +29,16 @@ pub const LATEST: u32 = MIGRATIONS.len() as u32;
 /// ASCII.
 const MIGRATION_LOCK: i64 = 0x6163_6876_6d69_6772;
 
-const V2_TOKENS: &str = r"
--- Token lifecycle (expiry, revocation, last use, admin services).
-";
+const V2_TOKENS: &str = r#"
+-- Token lifecycle (expiry, revocation, last use, admin services), as
+-- SQLite's migration 5: RFC 3339 text in UTC; NULL: never expires, not
+-- revoked, never used.
+ALTER TABLE tokens ADD COLUMN expires_at TEXT COLLATE "C";
+ALTER TABLE tokens ADD COLUMN revoked_at TEXT COLLATE "C";
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT COLLATE "C";
+ALTER TABLE tokens ADD COLUMN is_admin BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX tokens_by_user ON tokens (user_id, id);
+"#;
 
 const V3_ERASURE: &str = r#"
 -- SQLite's migration 6 (see there): actors, who and why on the audit,

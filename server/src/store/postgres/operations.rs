@@ -11,7 +11,7 @@ use crate::store::StoreError;
 use crate::store::handle::{Intake, OwnedTokenFor};
 use crate::store::model::{
     Applied, Evaluated, Inspected, Mark, NewEvent, Notification, NotificationPage, Recalculated, Synced, TokenFor,
-    TokenOwner, User, Versioned,
+    User, Versioned,
 };
 use crate::store::people::{ByHand, Erased, Granted, Patched, Revoked, UserPatch, UserRecord};
 use crate::store::replay::Progress;
@@ -84,10 +84,6 @@ pub(super) fn is_transient(error: &StoreError) -> bool {
 }
 
 impl Pg {
-    pub(crate) async fn token_owner(&self, hash: [u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
-        users::owner_of_hash(&self.client().await?, &hash).await
-    }
-
     pub(crate) async fn user_by_name(&self, name: &str) -> Result<Option<User>, StoreError> {
         users::user_by_name(&self.client().await?, name).await
     }
@@ -128,15 +124,6 @@ impl Pg {
             let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
             changes::tell(&tx, &[Change::Tokens]).await?;
             Ok((user, token))
-        })
-    }
-
-    pub(crate) async fn add_user_token(&self, name: &str, now: Instant) -> Result<String, StoreError> {
-        in_transaction!(self, |tx| {
-            let user = users::user_by_name(&tx, name).await?.ok_or_else(|| StoreError::UnknownUser(name.to_owned()))?;
-            let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
-            changes::tell(&tx, &[Change::Tokens]).await?;
-            Ok(token)
         })
     }
 

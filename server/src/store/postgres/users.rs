@@ -6,7 +6,7 @@
 
 use crate::names::{check_name, look_alike_keys};
 use crate::store::StoreError;
-use crate::store::model::{TokenFor, TokenOwner, User};
+use crate::store::model::{TokenFor, User};
 use crate::store::ts;
 use crate::token;
 use achievements_core::{Instant, StateSnapshot};
@@ -51,29 +51,6 @@ pub(crate) async fn public_user(client: &Client, name: &str) -> Result<Option<Us
         .prepare_cached("SELECT id, name, timezone, is_admin FROM users WHERE name = $1 AND public_profile")
         .await?;
     client.query_opt(&stmt, &[&name]).await?.as_ref().map(user).transpose()
-}
-
-/// Whom the token with this SHA-256 belongs to.
-///
-/// # Errors
-/// PostgreSQL errors.
-pub(crate) async fn owner_of_hash(client: &Client, hash: &[u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
-    let stmt = client
-        .prepare_cached(
-            "SELECT t.service, u.id, u.name, u.timezone, u.is_admin
-             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = $1",
-        )
-        .await?;
-    let Some(row) = client.query_opt(&stmt, &[&hash.as_slice()]).await? else { return Ok(None) };
-    Ok(Some(match row.try_get::<_, Option<String>>(0)? {
-        Some(service) => TokenOwner::Service(service),
-        None => TokenOwner::User(User {
-            id: row.try_get(1)?,
-            name: row.try_get(2)?,
-            timezone: row.try_get(3)?,
-            is_admin: row.try_get(4)?,
-        }),
-    }))
 }
 
 /// Creates a user, their look-alike keys and their empty state, inside

@@ -159,7 +159,16 @@ CREATE TABLE user_name_keys (
 /// user keeps their name, tokens and badges with only the keys still free,
 /// and a warning names both users.
 const V5_TOKENS: &str = r"
--- Token lifecycle (expiry, revocation, last use, admin services).
+-- Token lifecycle (expiry, revocation, last use, admin services). The
+-- times are RFC 3339 in UTC, as every other column; NULL: never expires,
+-- not revoked, never used. Revoking keeps the row (the listing shows it).
+ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE tokens ADD COLUMN revoked_at TEXT;
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+-- A service token that may use the admin API (`tokens add --service NAME
+-- --admin`); always 0 for a user's token (the user's own flag decides).
+ALTER TABLE tokens ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1));
+CREATE INDEX tokens_by_user ON tokens (user_id, id);
 ";
 
 const V6_ERASURE: &str = r"

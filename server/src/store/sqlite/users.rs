@@ -138,12 +138,12 @@ pub fn token_owner(conn: &Connection, token: &str) -> Result<Option<TokenOwner>,
 pub(crate) fn owner_of_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT t.service, u.id, u.name, u.timezone, u.is_admin
+            "SELECT t.service, u.id, u.name, u.timezone, u.is_admin, t.is_admin
              FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
         )?
         .query_row([hash.as_slice()], |r| {
             Ok(match r.get::<_, Option<String>>(0)? {
-                Some(service) => TokenOwner::Service(service),
+                Some(name) => TokenOwner::Service { name, is_admin: r.get(5)? },
                 None => {
                     TokenOwner::User(User { id: r.get(1)?, name: r.get(2)?, timezone: r.get(3)?, is_admin: r.get(4)? })
                 }
@@ -173,7 +173,10 @@ mod tests {
         let user_token = add_token(&conn, TokenFor::User(&alice), now()).expect("token");
         let service_token = add_token(&conn, TokenFor::Service("platform"), now()).expect("token");
         assert_eq!(token_owner(&conn, &user_token).expect("query"), Some(TokenOwner::User(alice)));
-        assert_eq!(token_owner(&conn, &service_token).expect("query"), Some(TokenOwner::Service("platform".into())));
+        assert_eq!(
+            token_owner(&conn, &service_token).expect("query"),
+            Some(TokenOwner::Service { name: "platform".into(), is_admin: false })
+        );
         assert_eq!(token_owner(&conn, "ach_nope").expect("query"), None);
         let stored: i64 = conn
             .query_row("SELECT count(*) FROM tokens WHERE hash = ?1", [user_token.as_bytes()], |r| r.get(0))

@@ -1,0 +1,248 @@
+//! Tokens' lifecycle over real HTTP and the command line, on either
+//! backend: `tokens list|revoke`, `tokens add --expires-in|--admin`, the
+//! admin routes (`GET|POST admin/users/{name}/tokens/`, `DELETE
+//! admin/tokens/{id}/`), a revoked or expired token refused at once (the
+//! CLI revoking while a server runs; another instance revoking, on
+//! PostgreSQL), and `last_used_at` noted.
+
+#![allow(clippy::unwrap_used)]
+
+use achievements_testkit::{Backend, Clock, Kept, Setup, TestPostgres, TestServer, binary, now};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// Runs the CLI on the server's database.
+fn cli(server: &TestServer, args: &[&str]) -> Output {
+    binary!().args(args).arg("--db").arg(server.db_arg()).output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `tokens list` lines after the header, split on tabs.
+fn listed(server: &TestServer, args: &[&str]) -> Vec<Vec<String>> {
+    let text = stdout(&cli(server, &[&["tokens", "list"], args].concat()));
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("id\towner\tcreated\tlast_used\texpires\trevoked"));
+    lines.map(|line| line.split('\t').map(str::to_owned).collect()).collect()
+}
+
+fn token_id(server: &TestServer, owner_sql: &str) -> i64 {
+    server.count(&format!("SELECT max(id) FROM tokens WHERE {owner_sql}"))
+}
+
+async fn me(server: &TestServer, token: &str) -> (StatusCode, Value) {
+    server.get("/api/v1/me/", Some(token)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_listed_without_secrets_and_revoked_by_the_cli_while_the_server_runs() {
+    let server = TestServer::start().await;
+    let ann = server.add_user("ann", "UTC", false);
+    server.add_service("platform");
+    let out = stdout(&cli(&server, &["tokens", "add", "--user", "ann", "--expires-in", "30d"]));
+    let second = out.lines().last().unwrap().to_owned();
+    assert!(out.lines().nth(1).unwrap().starts_with("token id "), "{out}");
+    assert!(out.lines().nth(1).unwrap().contains(", expires at "), "{out}");
+    let out = stdout(&cli(&server, &["tokens", "add", "--service", "ops", "--admin"]));
+    assert!(out.contains("allowed to post events and to use the admin API"), "{out}");
+
+    let all = listed(&server, &[]);
+    assert_eq!(all.len(), 4, "{all:?}");
+    let owners: Vec<&str> = all.iter().map(|row| row[1].as_str()).collect();
+    assert_eq!(owners, ["user:ann", "service:platform", "user:ann", "admin-service:ops"]);
+    assert!(all.iter().all(|row| row.len() == 6 && row[5] == "-"));
+    assert_eq!(all[0][4], "-", "no expiry");
+    assert_ne!(all[2][4], "-", "30 days");
+    let text = stdout(&cli(&server, &["tokens", "list"]));
+    assert!(!text.contains(&ann) && !text.contains(&second), "never the token itself");
+    assert_eq!(listed(&server, &["--user", "ann"]).len(), 2);
+    assert!(!cli(&server, &["tokens", "list", "--user", "nobody"]).status.success());
+
+    // Working, then revoked from the command line: refused on the next request.
+    let (status, _) = me(&server, &ann).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = all[0][0].clone();
+    assert_eq!(stdout(&cli(&server, &["tokens", "revoke", &id])).trim(), format!("revoked token {id}"));
+    let (status, body) = me(&server, &ann).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("revoked"));
+    // The user's other token still works.
+    let (status, _) = me(&server, &second).await;
+    assert_eq!(status, StatusCode::OK);
+    let revoked = listed(&server, &["--user", "ann"]);
+    assert_ne!(revoked[0][5], "-");
+    assert_eq!(revoked[1][5], "-");
+
+    let unknown = cli(&server, &["tokens", "revoke", "999"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no token has the id 999"));
+    let admin_user_token = cli(&server, &["tokens", "add", "--user", "ann", "--admin"]);
+    assert!(!admin_user_token.status.success(), "--admin is for services only");
+    let bad_duration = cli(&server, &["tokens", "add", "--user", "ann", "--expires-in", "soon"]);
+    assert!(!bad_duration.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_routes_list_issue_and_revoke_tokens() {
+    let server = TestServer::start().await;
+    let root = server.add_user("root", "UTC", true);
+    let ann = server.add_user("ann", "UTC", false);
+    let platform = server.add_service("platform");
+    let ops =
+        stdout(&cli(&server, &["tokens", "add", "--service", "ops", "--admin"])).lines().last().unwrap().to_owned();
+    let path = "/api/v1/admin/users/ann/tokens/";
+
+    // Who may.
+    assert_eq!(server.get(path, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.get(path, Some(&ann)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(server.get(path, Some(&platform)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(server.get(path, Some(&ops)).await.0, StatusCode::OK);
+    assert_eq!(server.get("/api/v1/admin/users/nobody/tokens/", Some(&root)).await.0, StatusCode::NOT_FOUND);
+
+    // Issue: the text once, 201; with and without an expiry.
+    let (status, issued) = server.post(path, Some(&root), &json!({"expires_in": "30d"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    assert_eq!(issued["expires"], "2026-04-19T12:00:00Z");
+    let new_token = issued["token"].as_str().unwrap().to_owned();
+    assert!(new_token.starts_with("ach_"));
+    assert_eq!(me(&server, &new_token).await.1["name"], "ann");
+    let (status, seconds) = server.post(path, Some(&ops), &json!({"expires_in": 3600})).await;
+    assert_eq!((status, seconds["expires"].as_str()), (StatusCode::CREATED, Some("2026-03-20T13:00:00Z")));
+    let empty = server.client.post(server.url(path)).bearer_auth(&root).send().await.unwrap();
+    assert_eq!(empty.status(), StatusCode::CREATED);
+    for bad in [json!({"expires_in": "soon"}), json!({"expires_in": 0}), json!({"expires_in": -5}), json!({"other": 1})]
+    {
+        let (status, body) = server.post(path, Some(&root), &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let garbage = server.client.post(server.url(path)).bearer_auth(&root).body("{").send().await.unwrap();
+    assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(server.post(path, Some(&ann), &json!({})).await.0, StatusCode::FORBIDDEN);
+
+    // List: paginated, no secret.
+    let (status, page) = server.get(&format!("{path}?page_size=2"), Some(&root)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["count"], 4);
+    assert_eq!(page["next"], "/api/v1/admin/users/ann/tokens/?page_size=2&page=2");
+    assert_eq!(page["results"].as_array().unwrap().len(), 2);
+    let first = &page["results"][0];
+    let mut fields: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["created", "expires", "id", "last_used", "revoked"]);
+    assert!(!page.to_string().contains(&ann) && !page.to_string().contains(&new_token));
+    assert_eq!(server.get(&format!("{path}?page=9"), Some(&root)).await.0, StatusCode::NOT_FOUND);
+
+    // Revoke: 204, refused at once; unknown ids 404.
+    let id = issued["id"].as_i64().unwrap();
+    let delete = |id: String, token: String| {
+        let request = server.client.delete(server.url(&format!("/api/v1/admin/tokens/{id}/"))).bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(delete(id.to_string(), ann.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(delete(id.to_string(), root.clone()).await, StatusCode::NO_CONTENT);
+    let (status, body) = me(&server, &new_token).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")));
+    assert_eq!(delete("999999".into(), root.clone()).await, StatusCode::NOT_FOUND);
+    assert_eq!(delete("x1".into(), root.clone()).await, StatusCode::NOT_FOUND);
+    // Any token, a service's too.
+    let platform_id = token_id(&server, "service = 'platform'");
+    assert_eq!(delete(platform_id.to_string(), ops.clone()).await, StatusCode::NO_CONTENT);
+    assert_eq!(me(&server, &platform).await.0, StatusCode::UNAUTHORIZED);
+    let (_, page) = server.get(path, Some(&root)).await;
+    let revoked: Vec<&Value> =
+        page["results"].as_array().unwrap().iter().filter(|t| t["revoked"].is_string()).collect();
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["revoked"], "2026-03-20T12:00:00Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_refused_with_its_own_code_and_use_is_noted_at_most_once_a_minute() {
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock = {
+        let offset = Arc::clone(&offset);
+        Clock::from_fn(move || now().checked_add_seconds(offset.load(Ordering::SeqCst)).unwrap())
+    };
+    let server = TestServer::start_with(Setup { clock, ..Setup::default() }).await;
+    let root = server.add_user("root", "UTC", true);
+    server.add_user("ann", "UTC", false);
+    let (_, issued) = server.post("/api/v1/admin/users/ann/tokens/", Some(&root), &json!({"expires_in": 60})).await;
+    let token = issued["token"].as_str().unwrap().to_owned();
+    let id = issued["id"].as_i64().unwrap();
+    assert_eq!(me(&server, &token).await.0, StatusCode::OK);
+    let last_used =
+        |server: &TestServer| server.rows(&format!("SELECT last_used_at FROM tokens WHERE id = {id}"))[0][0].clone();
+    // Written off the request path: wait for it.
+    let noted = wait_for(|| last_used(&server).is_some()).await;
+    assert!(noted);
+    assert_eq!(last_used(&server).as_deref(), Some("2026-03-20T12:00:00Z"));
+    // Thirty seconds later: not written again.
+    offset.store(30, Ordering::SeqCst);
+    assert_eq!(me(&server, &token).await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(last_used(&server).as_deref(), Some("2026-03-20T12:00:00Z"));
+    // Fifty-nine: still works; sixty: expired, at once.
+    offset.store(59, Ordering::SeqCst);
+    assert_eq!(me(&server, &token).await.0, StatusCode::OK);
+    offset.store(60, Ordering::SeqCst);
+    let (status, body) = me(&server, &token).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("token_expired")), "{body}");
+    // The root's own token (no expiry) was noted a minute on.
+    offset.store(120, Ordering::SeqCst);
+    assert_eq!(me(&server, &root).await.0, StatusCode::OK);
+    let root_id = token_id(&server, "user_id = (SELECT id FROM users WHERE name = 'root')");
+    let root_used = wait_for(|| {
+        server.rows(&format!("SELECT last_used_at FROM tokens WHERE id = {root_id}"))[0][0].as_deref()
+            == Some("2026-03-20T12:02:00Z")
+    })
+    .await;
+    assert!(root_used);
+}
+
+async fn wait_for(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_revoked_on_one_instance_is_refused_by_the_other_at_once() {
+    let Some(db) = TestPostgres::from_env() else {
+        assert_ne!(Backend::from_env(), Backend::Postgres, "ACHIEVEMENTS_TEST_POSTGRES is needed");
+        println!("SKIPPED: ACHIEVEMENTS_TEST_POSTGRES is not set (scripts/postgres.sh prints one)");
+        return;
+    };
+    let a = TestServer::start_in(Kept::on_postgres(db), Setup::default()).await;
+    let b = TestServer::start_beside(&a, Setup::default()).await;
+    let root = a.add_user("root", "UTC", true);
+    let ann = a.add_user("ann", "UTC", false);
+    // Warm: b has served the token many times.
+    for _ in 0..20 {
+        assert_eq!(me(&b, &ann).await.0, StatusCode::OK);
+    }
+    let id = token_id(&a, "user_id = (SELECT id FROM users WHERE name = 'ann')");
+    let response =
+        a.client.delete(a.url(&format!("/api/v1/admin/tokens/{id}/"))).bearer_auth(&root).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // The very next request on b, with no wait.
+    let (status, body) = me(&b, &ann).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")), "{body}");
+    // And an expiry set on a holds on b too, from the CLI.
+    let out =
+        binary!().args(["tokens", "add", "--service", "ops", "--admin", "--db"]).arg(a.db_arg()).output().unwrap();
+    let ops = stdout(&out).lines().last().unwrap().to_owned();
+    assert_eq!(b.get("/api/v1/admin/users/ann/tokens/", Some(&ops)).await.0, StatusCode::OK);
+    let ops_id = token_id(&a, "service = 'ops'");
+    assert!(stdout(&cli(&a, &["tokens", "revoke", &ops_id.to_string()])).contains("revoked"));
+    assert_eq!(b.get("/api/v1/admin/users/ann/tokens/", Some(&ops)).await.0, StatusCode::UNAUTHORIZED);
+}
