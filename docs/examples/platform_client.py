@@ -118,16 +118,23 @@ def sign_user_token(
     return f"{header}.{payload}.{_b64url(signature)}"
 
 
-def verify_webhook(secret: bytes, body: bytes, signature_header: Optional[str]) -> dict:
+def verify_webhook(
+    secret: bytes, body: bytes, signature_header: Optional[str], max_age: float = 300.0, now: Optional[float] = None
+) -> dict:
     """The delivery in ``body`` if ``signature_header`` (``sha256=<hex>``) is
-    the HMAC-SHA256 of exactly these bytes under ``secret``; raises
+    the HMAC-SHA256 of exactly these bytes under ``secret`` and the signed
+    ``timestamp`` inside is within ``max_age`` seconds of now (an old
+    delivery replayed by someone who saw it is refused); raises
     ``ValueError`` otherwise. Compare in constant time, before parsing."""
     if not signature_header or not signature_header.startswith("sha256="):
         raise ValueError("missing or malformed signature header")
     expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature_header[len("sha256=") :]):
         raise ValueError("bad signature")
-    return json.loads(body)
+    delivery = json.loads(body)
+    if abs((time.time() if now is None else now) - delivery["timestamp"]) > max_age:
+        raise ValueError("signed too long ago: a replay?")
+    return delivery
 
 
 class WebhookReceiver:
@@ -206,9 +213,15 @@ def check(args: argparse.Namespace) -> dict:
     earned = AchievementsClient(args.server, token).request("GET", "/api/v1/achievements/earned/")
     tampered_refused = False
     try:
-        verify_webhook(webhook_secret, b'{"unlocks": []}', "sha256=" + "0" * 64)
+        verify_webhook(webhook_secret, b'{"timestamp": 0, "unlocks": []}', "sha256=" + "0" * 64)
     except ValueError:
         tampered_refused = True
+    replay = b'{"id": "whd_old", "timestamp": 1000000000, "unlocks": []}'
+    replay_refused = False
+    try:
+        verify_webhook(webhook_secret, replay, "sha256=" + hmac.new(webhook_secret, replay, hashlib.sha256).hexdigest())
+    except ValueError:
+        replay_refused = True
     receiver.close()
     admin.request("DELETE", f"/api/v1/admin/webhooks/{hook['id']}/")
     return {
@@ -218,6 +231,7 @@ def check(args: argparse.Namespace) -> dict:
         "webhook_unlocks": webhooked,
         "webhook_refused": receiver.refused,
         "tampered_refused": tampered_refused,
+        "replay_refused": replay_refused,
         "earned_with_jwt": [item["key"] for item in earned["results"]],
     }
 

@@ -87,5 +87,6 @@ fn the_python_example_posts_receives_a_signed_webhook_and_reads_with_a_jwt() {
     assert_eq!(sorted(&seen["webhook_unlocks"]), unlocked, "every unlock came by the signed webhook: {seen}");
     assert_eq!(seen["webhook_refused"], 0, "every delivery's signature checked out: {seen}");
     assert_eq!(seen["tampered_refused"], true, "{seen}");
+    assert_eq!(seen["replay_refused"], true, "an old signed delivery is refused: {seen}");
     assert_eq!(sorted(&seen["earned_with_jwt"]), unlocked, "the JWT reads the member's own badges: {seen}");
 }
