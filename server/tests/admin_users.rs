@@ -8,20 +8,6 @@ use achievements_testkit::{TestServer, event, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn send(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let mut request = server.client.request(method, server.url(path)).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    read(request.send().await.unwrap()).await
-}
-
 fn names(page: &Value) -> Vec<&str> {
     page["results"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect()
 }
@@ -40,10 +26,10 @@ async fn only_admins_may_call_it() {
         (Method::DELETE, "/api/v1/admin/users/ann/", Value::Null),
     ];
     for (method, path, body) in calls {
-        let (status, answer) = send(&server, method.clone(), path, None, body.clone()).await;
+        let (status, answer) = server.send(method.clone(), path, None, body.clone()).await;
         assert_eq!((status, answer["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("not_authenticated")));
         for token in [&ann, &service] {
-            let (status, answer) = send(&server, method.clone(), path, Some(token), body.clone()).await;
+            let (status, answer) = server.send(method.clone(), path, Some(token), body.clone()).await;
             assert_eq!((status, answer["code"].as_str()), (StatusCode::FORBIDDEN, Some("permission_denied")));
         }
     }
@@ -98,14 +84,14 @@ async fn a_user_is_created_read_and_changed() {
     let root = server.add_user("root", "UTC", true);
     let path = "/api/v1/admin/users/";
     let body = json!({"name": "zoe", "timezone": "europe/paris", "public_profile": false});
-    let (status, zoe) = send(&server, Method::POST, path, Some(&root), body).await;
+    let (status, zoe) = server.send(Method::POST, path, Some(&root), body).await;
     assert_eq!(status, StatusCode::CREATED, "{zoe}");
     assert_eq!(
         (zoe["name"].as_str(), zoe["timezone"].as_str(), zoe["is_admin"].as_bool(), zoe["public_profile"].as_bool()),
         (Some("zoe"), Some("Europe/Paris"), Some(false), Some(false)),
         "the zone in its canonical name"
     );
-    let (status, defaults) = send(&server, Method::POST, path, Some(&root), json!({"name": "yan"})).await;
+    let (status, defaults) = server.send(Method::POST, path, Some(&root), json!({"name": "yan"})).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!((defaults["timezone"].as_str(), defaults["public_profile"].as_bool()), (Some("UTC"), Some(true)));
 
@@ -119,10 +105,10 @@ async fn a_user_is_created_read_and_changed() {
         (json!({"name": "ann", "password": "x"}), StatusCode::UNPROCESSABLE_ENTITY),
         (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
     ] {
-        let (status, answer) = send(&server, Method::POST, path, Some(&root), body.clone()).await;
+        let (status, answer) = server.send(Method::POST, path, Some(&root), body.clone()).await;
         assert_eq!(status, expected, "{body}: {answer}");
     }
-    let (_, taken) = send(&server, Method::POST, path, Some(&root), json!({"name": "ZOE"})).await;
+    let (_, taken) = server.send(Method::POST, path, Some(&root), json!({"name": "ZOE"})).await;
     assert_eq!(
         taken["detail"],
         "User name `ZOE` collides with the existing user `zoe` (names that differ only in case, width or look-alike letters are the same name)."
@@ -148,16 +134,16 @@ async fn a_user_is_created_read_and_changed() {
 
     // PATCH: only what is given changes; unknown fields are refused.
     let zoe_path = "/api/v1/admin/users/zoe/";
-    let (status, changed) = send(&server, Method::PATCH, zoe_path, Some(&root), json!({"is_admin": true})).await;
+    let (status, changed) = server.send(Method::PATCH, zoe_path, Some(&root), json!({"is_admin": true})).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!((changed["is_admin"].as_bool(), changed["public_profile"].as_bool()), (Some(true), Some(false)));
     for body in [json!({"name": "zed"}), json!({"timezone": "nowhere"}), json!({"public_profile": 1}), json!([])] {
-        let (status, answer) = send(&server, Method::PATCH, zoe_path, Some(&root), body.clone()).await;
+        let (status, answer) = server.send(Method::PATCH, zoe_path, Some(&root), body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
     }
-    let (status, _) = send(&server, Method::PATCH, "/api/v1/admin/users/nobody/", Some(&root), json!({})).await;
+    let (status, _) = server.send(Method::PATCH, "/api/v1/admin/users/nobody/", Some(&root), json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, public) = send(&server, Method::PATCH, zoe_path, Some(&root), json!({"public_profile": true})).await;
+    let (_, public) = server.send(Method::PATCH, zoe_path, Some(&root), json!({"public_profile": true})).await;
     assert_eq!((public["is_admin"].as_bool(), public["public_profile"].as_bool()), (Some(true), Some(true)));
     assert_eq!(server.get("/api/v1/users/zoe/achievements/", None).await.0, StatusCode::OK, "now public");
 }
@@ -170,14 +156,14 @@ async fn a_changed_admin_flag_and_zone_apply_at_once() {
     let service = server.add_service("platform");
     assert_eq!(server.get("/api/v1/admin/users/", Some(&ann)).await.0, StatusCode::OK, "ann's token is cached");
     let path = "/api/v1/admin/users/ann/";
-    let (status, _) = send(&server, Method::PATCH, path, Some(&root), json!({"is_admin": false})).await;
+    let (status, _) = server.send(Method::PATCH, path, Some(&root), json!({"is_admin": false})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(server.get("/api/v1/admin/users/", Some(&ann)).await.0, StatusCode::FORBIDDEN, "no cache window");
 
     // A day recorded in UTC keeps its date when the zone changes.
     server.post_events(&service, &event("e1", "ann", "login", "2026-03-19T23:30:00Z")).await;
     let (_, before) = server.get("/api/v1/me/", Some(&ann)).await;
-    let (status, changed) = send(&server, Method::PATCH, path, Some(&root), json!({"timezone": "Asia/Tokyo"})).await;
+    let (status, changed) = server.send(Method::PATCH, path, Some(&root), json!({"timezone": "Asia/Tokyo"})).await;
     assert_eq!((status, changed["timezone"].as_str()), (StatusCode::OK, Some("Asia/Tokyo")));
     let (_, after) = server.get("/api/v1/me/", Some(&ann)).await;
     assert_eq!(after["timezone"], "Asia/Tokyo", "{after}");

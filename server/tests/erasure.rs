@@ -7,26 +7,12 @@
 #![allow(clippy::unwrap_used)]
 
 use achievements_server::store::Location;
-use achievements_testkit::{TestServer, binary, event, read};
+use achievements_testkit::{TestServer, binary, event};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A name no catalog text or hash contains by chance.
 const NAME: &str = "qxzerin";
-
-async fn send(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let mut request = server.client.request(method, server.url(path)).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    read(request.send().await.unwrap()).await
-}
 
 /// Every (table, column) of the database.
 fn columns(server: &TestServer) -> Vec<(String, String)> {
@@ -71,7 +57,7 @@ fn traces(server: &TestServer, user_id: &str) -> Vec<String> {
 /// that is down; and who, as an admin, granted a badge to someone else.
 async fn busy_user(server: &TestServer, root: &str) -> (String, String) {
     let hook = json!({"url": "http://127.0.0.1:9/down", "secret": "s", "events": ["unlock"]});
-    assert_eq!(send(server, Method::POST, "/api/v1/admin/webhooks/", Some(root), hook).await.0, StatusCode::CREATED);
+    assert_eq!(server.send(Method::POST, "/api/v1/admin/webhooks/", Some(root), hook).await.0, StatusCode::CREATED);
     let token = server.add_user(NAME, "Europe/Paris", true);
     let service = server.add_service("platform");
     server.add_user("ann", "UTC", false);
@@ -79,13 +65,13 @@ async fn busy_user(server: &TestServer, root: &str) -> (String, String) {
         server.post_events(&service, &event(id, NAME, kind, "2026-03-20T10:00:00Z")).await;
     }
     let grants = format!("/api/v1/admin/users/{NAME}/achievements/");
-    let (status, _) = send(server, Method::POST, &grants, Some(root), json!({"key": "5_battles", "reason": "x"})).await;
+    let (status, _) = server.send(Method::POST, &grants, Some(root), json!({"key": "5_battles", "reason": "x"})).await;
     assert_eq!(status, StatusCode::CREATED);
     let revoke = format!("/api/v1/admin/users/{NAME}/achievements/first_login/");
-    assert_eq!(send(server, Method::DELETE, &revoke, Some(root), json!({"reason": "y"})).await.0, StatusCode::OK);
+    assert_eq!(server.send(Method::DELETE, &revoke, Some(root), json!({"reason": "y"})).await.0, StatusCode::OK);
     let theirs = "/api/v1/admin/users/ann/achievements/";
     let (status, _) =
-        send(server, Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
+        server.send(Method::POST, theirs, Some(&token), json!({"key": "first_login", "reason": "z"})).await;
     assert_eq!(status, StatusCode::CREATED);
     let user_id = server.rows(&format!("SELECT id FROM users WHERE name = '{NAME}'"))[0][0].clone().unwrap();
     let before = traces(server, &user_id);
@@ -104,9 +90,9 @@ async fn erasure_leaves_no_row_naming_the_user() {
     let path = format!("/api/v1/admin/users/{NAME}/");
 
     let ann = server.add_user("ann2", "UTC", false);
-    assert_eq!(send(&server, Method::DELETE, &path, None, Value::Null).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(send(&server, Method::DELETE, &path, Some(&ann), Value::Null).await.0, StatusCode::FORBIDDEN);
-    let (status, body) = send(&server, Method::DELETE, &path, Some(&root), Value::Null).await;
+    assert_eq!(server.send(Method::DELETE, &path, None, Value::Null).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.send(Method::DELETE, &path, Some(&ann), Value::Null).await.0, StatusCode::FORBIDDEN);
+    let (status, body) = server.send(Method::DELETE, &path, Some(&root), Value::Null).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
 
     assert_eq!(traces(&server, &user_id), Vec::<String>::new());
@@ -124,7 +110,7 @@ async fn erasure_leaves_no_row_naming_the_user() {
     let (status, _) = server.get("/api/v1/me/", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(server.get(&path, Some(&root)).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(send(&server, Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(server.send(Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NOT_FOUND);
     // The name is free again, and a new user of that name starts empty.
     let again = server.add_user(NAME, "UTC", false);
     let (_, me) = server.get("/api/v1/me/", Some(&again)).await;
@@ -154,7 +140,7 @@ async fn the_logs_stay_append_only_outside_an_erasure() {
         assert!(refused(sql).contains("append-only"), "{sql}");
     }
     let erase = format!("/api/v1/admin/users/{NAME}/");
-    assert_eq!(send(&server, Method::DELETE, &erase, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(server.send(Method::DELETE, &erase, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
     for sql in ["DELETE FROM erasures", "UPDATE erasures SET actor_id = 1"] {
         assert!(refused(sql).contains("append-only"), "{sql}");
     }
@@ -202,7 +188,7 @@ async fn another_instance_forgets_the_erased_user_when_the_erasure_commits() {
     let token = a.add_user(NAME, "UTC", false);
     assert_eq!(b.get("/api/v1/me/", Some(&token)).await.0, StatusCode::OK, "cached on b");
     let path = format!("/api/v1/admin/users/{NAME}/");
-    assert_eq!(send(&a, Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(a.send(Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
     let start = Instant::now();
     loop {
         let (status, _) = b.get("/api/v1/me/", Some(&token)).await;
@@ -226,7 +212,7 @@ async fn an_erased_users_stream_ends() {
         server.client.get(server.url("/api/v1/notifications/stream/")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
     let path = format!("/api/v1/admin/users/{NAME}/");
-    assert_eq!(send(&server, Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(server.send(Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(_chunk) = stream.chunk().await.unwrap() {}
     })

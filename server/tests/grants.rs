@@ -6,23 +6,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use achievements_testkit::{TestServer, binary, event, keys, read};
+use achievements_testkit::{TestServer, binary, event, keys};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-async fn send(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let mut request = server.client.request(method, server.url(path)).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    read(request.send().await.unwrap()).await
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grant_is_earned_credited_audited_and_notified() {
@@ -32,9 +18,9 @@ async fn a_grant_is_earned_credited_audited_and_notified() {
     let path = "/api/v1/admin/users/ann/achievements/";
     let body = json!({"key": "50_projects", "reason": "migrated from the old site"});
 
-    assert_eq!(send(&server, Method::POST, path, None, body.clone()).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(send(&server, Method::POST, path, Some(&ann), body.clone()).await.0, StatusCode::FORBIDDEN);
-    let (status, granted) = send(&server, Method::POST, path, Some(&root), body.clone()).await;
+    assert_eq!(server.send(Method::POST, path, None, body.clone()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.send(Method::POST, path, Some(&ann), body.clone()).await.0, StatusCode::FORBIDDEN);
+    let (status, granted) = server.send(Method::POST, path, Some(&root), body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{granted}");
     assert_eq!(granted["cause"], "granted");
     assert_eq!(granted["unlocked"], json!(["50_projects", "100_points"]), "its points set off 100_points");
@@ -74,13 +60,13 @@ async fn a_grant_is_earned_credited_audited_and_notified() {
     assert_eq!(audit, [who("50_projects", "granted"), who("100_points", "points")]);
 
     // A second grant of the same badge is a conflict; an unknown key or user a 404.
-    let (status, again) = send(&server, Method::POST, path, Some(&root), body).await;
+    let (status, again) = server.send(Method::POST, path, Some(&root), body).await;
     assert_eq!((status, again["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{again}");
     let unknown = json!({"key": "no_such_badge", "reason": "x"});
-    assert_eq!(send(&server, Method::POST, path, Some(&root), unknown).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(server.send(Method::POST, path, Some(&root), unknown).await.0, StatusCode::NOT_FOUND);
     let nobody = "/api/v1/admin/users/nobody/achievements/";
     let first = json!({"key": "first_login", "reason": "x"});
-    assert_eq!(send(&server, Method::POST, nobody, Some(&root), first).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(server.send(Method::POST, nobody, Some(&root), first).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +84,7 @@ async fn a_grant_needs_a_key_and_a_reason_and_nothing_else() {
         json!({"key": "first_login", "reason": "why", "points": 5}),
         json!(["first_login"]),
     ] {
-        let (status, answer) = send(&server, Method::POST, path, Some(&root), body.clone()).await;
+        let (status, answer) = server.send(Method::POST, path, Some(&root), body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
     }
     assert_eq!(server.count("SELECT count(*) FROM earned"), 0);
@@ -116,11 +102,11 @@ async fn a_revocation_removes_the_badge_takes_its_points_back_and_is_audited() {
 
     let path = "/api/v1/admin/users/ann/achievements/first_project/";
     let reason = json!({"reason": "a test project, not a real one"});
-    assert_eq!(send(&server, Method::DELETE, path, None, reason.clone()).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(send(&server, Method::DELETE, path, Some(&ann), reason.clone()).await.0, StatusCode::FORBIDDEN);
-    let (status, missing) = send(&server, Method::DELETE, path, Some(&root), json!({})).await;
+    assert_eq!(server.send(Method::DELETE, path, None, reason.clone()).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.send(Method::DELETE, path, Some(&ann), reason.clone()).await.0, StatusCode::FORBIDDEN);
+    let (status, missing) = server.send(Method::DELETE, path, Some(&root), json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required: {missing}");
-    let (status, revoked) = send(&server, Method::DELETE, path, Some(&root), reason.clone()).await;
+    let (status, revoked) = server.send(Method::DELETE, path, Some(&root), reason.clone()).await;
     assert_eq!(status, StatusCode::OK, "{revoked}");
     assert_eq!((revoked["cause"].as_str(), revoked["points"].as_i64()), (Some("event"), Some(0)));
 
@@ -136,15 +122,15 @@ async fn a_revocation_removes_the_badge_takes_its_points_back_and_is_audited() {
     assert_eq!(server.count("SELECT count(*) FROM unlock_audit"), 1, "the unlock's audit row stays");
 
     // Revoking what is not earned: 404, nothing recorded.
-    let (status, again) = send(&server, Method::DELETE, path, Some(&root), reason.clone()).await;
+    let (status, again) = server.send(Method::DELETE, path, Some(&root), reason.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{again}");
     let nobody = "/api/v1/admin/users/nobody/achievements/first_project/";
-    assert_eq!(send(&server, Method::DELETE, nobody, Some(&root), reason).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(server.send(Method::DELETE, nobody, Some(&root), reason).await.0, StatusCode::NOT_FOUND);
     assert_eq!(server.count("SELECT count(*) FROM revocations"), 1);
 
     // Granted back by hand, it is earned again.
     let grant = json!({"key": "first_project", "reason": "it was real after all"});
-    let (status, _) = send(&server, Method::POST, "/api/v1/admin/users/ann/achievements/", Some(&root), grant).await;
+    let (status, _) = server.send(Method::POST, "/api/v1/admin/users/ann/achievements/", Some(&root), grant).await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, me) = server.get("/api/v1/me/", Some(&ann)).await;
     assert_eq!(me["points"], 10, "{me}");

@@ -25,6 +25,23 @@ impl TestServer {
         read(request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"))).await
     }
 
+    /// Any method with a JSON body (`Value::Null` sends `null`), with a
+    /// bearer token if given: status and JSON body. For the admin API's
+    /// `PATCH` and `DELETE`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method.clone(), self.url(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))).await
+    }
+
     /// Posts events (one, or `{"events": [...]}`) with a service token;
     /// asserts 200 and returns the per-event results.
     pub async fn post_events(&self, service: &str, body: &Value) -> Vec<Value> {
