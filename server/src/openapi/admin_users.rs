@@ -33,6 +33,7 @@ pub struct AdminUserPage {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 1–150 letters, digits and `@ . + - _`, one script, no look-alike of an existing name.
+    #[schema(min_length = 1, max_length = 150)]
     name: String,
     /// IANA name, `UTC` or a fixed offset such as `+05:30` [default: UTC].
     timezone: Option<String>,
@@ -57,7 +58,8 @@ pub struct UserChange {
 #[serde(deny_unknown_fields)]
 pub struct GrantIn {
     key: String,
-    /// 1–1000 characters, kept in the audit.
+    /// 1–1000 characters, not only spaces, kept in the audit.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     reason: String,
 }
 
@@ -65,7 +67,8 @@ pub struct GrantIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeIn {
-    /// 1–1000 characters, kept in the revocation log.
+    /// 1–1000 characters, not only spaces, kept in the revocation log.
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     reason: String,
 }
 
@@ -129,13 +132,15 @@ fn read() {}
 #[utoipa::path(patch, path = "/api/v1/admin/users/{name}/", tag = "admin", params(("name" = String, Path)),
     request_body = UserChange,
     responses((status = 200, body = AdminUser), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "an admin taking away their own admin flag"),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 fn change() {}
 
 #[utoipa::path(delete, path = "/api/v1/admin/users/{name}/", tag = "admin", params(("name" = String, Path)),
     responses((status = 204, description = "erased: every row of the user deleted, the erasure logged"),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "an admin naming themselves: another admin must")))]
 fn erase() {}
 
 #[utoipa::path(post, path = "/api/v1/admin/users/{name}/achievements/", tag = "admin", params(("name" = String, Path)),

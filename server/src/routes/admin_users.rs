@@ -10,7 +10,7 @@ use super::pages::{Page, PageQuery, Paginated};
 use super::{ApiQuery, json_body, load_caller};
 use crate::api_error::ApiError;
 use crate::app::AppState;
-use crate::auth::{Credentials, require_admin};
+use crate::auth::{Actor, Credentials, require_admin};
 use crate::intake::{parse_json, repeated_in_body};
 use crate::store::StoreError;
 use crate::store::people::{ByHand, MAX_REASON_CHARS, UserPatch, UserRecord};
@@ -61,12 +61,10 @@ impl From<UserRecord> for AdminUser {
     }
 }
 
-/// `GET admin/users/`'s query: a page and an optional name prefix.
+/// `GET admin/users/`'s query besides the page: an optional name prefix.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListQuery {
     q: Option<String>,
-    page: Option<u64>,
-    page_size: Option<u64>,
 }
 
 /// `GET admin/users/?q=PREFIX&page=N&page_size=M`: users by name
@@ -77,9 +75,10 @@ async fn list(
     credentials: Credentials,
     OriginalUri(uri): OriginalUri,
     ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Paginated<AdminUser>>, ApiError> {
     require_admin(&load_caller(&app, credentials).await?)?;
-    let page = Page::from_query(&PageQuery { page: query.page, page_size: query.page_size })?;
+    let page = Page::from_query(&page)?;
     if query.q.as_ref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
         return Err(ApiError::InvalidQuery(format!(
             "Invalid query string: `q` is a name prefix of at most {MAX_QUERY_CHARS} characters."
@@ -130,7 +129,8 @@ async fn read(
 
 /// `PATCH admin/users/{name}/` `{"timezone"?, "is_admin"?, "public_profile"?}`:
 /// changes what is given. A new zone is the core's zone change: days
-/// already recorded keep their dates.
+/// already recorded keep their dates. An admin user cannot take their own
+/// admin flag away (`409`), for the reason they cannot erase themselves.
 async fn change(
     State(app): State<AppState>,
     credentials: Credentials,
@@ -138,14 +138,20 @@ async fn change(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<AdminUser>, ApiError> {
-    require_admin(&load_caller(&app, credentials).await?)?;
+    let actor = require_admin(&load_caller(&app, credentials).await?)?;
     let body = json_body(&headers, body).await?;
     let fields = object(&body, &["timezone", "is_admin", "public_profile"])?;
     let patch = UserPatch {
-        timezone: fields.get("timezone").map(zone).transpose()?,
+        // `null`, as for the flags: unchanged.
+        timezone: fields.get("timezone").filter(|v| !matches!(v, JsonTree::Null)).map(zone).transpose()?,
         is_admin: flag(&fields, "is_admin")?,
         public_profile: flag(&fields, "public_profile")?,
     };
+    if patch.is_admin == Some(false) && actor == Actor::User(name.clone()) {
+        return Err(ApiError::Conflict(
+            "An admin cannot take away their own admin flag: another admin must.".to_owned(),
+        ));
+    }
     let patched =
         app.store().patch_user(app.catalog().shared_engine(), name.clone(), patch, app.now()).await.map_err(refusal)?;
     // The admin flag takes effect at the next request: callers are read
@@ -157,13 +163,20 @@ async fn change(
 /// `DELETE admin/users/{name}/`: erasure (see `docs/server.md`,
 /// "Erasure"). `204`; the user's cached state and tokens are forgotten and
 /// their streams ended at once here, and on the other instances when the
-/// erasure commits.
+/// erasure commits. An admin user cannot erase themselves (`409`): another
+/// admin, or `achievements users erase`, must, so that no one locks the
+/// last admin out by mistake.
 async fn erase(
     State(app): State<AppState>,
     credentials: Credentials,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let actor = require_admin(&load_caller(&app, credentials).await?)?;
+    if actor == Actor::User(name.clone()) {
+        return Err(ApiError::Conflict(
+            "An admin cannot erase their own account: another admin (or `achievements users erase`) must.".to_owned(),
+        ));
+    }
     let erased = app.store().erase_user(name, actor.to_string(), app.now()).await.map_err(refusal)?;
     app.forget_erased(erased.user_id);
     Ok(StatusCode::NO_CONTENT)
