@@ -207,4 +207,13 @@ async fn an_admin_cannot_lock_themselves_out_and_the_list_reads_pages_as_every_l
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{body}");
     let (status, body) = server.get("/api/v1/admin/users/?page_size=5000", Some(&other)).await;
     assert_eq!((status, body["count"].as_u64()), (StatusCode::OK, Some(1)), "{body}");
+
+    // A reason of white space only (Unicode's, U+0085 included, as the
+    // document's pattern lists it) is no reason; U+FEFF is not white space.
+    server.add_user("ann", "UTC", false);
+    let grants = "/api/v1/admin/users/ann/achievements/";
+    let blank = json!({"key": "first_login", "reason": "\u{85}\u{3000} "});
+    assert_eq!(server.post(grants, Some(&other), &blank).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let odd = json!({"key": "first_login", "reason": "\u{feff}"});
+    assert_eq!(server.post(grants, Some(&other), &odd).await.0, StatusCode::CREATED);
 }

@@ -58,8 +58,13 @@ pub struct UserChange {
 #[serde(deny_unknown_fields)]
 pub struct GrantIn {
     key: String,
-    /// 1–1000 characters, not only spaces, kept in the audit.
-    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    /// 1–1000 characters, not only white space (Unicode's `White_Space`,
+    /// the set the pattern lists), kept in the audit.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     reason: String,
 }
 
@@ -67,8 +72,13 @@ pub struct GrantIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeIn {
-    /// 1–1000 characters, not only spaces, kept in the revocation log.
-    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    /// 1–1000 characters, not only white space (as for a grant), kept in
+    /// the revocation log.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     reason: String,
 }
 
