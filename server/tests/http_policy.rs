@@ -171,9 +171,19 @@ async fn a_caller_over_the_limit_is_throttled_and_others_are_not() {
     let bob = server.add_user("bob", "UTC", false);
     let ann_again = second_token(&server, "ann");
 
-    let answers = burst(&server.client, &server, "/api/v1/me/", Some(&ann), 20).await;
-    // A fresh caller has a burst of 3; 20 at once cannot all pass.
+    // Both of ann's tokens at once: one budget, the user's. A fresh caller
+    // has a burst of 3 and earns 3 more a second, so however slow the
+    // machine, no more than 3 + 3 a second of the burst's time pass (two
+    // budgets, one a token, would let at least 6 through a fast burst).
+    let started = std::time::Instant::now();
+    let (first, second) = tokio::join!(
+        burst(&server.client, &server, "/api/v1/me/", Some(&ann), 10),
+        burst(&server.client, &server, "/api/v1/me/", Some(&ann_again), 10)
+    );
+    let earned = (started.elapsed().as_secs_f64() * 3.0).ceil() as usize;
+    let answers: Vec<_> = first.into_iter().chain(second).collect();
     assert!(passed(&answers) >= 3, "{answers:?}");
+    assert!(passed(&answers) <= 3 + earned, "{} passed in {:?}: {answers:?}", passed(&answers), started.elapsed());
     assert!(passed(&answers) < 20, "{answers:?}");
     for (status, retry, body) in answers.iter().filter(|(status, _, _)| *status != StatusCode::OK) {
         assert_eq!(*status, StatusCode::TOO_MANY_REQUESTS, "{body}");
@@ -181,9 +191,6 @@ async fn a_caller_over_the_limit_is_throttled_and_others_are_not() {
         assert_eq!(body["code"], "throttled", "{body}");
         assert!(body["detail"].as_str().unwrap().contains("throttled"), "{body}");
     }
-    // The limit is the user's, whichever token: ann's other token is throttled too.
-    let (status, _) = server.get("/api/v1/me/", Some(&ann_again)).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Another user is not.
     let (status, _) = server.get("/api/v1/me/", Some(&bob)).await;
     assert_eq!(status, StatusCode::OK);
@@ -216,11 +223,17 @@ async fn anonymous_callers_are_limited_by_address() {
 async fn service_tokens_have_their_own_higher_limit() {
     let server = TestServer::start_with(limits(3, 40)).await;
     let service = server.add_service("platform");
+    let started = std::time::Instant::now();
     let answers = burst(&server.client, &server, "/api/v1/achievements/", Some(&service), 20).await;
-    assert_eq!(passed(&answers), 20, "within a service's burst of 40");
+    assert_eq!(passed(&answers), 20, "within a service's burst of 40 (a user's 3 would refuse most)");
     let answers = burst(&server.client, &server, "/api/v1/achievements/", Some(&service), 60).await;
-    assert!(passed(&answers) < 60, "past it");
-    assert!(answers.iter().any(|(status, retry, _)| *status == StatusCode::TOO_MANY_REQUESTS && retry.is_some()));
+    // 20 of the burst are left, and 40 more a second come back: however
+    // slow the machine, no more than that pass.
+    let earned = (started.elapsed().as_secs_f64() * 40.0).ceil() as usize;
+    assert!(passed(&answers) <= 20 + earned, "{} passed in {:?}", passed(&answers), started.elapsed());
+    if passed(&answers) < 60 {
+        assert!(answers.iter().any(|(status, retry, _)| *status == StatusCode::TOO_MANY_REQUESTS && retry.is_some()));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
