@@ -109,8 +109,6 @@ impl AppState {
                             self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
                     }
                 }
-                // Nothing caches tokens (see `crate::sign_in`).
-                Ok(Change::Tokens) => {}
                 Ok(Change::Erased { user_id }) => self.forget_erased(user_id),
                 Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.inner.caches.forget_all();

@@ -1,6 +1,6 @@
 //! What one instance tells the others, through PostgreSQL's LISTEN/NOTIFY:
 //! "user U's state is now at version V, and their notifications up to N",
-//! or "tokens changed". A write sends its changes inside its transaction,
+//! or "user U was erased". A write sends its changes inside its transaction,
 //! so they are delivered when (and only if) it commits, to every instance
 //! listening, the writer included.
 //!
@@ -31,8 +31,6 @@ pub(crate) enum Change {
     /// A user's state row reached `version`; `notification` is their
     /// newest notification id among those the write queued (0 for none).
     User { user_id: i64, version: i64, notification: i64 },
-    /// Tokens or users' records changed: cached callers are stale.
-    Tokens,
     /// A user was erased: forget them (state, tokens) and end their streams.
     Erased { user_id: i64 },
     /// The listener lost its connection (and got it back): changes may
@@ -61,7 +59,6 @@ impl Change {
     pub(crate) fn payload(&self) -> String {
         match self {
             Change::User { user_id, version, notification } => format!("u {user_id} {version} {notification}"),
-            Change::Tokens => "t".to_owned(),
             Change::Erased { user_id } => format!("e {user_id}"),
             Change::Lost => "l".to_owned(),
         }
@@ -77,7 +74,6 @@ impl Change {
                 let (user_id, version, notification) = (number()?, number()?, number()?);
                 Some(Change::User { user_id, version, notification })
             }
-            "t" => Some(Change::Tokens),
             "e" => Some(Change::Erased { user_id: parts.next()?.parse().ok()? }),
             _ => None,
         }
@@ -159,12 +155,11 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_and_unknown_ones_are_ignored() {
-        for change in
-            [Change::User { user_id: 7, version: 12, notification: 40 }, Change::Tokens, Change::Erased { user_id: 3 }]
-        {
+        for change in [Change::User { user_id: 7, version: 12, notification: 40 }, Change::Erased { user_id: 3 }] {
             assert_eq!(Change::parse(&change.payload()), Some(change));
         }
-        for unknown in ["", "x 1 2 3", "u 1 2", "u a b c", "l"] {
+        // `t` (tokens changed) came from builds that cached tokens.
+        for unknown in ["", "x 1 2 3", "u 1 2", "u a b c", "l", "t"] {
             assert_eq!(Change::parse(unknown), None, "{unknown}");
         }
     }

@@ -102,14 +102,10 @@ impl Pg {
         in_transaction!(self, |tx| users::create_user(&tx, name, timezone, is_admin, now).await)
     }
 
-    /// Every instance forgets the token owners it cached: a new token or a
-    /// changed user must not wait for the cache's lifetime.
+    /// Nothing caches tokens (see `crate::sign_in`): no other instance
+    /// needs telling.
     pub(crate) async fn add_token(&self, owner: &OwnedTokenFor, now: Instant) -> Result<String, StoreError> {
-        in_transaction!(self, |tx| {
-            let token = users::add_token(&tx, owner.as_ref(), now).await?;
-            changes::tell(&tx, &[Change::Tokens]).await?;
-            Ok(token)
-        })
+        in_transaction!(self, |tx| users::add_token(&tx, owner.as_ref(), now).await)
     }
 
     pub(crate) async fn create_user_with_token(
@@ -122,19 +118,12 @@ impl Pg {
         in_transaction!(self, |tx| {
             let user = users::create_user(&tx, name, timezone, is_admin, now).await?;
             let token = users::add_token(&tx, TokenFor::User(&user), now).await?;
-            changes::tell(&tx, &[Change::Tokens]).await?;
             Ok((user, token))
         })
     }
 
     pub(crate) async fn set_public_profile(&self, name: &str, public: bool) -> Result<bool, StoreError> {
-        in_transaction!(self, |tx| {
-            let found = users::set_public_profile(&tx, name, public).await?;
-            if found {
-                changes::tell(&tx, &[Change::Tokens]).await?;
-            }
-            Ok(found)
-        })
+        in_transaction!(self, |tx| users::set_public_profile(&tx, name, public).await)
     }
 
     pub(crate) async fn all_users(&self) -> Result<Vec<User>, StoreError> {
@@ -307,8 +296,8 @@ impl Pg {
         in_transaction!(self, |tx| people::create(&tx, name, timezone, is_admin, public_profile, now).await)
     }
 
-    /// Every instance forgets its cached callers (an admin flag may have
-    /// changed) and the user's older state.
+    /// Every instance forgets the user's older state. (Callers, admin flag
+    /// included, are read on every request: nothing else to tell.)
     pub(crate) async fn patch_user(
         &self,
         engine: &Engine,
@@ -318,9 +307,7 @@ impl Pg {
     ) -> Result<Patched, StoreError> {
         in_transaction!(self, |tx| {
             let patched = people::patch(&tx, engine, name, patch, now).await?;
-            let mut told = Change::of_write(patched.saved.as_slice(), &[]);
-            told.push(Change::Tokens);
-            changes::tell(&tx, &told).await?;
+            changes::tell(&tx, &Change::of_write(patched.saved.as_slice(), &[])).await?;
             Ok(patched)
         })
     }
