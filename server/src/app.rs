@@ -43,6 +43,9 @@ pub(crate) enum Pushed {
     Wake { user_id: Option<i64>, id: i64 },
     /// The user was erased: their streams end.
     Erased { user_id: i64 },
+    /// A token was revoked or a user's admin flag changed, here or on
+    /// another instance: every open stream checks its credentials again.
+    Recheck,
 }
 
 /// What every handler shares: the database, the catalog, the clock.
@@ -110,6 +113,7 @@ impl AppState {
                     }
                 }
                 Ok(Change::Erased { user_id }) => self.forget_erased(user_id),
+                Ok(Change::Access) => self.access_changed(),
                 Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.inner.caches.forget_all();
                     let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: None, id: 0 }));
@@ -141,6 +145,14 @@ impl AppState {
     pub(crate) fn forget_erased(&self, user_id: i64) {
         self.inner.caches.forget_user(user_id);
         let _ = self.inner.pushed.send(Arc::new(Pushed::Erased { user_id }));
+    }
+
+    /// Makes every open stream check its credentials again at once: a token
+    /// was revoked or an admin flag changed. Call it after the change
+    /// committed; on PostgreSQL the other instances hear of it through
+    /// [`Change::Access`].
+    pub(crate) fn access_changed(&self) {
+        let _ = self.inner.pushed.send(Arc::new(Pushed::Recheck));
     }
 
     /// Pushed notifications, from now on.

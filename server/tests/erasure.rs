@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 use achievements_server::store::Location;
-use achievements_testkit::{TestServer, binary, event};
+use achievements_testkit::{TestServer, binary, event, stream_ends};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -213,9 +213,5 @@ async fn an_erased_users_stream_ends() {
     assert_eq!(stream.status(), StatusCode::OK);
     let path = format!("/api/v1/admin/users/{NAME}/");
     assert_eq!(server.send(Method::DELETE, &path, Some(&root), Value::Null).await.0, StatusCode::NO_CONTENT);
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(_chunk) = stream.chunk().await.unwrap() {}
-    })
-    .await;
-    assert!(ended.is_ok(), "the stream is still open");
+    assert!(stream_ends(&mut stream, Duration::from_secs(5)).await, "the stream is still open");
 }

@@ -11,11 +11,13 @@
 
 use achievements_server::platform::PlatformOptions;
 use achievements_server::platform::identity::{IdentityOptions, JwtKeys, JwtVerifier};
-use achievements_testkit::{ServeProcess, Setup, TestServer, binary, now};
+use achievements_testkit::{Clock, ServeProcess, Setup, TestServer, binary, now, stream_ends};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 const SECRET: &[u8] = b"a test secret of at least 32 bytes, never used for real";
 const ISSUER: &str = "https://platform.example";
@@ -34,7 +36,10 @@ fn platform(public_key: Option<&str>) -> PlatformOptions {
         audience: Some(AUDIENCE.into()),
     };
     PlatformOptions {
-        identity: IdentityOptions { jwt: Some(Arc::new(JwtVerifier::new(keys).unwrap())) },
+        identity: IdentityOptions {
+            jwt: Some(Arc::new(JwtVerifier::new(keys).unwrap())),
+            ..IdentityOptions::default()
+        },
         ..PlatformOptions::default()
     }
 }
@@ -115,6 +120,28 @@ async fn expiry_is_enforced_on_the_servers_clock_with_five_seconds_of_leeway() {
                               "iss": ISSUER, "aud": AUDIENCE}));
     let (status, body) = me(&server, &early).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")));
+}
+
+/// A stream signed in with a JWT ends once the JWT expires on the
+/// server's clock (at the stream's next check of its credentials).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_signed_in_with_a_jwt_ends_when_the_jwt_expires() {
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock = {
+        let offset = Arc::clone(&offset);
+        Clock::from_fn(move || now().checked_add_seconds(offset.load(Ordering::SeqCst)).unwrap())
+    };
+    let mut platform = platform(None);
+    platform.identity.stream_recheck = Duration::from_millis(200);
+    let server = TestServer::start_with(Setup { clock, platform, ..Setup::default() }).await;
+    let jwt = hs256(&json!({"sub": "ann", "exp": now_seconds() + 60, "iss": ISSUER, "aud": AUDIENCE}));
+    let url = server.url(&format!("/api/v1/notifications/stream/?token={jwt}"));
+    let mut stream = server.client.get(url).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(!stream_ends(&mut stream, Duration::from_secs(1)).await, "ended while the JWT is valid");
+    // Past `exp` and its five seconds of leeway.
+    offset.store(66, Ordering::SeqCst);
+    assert!(stream_ends(&mut stream, Duration::from_secs(5)).await, "the expired JWT's stream is still open");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

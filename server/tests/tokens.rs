@@ -3,11 +3,16 @@
 //! admin routes (`GET|POST admin/users/{name}/tokens/`, `DELETE
 //! admin/tokens/{id}/`), a revoked or expired token refused at once (the
 //! CLI revoking while a server runs; another instance revoking, on
-//! PostgreSQL), and `last_used_at` noted.
+//! PostgreSQL), open notification streams ended when their credentials
+//! lapse, and `last_used_at` noted.
 
 #![allow(clippy::unwrap_used)]
 
-use achievements_testkit::{Backend, Clock, Kept, Setup, TestPostgres, TestServer, binary, now};
+use achievements_server::platform::PlatformOptions;
+use achievements_server::platform::identity::{IdentityOptions, STREAM_RECHECK};
+use achievements_testkit::{
+    Backend, Clock, Kept, Setup, TestPostgres, TestServer, binary, event, now, read_unlocks, stream_ends,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::process::Output;
@@ -226,10 +231,11 @@ async fn a_token_revoked_on_one_instance_is_refused_by_the_other_at_once() {
     let b = TestServer::start_beside(&a, Setup::default()).await;
     let root = a.add_user("root", "UTC", true);
     let ann = a.add_user("ann", "UTC", false);
-    // Warm: b has served the token many times.
+    // Warm: b has served the token many times, and streams to it.
     for _ in 0..20 {
         assert_eq!(me(&b, &ann).await.0, StatusCode::OK);
     }
+    let mut stream = open_stream(&b, &ann, "").await;
     let id = token_id(&a, "user_id = (SELECT id FROM users WHERE name = 'ann')");
     let response =
         a.client.delete(a.url(&format!("/api/v1/admin/tokens/{id}/"))).bearer_auth(&root).send().await.unwrap();
@@ -237,6 +243,9 @@ async fn a_token_revoked_on_one_instance_is_refused_by_the_other_at_once() {
     // The very next request on b, with no wait.
     let (status, body) = me(&b, &ann).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("authentication_failed")), "{body}");
+    // The stream on b ends when a's revocation reaches it (NOTIFY), long
+    // before b's own periodic check.
+    assert!(stream_ends(&mut stream, STREAM_RECHECK / 3).await, "b still streams to a revoked token");
     // And an expiry set on a holds on b too, from the CLI.
     let out =
         binary!().args(["tokens", "add", "--service", "ops", "--admin", "--db"]).arg(a.db_arg()).output().unwrap();
@@ -245,4 +254,83 @@ async fn a_token_revoked_on_one_instance_is_refused_by_the_other_at_once() {
     let ops_id = token_id(&a, "service = 'ops'");
     assert!(stdout(&cli(&a, &["tokens", "revoke", &ops_id.to_string()])).contains("revoked"));
     assert_eq!(b.get("/api/v1/admin/users/ann/tokens/", Some(&ops)).await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// `GET notifications/stream/` with `token`, as `?user=` names (or the
+/// token's own user, given `""`).
+async fn open_stream(server: &TestServer, token: &str, as_user: &str) -> reqwest::Response {
+    let query = if as_user.is_empty() { String::new() } else { format!("?user={as_user}") };
+    let url = server.url(&format!("/api/v1/notifications/stream/{query}"));
+    let stream = server.client.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    stream
+}
+
+/// Revoking a token, or taking an admin's flag, through the API ends the
+/// open streams it granted at once (well before the periodic check), and
+/// no other stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ends_at_once_when_its_token_is_revoked_or_its_admin_loses_the_flag() {
+    let server = TestServer::start().await;
+    let boss = server.add_user("boss", "UTC", true);
+    let root = server.add_user("root", "UTC", true);
+    let ann = server.add_user("ann", "UTC", false);
+    let service = server.add_service("platform");
+    let mut anns = open_stream(&server, &ann, "").await;
+    let mut roots_view_of_ann = open_stream(&server, &root, "ann").await;
+
+    let id = token_id(&server, "user_id = (SELECT id FROM users WHERE name = 'ann')");
+    let (status, _) =
+        server.send(reqwest::Method::DELETE, &format!("/api/v1/admin/tokens/{id}/"), Some(&boss), Value::Null).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(stream_ends(&mut anns, STREAM_RECHECK / 3).await, "the revoked token's stream is still open");
+    // The admin's stream of ann's unlocks still runs.
+    server.post_events(&service, &event("e1", "ann", "project_created", "2026-03-20T10:00:00Z")).await;
+    assert_eq!(read_unlocks(&mut roots_view_of_ann, 1).await[0].1["key"], "first_project");
+
+    let patch = json!({"is_admin": false});
+    assert_eq!(
+        server.send(reqwest::Method::PATCH, "/api/v1/admin/users/root/", Some(&boss), patch).await.0,
+        StatusCode::OK
+    );
+    assert!(stream_ends(&mut roots_view_of_ann, STREAM_RECHECK / 3).await, "a former admin still watches ann");
+}
+
+/// Revoked from another process (the CLI beside a running server), or
+/// expired on the server's clock: the stream ends at its next check, and
+/// a stream whose token holds stays open through the checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ends_at_its_next_check_when_its_token_is_revoked_elsewhere_or_expires() {
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock = {
+        let offset = Arc::clone(&offset);
+        Clock::from_fn(move || now().checked_add_seconds(offset.load(Ordering::SeqCst)).unwrap())
+    };
+    let recheck = Duration::from_millis(200);
+    let identity = IdentityOptions { stream_recheck: recheck, ..IdentityOptions::default() };
+    let platform = PlatformOptions { identity, ..PlatformOptions::default() };
+    let server = TestServer::start_with(Setup { clock, platform, ..Setup::default() }).await;
+    let root = server.add_user("root", "UTC", true);
+    let ann = server.add_user("ann", "UTC", false);
+    server.add_user("bob", "UTC", false);
+    let service = server.add_service("platform");
+    let (_, issued) = server.post("/api/v1/admin/users/bob/tokens/", Some(&root), &json!({"expires_in": 60})).await;
+    let bob = issued["token"].as_str().unwrap().to_owned();
+    let mut anns = open_stream(&server, &ann, "").await;
+    let mut bobs = open_stream(&server, &bob, "").await;
+
+    // Several checks pass: both streams still deliver.
+    tokio::time::sleep(recheck * 5).await;
+    server.post_events(&service, &event("e1", "ann", "project_created", "2026-03-20T10:00:00Z")).await;
+    server.post_events(&service, &event("e2", "bob", "project_created", "2026-03-20T10:00:00Z")).await;
+    assert_eq!(read_unlocks(&mut anns, 1).await[0].1["key"], "first_project");
+    assert_eq!(read_unlocks(&mut bobs, 1).await[0].1["key"], "first_project");
+
+    // Bob's token expires on the server's clock.
+    offset.store(61, Ordering::SeqCst);
+    assert!(stream_ends(&mut bobs, Duration::from_secs(5)).await, "the expired token's stream is still open");
+    // Ann's is revoked by the command line, another process.
+    let id = token_id(&server, "user_id = (SELECT id FROM users WHERE name = 'ann')");
+    assert!(stdout(&cli(&server, &["tokens", "revoke", &id.to_string()])).contains("revoked"));
+    assert!(stream_ends(&mut anns, Duration::from_secs(5)).await, "the revoked token's stream is still open");
 }

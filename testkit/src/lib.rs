@@ -44,7 +44,7 @@ pub use achievements_server::connections::ConnectionTimeouts;
 pub use postgres::{POSTGRES_ENV, TestPostgres};
 pub use serve_process::ServeProcess;
 pub use test_server::{BACKEND_ENV, Backend, Kept, Setup, TestServer};
-pub use wire::{event, keys, read, read_unlocks};
+pub use wire::{event, keys, read, read_unlocks, stream_ends};
 
 /// The fixed "now" of a [`TestServer`]'s clock unless its [`Setup`] says otherwise.
 pub const NOW: &str = "2026-03-20T12:00:00Z";

@@ -109,6 +109,12 @@ pub fn keys(items: &Value) -> Vec<String> {
     items.iter().map(|i| i["key"].as_str().unwrap_or_else(|| panic!("no key in {i}")).to_owned()).collect()
 }
 
+/// Reads a `notifications/stream/` response, skipping what it sends,
+/// until the server ends it; whether that happened within `within`.
+pub async fn stream_ends(response: &mut reqwest::Response, within: Duration) -> bool {
+    tokio::time::timeout(within, async { while let Ok(Some(_)) = response.chunk().await {} }).await.is_ok()
+}
+
 /// Reads Server-Sent Events from a `notifications/stream/` response until
 /// `n` `unlock` events have arrived (10 s at most); returns their (id,
 /// data JSON).

@@ -28,6 +28,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Seconds of clock skew allowed on `exp` and `nbf`: a token is accepted
 /// until `exp + 5 s`, and from `nbf - 5 s`.
@@ -40,11 +41,26 @@ pub const MAX_JWT_BYTES: usize = 8 * 1024;
 /// The shortest HS256 secret accepted (256 bits, as RFC 7518 asks).
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// How often an open notification stream checks its credentials again, by
+/// default: a token revoked or expired, or a user erased or no longer an
+/// admin, through another instance or a command, ends the stream within
+/// this time. On the instance that made the change it ends at once.
+pub const STREAM_RECHECK: Duration = Duration::from_secs(15);
+
 /// The parsed options (see [`IdentityArgs`]): `jwt` is `None` unless a key
 /// was given (opaque tokens only).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct IdentityOptions {
     pub jwt: Option<Arc<JwtVerifier>>,
+    /// How often an open stream checks its credentials again (see
+    /// [`STREAM_RECHECK`]); never zero.
+    pub stream_recheck: Duration,
+}
+
+impl Default for IdentityOptions {
+    fn default() -> Self {
+        IdentityOptions { jwt: None, stream_recheck: STREAM_RECHECK }
+    }
 }
 
 /// The flags of `serve` for this part.
@@ -64,6 +80,18 @@ pub(crate) struct IdentityArgs {
     /// Require this value in the JWTs' `aud` claim (otherwise `aud` is not checked).
     #[arg(long, value_name = "AUD")]
     jwt_audience: Option<String>,
+    /// How often an open notification stream checks its credentials again (tests shorten it).
+    #[arg(long, hide = true, value_name = "DURATION", default_value = "15s", value_parser = parse_recheck)]
+    stream_recheck: Duration,
+}
+
+/// A `--stream-recheck` duration: `15s`, `500ms`; not zero.
+fn parse_recheck(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be longer than zero".to_owned()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl IdentityArgs {
@@ -76,7 +104,7 @@ impl IdentityArgs {
             if self.jwt_issuer.is_some() || self.jwt_audience.is_some() {
                 anyhow::bail!("--jwt-issuer and --jwt-audience need --jwt-secret-file or --jwt-public-key");
             }
-            return Ok(IdentityOptions::default());
+            return Ok(IdentityOptions { jwt: None, stream_recheck: self.stream_recheck });
         }
         let secret = match &self.jwt_secret_file {
             Some(path) => {
@@ -90,7 +118,7 @@ impl IdentityArgs {
             None => None,
         };
         let keys = JwtKeys { secret, public_key_pem, issuer: self.jwt_issuer, audience: self.jwt_audience };
-        Ok(IdentityOptions { jwt: Some(Arc::new(JwtVerifier::new(keys)?)) })
+        Ok(IdentityOptions { jwt: Some(Arc::new(JwtVerifier::new(keys)?)), stream_recheck: self.stream_recheck })
     }
 }
 

@@ -175,6 +175,9 @@ async fn revoke(
     let no_such = || ApiError::NotFound("No token has this id.".into());
     let id: i64 = id.parse().map_err(|_| no_such())?;
     if app.store().revoke_token(id, app.now()).await? {
+        // Requests read the token's row: the next one is refused. Open
+        // streams check theirs again now.
+        app.access_changed();
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(no_such())

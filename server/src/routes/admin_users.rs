@@ -152,11 +152,16 @@ async fn change(
             "An admin cannot take away their own admin flag: another admin must.".to_owned(),
         ));
     }
+    let is_admin_changed = patch.is_admin.is_some();
     let patched =
         app.store().patch_user(app.catalog().shared_engine(), name.clone(), patch, app.now()).await.map_err(refusal)?;
     // The admin flag takes effect at the next request: callers are read
-    // from the database on every request (see `crate::sign_in`).
+    // from the database on every request (see `crate::sign_in`); open
+    // streams (an admin's may show another user's) check theirs again now.
     app.publish(patched.saved.as_ref());
+    if is_admin_changed {
+        app.access_changed();
+    }
     Ok(Json(patched.user.into()))
 }
 

@@ -136,7 +136,8 @@ pub(crate) struct StreamQuery {
 /// notification (`id:` its id, `data:` its JSON) as its transaction
 /// commits. With `Last-Event-ID` (header, or `?last_event_id=`) the
 /// caller's notifications after that id are replayed first. A comment every
-/// [`KEEP_ALIVE`]; the stream ends when the server shuts down.
+/// [`KEEP_ALIVE`]. The stream ends when the server shuts down, and when its
+/// credentials lapse (see [`StreamAccess`]).
 pub(crate) async fn stream(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -147,7 +148,13 @@ pub(crate) async fn stream(
         (Credentials::Anonymous, Some(token)) => Credentials::Bearer(token),
         (credentials, _) => credentials,
     };
-    let user = load_subject_user(&app, credentials, query.user).await?;
+    // The token the credentials came from (the header's, checked by the
+    // middleware, or the query's), to check again while the stream is open.
+    let token = match &credentials {
+        Credentials::Bearer(token) => Some(token.clone()),
+        Credentials::Checked(_) | Credentials::Anonymous => crate::auth::bearer_token(&headers)?,
+    };
+    let user = load_subject_user(&app, credentials, query.user.clone()).await?;
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -167,7 +174,8 @@ pub(crate) async fn stream(
     let user_id = user.id;
     let (replay, sent) = app.store().stream_start(user_id, last).await?;
     let queue = replay.iter().filter_map(|n| render(&app, n)).collect();
-    let state = StreamState { app, user_id, sent, queue, live, closing, _open: OpenStream::new() };
+    let access = StreamAccess::new(&app, token, query.user);
+    let state = StreamState { app, user_id, sent, queue, live, closing, access, _open: OpenStream::new() };
     let events = futures_util::stream::unfold(state, next_event);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
@@ -180,10 +188,49 @@ struct StreamState {
     queue: VecDeque<Event>,
     live: broadcast::Receiver<Arc<Pushed>>,
     closing: watch::Receiver<bool>,
+    access: StreamAccess,
     /// Counts the stream as open until it is dropped.
     _open: OpenStream,
 }
 
+/// What an open stream was granted on, checked again every
+/// `--stream-recheck` (15 s) and whenever a token is revoked or an admin
+/// flag changes ([`Pushed::Recheck`]): a request is refused at once when
+/// its token is revoked or expired, and a stream, which is one long
+/// request, must not outlive its credentials either. It ends when they no
+/// longer name the same user: a token revoked, expired or deleted with its
+/// user, a JWT past its `exp`, an admin who lost the flag while watching
+/// another user's stream. The client's reconnection then gets the `401` or
+/// `403` that says why.
+struct StreamAccess {
+    token: Option<String>,
+    as_user: Option<String>,
+    every: tokio::time::Interval,
+}
+
+impl StreamAccess {
+    fn new(app: &AppState, token: Option<String>, as_user: Option<String>) -> Self {
+        let period = app.platform().identity.stream_recheck;
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        StreamAccess { token, as_user, every }
+    }
+
+    /// Whether the credentials still name the stream's user. A storage
+    /// error keeps the stream (the next check tries again): an outage
+    /// must not drop every stream at once.
+    async fn still_grants(&self, app: &AppState, user_id: i64) -> bool {
+        let credentials = self.token.clone().map_or(Credentials::Anonymous, Credentials::Bearer);
+        match load_subject_user(app, credentials, self.as_user.clone()).await {
+            Ok(user) => user.id == user_id,
+            Err(refused) if refused.status().is_client_error() => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "a notification stream could not check its credentials");
+                true
+            }
+        }
+    }
+}
 fn render(app: &AppState, n: &Notification) -> Option<Event> {
     match serde_json::to_string(&NotificationJson::new(app.catalog(), n)) {
         Ok(json) => Some(unlock_event(n.id, json)),
@@ -203,9 +250,18 @@ async fn next_event(mut st: StreamState) -> Option<(Result<Event, Infallible>, S
         if let Some(event) = st.queue.pop_front() {
             return Some((Ok(event), st));
         }
+        // (The check runs after `select!`: the closing watch's borrow must
+        // not be held across it.)
         let received = tokio::select! {
             _ = st.closing.wait_for(|closing| *closing) => return None,
-            received = st.live.recv() => received,
+            _ = st.access.every.tick() => None,
+            received = st.live.recv() => Some(received),
+        };
+        let Some(received) = received else {
+            if st.access.still_grants(&st.app, st.user_id).await {
+                continue;
+            }
+            return None;
         };
         let catch_up = match received {
             Ok(pushed) => match &*pushed {
@@ -218,6 +274,8 @@ async fn next_event(mut st: StreamState) -> Option<(Result<Event, Infallible>, S
                 Pushed::Wake { user_id, id } => user_id.is_none_or(|u| u == st.user_id && *id > st.sent),
                 Pushed::Erased { user_id } if *user_id == st.user_id => return None,
                 Pushed::Erased { .. } => false,
+                Pushed::Recheck if st.access.still_grants(&st.app, st.user_id).await => false,
+                Pushed::Recheck => return None,
             },
             // Fell behind the channel: read what was missed.
             Err(broadcast::error::RecvError::Lagged(_)) => true,

@@ -1,6 +1,6 @@
 //! What one instance tells the others, through PostgreSQL's LISTEN/NOTIFY:
 //! "user U's state is now at version V, and their notifications up to N",
-//! or "user U was erased". A write sends its changes inside its transaction,
+//! "user U was erased", or "someone's access changed". A write sends its changes inside its transaction,
 //! so they are delivered when (and only if) it commits, to every instance
 //! listening, the writer included.
 //!
@@ -33,6 +33,9 @@ pub(crate) enum Change {
     User { user_id: i64, version: i64, notification: i64 },
     /// A user was erased: forget them (state, tokens) and end their streams.
     Erased { user_id: i64 },
+    /// A token was revoked or a user's admin flag changed: open streams
+    /// check their credentials again.
+    Access,
     /// The listener lost its connection (and got it back): changes may
     /// have been missed, so everything cached is suspect.
     Lost,
@@ -60,6 +63,7 @@ impl Change {
         match self {
             Change::User { user_id, version, notification } => format!("u {user_id} {version} {notification}"),
             Change::Erased { user_id } => format!("e {user_id}"),
+            Change::Access => "a".to_owned(),
             Change::Lost => "l".to_owned(),
         }
     }
@@ -75,6 +79,7 @@ impl Change {
                 Some(Change::User { user_id, version, notification })
             }
             "e" => Some(Change::Erased { user_id: parts.next()?.parse().ok()? }),
+            "a" => Some(Change::Access),
             _ => None,
         }
     }
@@ -155,7 +160,9 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_and_unknown_ones_are_ignored() {
-        for change in [Change::User { user_id: 7, version: 12, notification: 40 }, Change::Erased { user_id: 3 }] {
+        for change in
+            [Change::User { user_id: 7, version: 12, notification: 40 }, Change::Erased { user_id: 3 }, Change::Access]
+        {
             assert_eq!(Change::parse(&change.payload()), Some(change));
         }
         // `t` (tokens changed) came from builds that cached tokens.

@@ -296,8 +296,9 @@ impl Pg {
         in_transaction!(self, |tx| people::create(&tx, name, timezone, is_admin, public_profile, now).await)
     }
 
-    /// Every instance forgets the user's older state. (Callers, admin flag
-    /// included, are read on every request: nothing else to tell.)
+    /// Every instance forgets the user's older state. Callers, admin flag
+    /// included, are read on every request; a changed admin flag also makes
+    /// open streams check their credentials again ([`Change::Access`]).
     pub(crate) async fn patch_user(
         &self,
         engine: &Engine,
@@ -307,7 +308,11 @@ impl Pg {
     ) -> Result<Patched, StoreError> {
         in_transaction!(self, |tx| {
             let patched = people::patch(&tx, engine, name, patch, now).await?;
-            changes::tell(&tx, &Change::of_write(patched.saved.as_slice(), &[])).await?;
+            let mut told = Change::of_write(patched.saved.as_slice(), &[]);
+            if patch.is_admin.is_some() {
+                told.push(Change::Access);
+            }
+            changes::tell(&tx, &told).await?;
             Ok(patched)
         })
     }

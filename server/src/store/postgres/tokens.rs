@@ -4,6 +4,7 @@
 //! on all at once), listed, revoked, their last use noted.
 
 use super::Pg;
+use super::changes::{self, Change};
 use super::operations::is_transient;
 use super::users;
 use crate::store::StoreError;
@@ -136,11 +137,16 @@ impl Pg {
     }
 
     /// Revokes the token `id` (keeping the first time); whether it exists.
+    /// Requests read the token's row, so the next one is refused on every
+    /// instance; open streams hear of it through [`Change::Access`].
     pub(crate) async fn revoke_token(&self, id: i64, now: Instant) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let n = client
             .execute("UPDATE tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1", &[&id, &ts(now)])
             .await?;
+        if n > 0 {
+            changes::tell(&client, &[Change::Access]).await?;
+        }
         Ok(n > 0)
     }
 
