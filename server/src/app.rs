@@ -20,7 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 use axum::{Router, middleware};
 use std::sync::Arc;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{Notify, broadcast, watch};
 use tower_http::trace::TraceLayer;
 
 /// How many pushed notifications a slow stream may fall behind before it
@@ -65,6 +65,9 @@ struct Shared {
     platform: PlatformOptions,
     /// Notifications, after their transaction committed.
     pushed: broadcast::Sender<Arc<Pushed>>,
+    /// Signalled when notifications committed (here or, on PostgreSQL,
+    /// anywhere): their unlocks may have queued webhook deliveries.
+    committed: Notify,
     /// `true` once the server is shutting down: open streams end.
     closing: watch::Sender<bool>,
 }
@@ -86,6 +89,7 @@ impl AppState {
                 clock,
                 platform,
                 pushed,
+                committed: Notify::new(),
                 closing,
             }),
         };
@@ -110,6 +114,7 @@ impl AppState {
                     if notification > 0 {
                         let _ =
                             self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: Some(user_id), id: notification }));
+                        self.inner.committed.notify_one();
                     }
                 }
                 Ok(Change::Erased { user_id }) => self.forget_erased(user_id),
@@ -117,6 +122,7 @@ impl AppState {
                 Ok(Change::Lost) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     self.inner.caches.forget_all();
                     let _ = self.inner.pushed.send(Arc::new(Pushed::Wake { user_id: None, id: 0 }));
+                    self.inner.committed.notify_one();
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
             }
@@ -126,6 +132,10 @@ impl AppState {
     /// Sends committed notifications to the open streams. Call it from a
     /// [`Store`] write's after-commit hook.
     pub(crate) fn push(&self, notifications: &[Notification]) {
+        if notifications.is_empty() {
+            return;
+        }
+        self.inner.committed.notify_one();
         if self.inner.pushed.receiver_count() == 0 {
             return;
         }
@@ -153,6 +163,13 @@ impl AppState {
     /// [`Change::Access`].
     pub(crate) fn access_changed(&self) {
         let _ = self.inner.pushed.send(Arc::new(Pushed::Recheck));
+    }
+
+    /// Returns once notifications have committed since the last call
+    /// returned (at once if some did meanwhile): the webhook sender's cue
+    /// to look at the outbox. Many commits in between are one wake.
+    pub(crate) async fn notifications_committed(&self) {
+        self.inner.committed.notified().await;
     }
 
     /// Pushed notifications, from now on.

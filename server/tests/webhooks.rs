@@ -194,6 +194,26 @@ async fn an_unlock_is_delivered_as_one_signed_post() {
     assert_eq!(receiver.got().len(), 1);
 }
 
+/// The sender wakes when an unlock commits, not at its next poll: with the
+/// poll a minute away, three unlocks in turn are each delivered at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_wakes_the_sender_without_waiting_for_its_poll() {
+    let receiver = Receiver::start(0).await;
+    let mut platform = platform();
+    platform.webhooks.poll = Duration::from_secs(60);
+    let server = TestServer::start_with(Setup { platform, ..Setup::default() }).await;
+    let root = server.add_user("root", "UTC", true);
+    server.add_user("ann", "UTC", false);
+    let service = server.add_service("platform");
+    register(&server, &root, &receiver.url()).await;
+    let started = Instant::now();
+    for (n, event_type) in ["project_created", "project_published", "battle_participated"].into_iter().enumerate() {
+        server.post_events(&service, &event(&format!("e{n}"), "ann", event_type, AT)).await;
+        assert_eq!(receiver.wait_delivered(n + 1).await.len(), n + 1);
+    }
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_failing_three_times_gets_the_delivery_on_the_fourth_attempt_with_the_same_id() {
     let receiver = Receiver::start(3).await;

@@ -7,8 +7,9 @@
 //! [`WebhookOptions::retry_for`] after the first attempt, when it is marked
 //! failed (and kept).
 //!
-//! It wakes when a commit notified someone (the same signal the streams
-//! get, other instances' commits included on PostgreSQL), and every
+//! It wakes when notifications committed
+//! ([`AppState::notifications_committed`], other instances' commits
+//! included on PostgreSQL), and every
 //! [`WebhookOptions::poll`] otherwise. Nothing is held in memory: pending
 //! deliveries are found in the database at start, and a claim is a lease
 //! in the database, so a crash loses nothing (a delivery being sent when
@@ -22,7 +23,6 @@ use futures_util::future::join_all;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::task::JoinHandle;
 
 /// Deliveries claimed (and sent concurrently) at once.
@@ -42,7 +42,6 @@ async fn run(state: AppState) {
             return;
         }
     };
-    let mut pushed = state.subscribe();
     let mut closing = state.closing();
     // A claimed delivery is another sender's for this long: longer than an
     // attempt can take.
@@ -60,13 +59,7 @@ async fn run(state: AppState) {
         let wait = soonest.map_or(options.poll, |at| options.poll.min(at)).max(Duration::from_millis(1));
         tokio::select! {
             _ = closing.wait_for(|closing| *closing) => return,
-            woken = pushed.recv() => {
-                if matches!(woken, Err(RecvError::Closed)) {
-                    return;
-                }
-                // One look at the outbox for every commit waiting.
-                while !matches!(pushed.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
-            }
+            () = state.notifications_committed() => {}
             () = tokio::time::sleep(wait) => {}
         }
     }
