@@ -7,6 +7,7 @@
 //! top-level fields, so this file cannot drift from the router.
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
+use crate::routes::achievements::UserQuery;
 use crate::routes::pages::PageQuery;
 mod admin_users;
 
@@ -496,6 +497,29 @@ fn throttled(document: &mut serde_json::Value) {
     }
 }
 
+/// The operations that take `?user=NAME` ([`UserQuery`]) may answer `403`
+/// (a caller who is not an admin naming someone else) and `404` (no user
+/// of that name), whatever else they answer.
+fn acting_for_another_user(document: &mut serde_json::Value) {
+    let forbidden = json!({"description": "`?user=` names another user and the caller is not an admin",
+                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
+    let unknown = json!({"description": "`?user=` names no user (or, where the route says so, a page past the end)",
+                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
+    let Some(paths) = document["paths"].as_object_mut() else { return };
+    for operation in paths.values_mut().filter_map(|item| item.as_object_mut()).flat_map(|item| item.values_mut()) {
+        let takes_user = operation["parameters"]
+            .as_array()
+            .is_some_and(|parameters| parameters.iter().any(|p| p["name"] == "user" && p["in"] == "query"));
+        if !takes_user {
+            continue;
+        }
+        if let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut()) {
+            responses.entry("403").or_insert_with(|| forbidden.clone());
+            responses.entry("404").or_insert_with(|| unknown.clone());
+        }
+    }
+}
+
 /// Replaces the schema of the operation's query parameter `name`.
 fn set_query_schema(operation: &mut serde_json::Value, name: &str, schema: serde_json::Value) {
     if let Some(parameters) = operation["parameters"].as_array_mut() {
@@ -513,6 +537,7 @@ pub fn document() -> &'static serde_json::Value {
         let mut document = serde_json::to_value(api).unwrap_or_default();
         constrain(&mut document);
         throttled(&mut document);
+        acting_for_another_user(&mut document);
         document
     });
     &DOCUMENT
@@ -524,29 +549,28 @@ pub async fn openapi() -> Json<&'static serde_json::Value> {
 }
 
 #[utoipa::path(get, path = "/api/v1/achievements/", tag = "achievements",
-    params(("user" = Option<String>, Query, description = "admins: act for NAME"),
-           ("category" = Option<String>, Query), ("rarity" = Option<String>, Query),
+    params(UserQuery, ("category" = Option<String>, Query), ("rarity" = Option<String>, Query),
            ("earned" = Option<bool>, Query)),
     responses((status = 200, body = AchievementList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn list() {}
 
-#[utoipa::path(get, path = "/api/v1/achievements/earned/", tag = "achievements", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/achievements/earned/", tag = "achievements", params(UserQuery, PageQuery),
     responses((status = 200, body = EarnedList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "A page past the end (`Invalid page.`)")))]
 fn earned() {}
 
 #[utoipa::path(get, path = "/api/v1/achievements/{key}/", tag = "achievements",
-    params(("key" = String, Path)),
+    params(("key" = String, Path), UserQuery),
     responses((status = 200, body = AchievementItem), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 fn detail() {}
 
-#[utoipa::path(get, path = "/api/v1/achievements/categories/", tag = "achievements",
+#[utoipa::path(get, path = "/api/v1/achievements/categories/", tag = "achievements", params(UserQuery),
     responses((status = 200, body = CategoryList), (status = 401, body = ErrorBody)))]
 fn categories() {}
 
-#[utoipa::path(post, path = "/api/v1/achievements/check/", tag = "achievements",
+#[utoipa::path(post, path = "/api/v1/achievements/check/", tag = "achievements", params(UserQuery),
     responses((status = 200, body = CheckResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 fn check() {}
 
@@ -555,7 +579,7 @@ fn check() {}
               (status = 401, body = ErrorBody)))]
 fn catalog() {}
 
-#[utoipa::path(get, path = "/api/v1/me/", tag = "users",
+#[utoipa::path(get, path = "/api/v1/me/", tag = "users", params(UserQuery),
     responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 fn me() {}
 
@@ -568,13 +592,13 @@ fn me() {}
                with the same event ids")))]
 fn events() {}
 
-#[utoipa::path(get, path = "/api/v1/notifications/", tag = "notifications", params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/notifications/", tag = "notifications", params(UserQuery, PageQuery),
     responses((status = 200, body = NotificationList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody, description = "A page past the end (`Invalid page.`)")))]
 fn notifications() {}
 
-#[utoipa::path(post, path = "/api/v1/notifications/read/", tag = "notifications", request_body = MarkRead,
+#[utoipa::path(post, path = "/api/v1/notifications/read/", tag = "notifications", request_body = MarkRead, params(UserQuery),
     responses((status = 200, body = Marked), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 422, body = ErrorBody),
               (status = 503, body = ErrorBody, description = "Nothing was changed: the database is busy, full or \
@@ -583,7 +607,8 @@ fn mark_read() {}
 
 #[utoipa::path(get, path = "/api/v1/notifications/stream/", tag = "notifications",
     params(("token" = Option<String>, Query, description = "the bearer token, for EventSource"),
-           ("last_event_id" = Option<i64>, Query, description = "resume after this id (or the Last-Event-ID header)")),
+           ("last_event_id" = Option<i64>, Query, description = "resume after this id (or the Last-Event-ID header)"),
+           UserQuery),
     responses((status = 200, content_type = "text/event-stream",
                description = "`id: N`, `event: unlock`, `data: Notification JSON`; a comment every 15 s"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -595,7 +620,7 @@ fn stream() {}
               (status = 403, body = ErrorBody)))]
 fn stats() {}
 
-#[utoipa::path(get, path = "/api/v1/me/achievements/my-progress/", tag = "compatibility",
+#[utoipa::path(get, path = "/api/v1/me/achievements/my-progress/", tag = "compatibility", params(UserQuery),
     responses((status = 200, body = MyProgress), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 fn my_progress() {}
 

@@ -1,6 +1,6 @@
 //! `GET openapi.json`: every route of the API is documented, and every
 //! documented route answers with a documented status and the documented
-//! top-level fields.
+//! top-level fields; the routes that take `?user=` say so.
 
 #![allow(clippy::unwrap_used)]
 
@@ -69,27 +69,8 @@ async fn every_route_is_documented_and_answers_as_documented() {
 
     let mut checked = 0;
     for (method, path) in &documented {
-        let url = path
-            .replace("{key}", "first_project")
-            .replace("{username}", "root")
-            .replace("{name}", "ann")
-            .replace("{id}", "999");
         let token = if path == "/api/v1/events/" { &service } else { &root };
-        let request = match method.as_str() {
-            "get" => server.client.get(server.url(&url)),
-            "patch" => server.client.patch(server.url(&url)).json(&json!({"public_profile": false})),
-            "delete" => server.client.delete(server.url(&url)).json(&json!({"reason": "documented"})),
-            _ => {
-                let body = match path.as_str() {
-                    "/api/v1/events/" => event("e2", "root", "login", "2026-03-20T10:00:00Z"),
-                    "/api/v1/notifications/read/" => json!({"all": true}),
-                    "/api/v1/admin/users/" => json!({"name": "zoe"}),
-                    "/api/v1/admin/users/{name}/achievements/" => json!({"key": "first_login", "reason": "documented"}),
-                    _ => json!({}),
-                };
-                server.client.post(server.url(&url)).json(&body)
-            }
-        };
+        let request = request(&server, method, path, "");
         let response = request.bearer_auth(token).send().await.unwrap();
         let status = response.status().as_u16().to_string();
         let operation = &spec["paths"][path][method];
@@ -119,4 +100,69 @@ async fn every_route_is_documented_and_answers_as_documented() {
         }
     }
     assert!(checked > 40, "only {checked} documented fields were checked");
+}
+
+/// A request to the documented `path` (its parameters filled in), with
+/// `query` appended and a body the route accepts.
+fn request(server: &TestServer, method: &str, path: &str, query: &str) -> reqwest::RequestBuilder {
+    let url = path
+        .replace("{key}", "first_project")
+        .replace("{username}", "root")
+        .replace("{name}", "ann")
+        .replace("{id}", "999");
+    let url = server.url(&format!("{url}{query}"));
+    match method {
+        "get" => server.client.get(url),
+        "patch" => server.client.patch(url).json(&json!({"public_profile": false})),
+        "delete" => server.client.delete(url).json(&json!({"reason": "documented"})),
+        _ => {
+            let body = match path {
+                "/api/v1/events/" => event("e2", "root", "login", "2026-03-20T10:00:00Z"),
+                "/api/v1/notifications/read/" => json!({"all": true}),
+                "/api/v1/admin/users/" => json!({"name": "zoe"}),
+                "/api/v1/admin/users/{name}/achievements/" => json!({"key": "first_login", "reason": "documented"}),
+                _ => json!({}),
+            };
+            server.client.post(url).json(&body)
+        }
+    }
+}
+
+/// An operation documents `?user=` exactly when the route acts for the user
+/// it names: asked by an admin for a user who does not exist, it answers
+/// the documented `404` naming them; the others do not read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_routes_that_act_for_another_user_document_user() {
+    let server = TestServer::start().await;
+    let root = server.add_user("root", "UTC", true);
+    server.add_user("ann", "UTC", false);
+    let (_, spec) = server.get("/api/v1/openapi.json", None).await;
+    let mut acting = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if path == "/api/v1/notifications/stream/" {
+                // Answers 200 and streams; its `user` is tested in tests/tokens.rs.
+                continue;
+            }
+            let documents_user = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "user" && p["in"] == "query"));
+            let response = request(&server, method, path, "?user=nobody_such").bearer_auth(&root).send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            let acted = status == 404 && body["detail"] == "No user named `nobody_such`.";
+            assert_eq!(
+                documents_user, acted,
+                "{method} {path}: documents `user`: {documents_user}; answered {status} {body}"
+            );
+            if acted {
+                assert!(
+                    operation["responses"]["404"].is_object() && operation["responses"]["403"].is_object(),
+                    "{path}"
+                );
+                acting.push(path.clone());
+            }
+        }
+    }
+    assert!(acting.len() >= 9, "{acting:?}");
 }

@@ -16,9 +16,12 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
-/// `?user=NAME`: an admin acting for another user.
-#[derive(Debug, Deserialize)]
+/// `?user=NAME`: an admin acting for another user (the routes about one
+/// user's progress and notifications take it).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UserQuery {
+    /// Admins: act for the user NAME (anyone may name themselves; others get 403, an unknown name 404).
     pub user: Option<String>,
 }
 

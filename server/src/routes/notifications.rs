@@ -2,6 +2,7 @@
 //! the unlock notifications queued for the caller, and a Server-Sent Events
 //! stream of them as they commit.
 
+use super::achievements::UserQuery;
 use super::pages::{Page, PageHead, PageQuery};
 use super::{ApiQuery, json_body, json_bytes, load_subject_user};
 use crate::api_error::ApiError;
@@ -30,11 +31,6 @@ use tokio::sync::{broadcast, watch};
 /// How often an idle stream sends a comment, so proxies keep it open.
 pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct NotificationsQuery {
-    user: Option<String>,
-}
-
 #[derive(Debug, Serialize)]
 struct ListHead {
     #[serde(flatten)]
@@ -49,7 +45,7 @@ pub(crate) async fn list(
     State(app): State<AppState>,
     uri: Uri,
     credentials: Credentials,
-    ApiQuery(query): ApiQuery<NotificationsQuery>,
+    ApiQuery(query): ApiQuery<UserQuery>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Response, ApiError> {
     let page = Page::from_query(&page)?;
@@ -75,7 +71,7 @@ pub(crate) async fn mark_read(
     State(app): State<AppState>,
     credentials: Credentials,
     headers: HeaderMap,
-    ApiQuery(query): ApiQuery<NotificationsQuery>,
+    ApiQuery(query): ApiQuery<UserQuery>,
     body: Body,
 ) -> Result<Json<Marked>, ApiError> {
     let user = load_subject_user(&app, credentials, query.user).await?;
