@@ -11,12 +11,12 @@
 
 use achievements_server::platform::PlatformOptions;
 use achievements_server::platform::identity::{IdentityOptions, JwtKeys, JwtVerifier};
-use achievements_testkit::{Clock, ServeProcess, Setup, TestServer, binary, now, stream_ends};
+use achievements_testkit::{ServeProcess, Setup, TestServer, binary, movable_clock, now, stream_ends};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const SECRET: &[u8] = b"a test secret of at least 32 bytes, never used for real";
@@ -126,11 +126,7 @@ async fn expiry_is_enforced_on_the_servers_clock_with_five_seconds_of_leeway() {
 /// server's clock (at the stream's next check of its credentials).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_signed_in_with_a_jwt_ends_when_the_jwt_expires() {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock = {
-        let offset = Arc::clone(&offset);
-        Clock::from_fn(move || now().checked_add_seconds(offset.load(Ordering::SeqCst)).unwrap())
-    };
+    let (clock, offset) = movable_clock();
     let mut platform = platform(None);
     platform.identity.stream_recheck = Duration::from_millis(200);
     let server = TestServer::start_with(Setup { clock, platform, ..Setup::default() }).await;

@@ -11,13 +11,12 @@
 use achievements_server::platform::PlatformOptions;
 use achievements_server::platform::identity::{IdentityOptions, STREAM_RECHECK};
 use achievements_testkit::{
-    Backend, Clock, Kept, Setup, TestPostgres, TestServer, binary, event, now, read_unlocks, stream_ends,
+    Backend, Kept, Setup, TestPostgres, TestServer, binary, event, movable_clock, read_unlocks, stream_ends,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::process::Output;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Runs the CLI on the server's database.
@@ -169,11 +168,7 @@ async fn the_admin_routes_list_issue_and_revoke_tokens() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refused_with_its_own_code_and_use_is_noted_at_most_once_a_minute() {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock = {
-        let offset = Arc::clone(&offset);
-        Clock::from_fn(move || now().checked_add_seconds(offset.load(Ordering::SeqCst)).unwrap())
-    };
+    let (clock, offset) = movable_clock();
     let server = TestServer::start_with(Setup { clock, ..Setup::default() }).await;
     let root = server.add_user("root", "UTC", true);
     server.add_user("ann", "UTC", false);
@@ -301,11 +296,7 @@ async fn a_stream_ends_at_once_when_its_token_is_revoked_or_its_admin_loses_the_
 /// a stream whose token holds stays open through the checks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_ends_at_its_next_check_when_its_token_is_revoked_elsewhere_or_expires() {
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock = {
-        let offset = Arc::clone(&offset);
-        Clock::from_fn(move || now().checked_add_seconds(offset.load(Ordering::SeqCst)).unwrap())
-    };
+    let (clock, offset) = movable_clock();
     let recheck = Duration::from_millis(200);
     let identity = IdentityOptions { stream_recheck: recheck, ..IdentityOptions::default() };
     let platform = PlatformOptions { identity, ..PlatformOptions::default() };

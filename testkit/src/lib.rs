@@ -49,6 +49,18 @@ pub use wire::{event, keys, read, read_unlocks, stream_ends};
 /// The fixed "now" of a [`TestServer`]'s clock unless its [`Setup`] says otherwise.
 pub const NOW: &str = "2026-03-20T12:00:00Z";
 
+/// A clock at [`NOW`] plus the seconds its handle holds (0 to start), for
+/// a test that moves time on: `offset.store(61, SeqCst)`.
+pub fn movable_clock() -> (Clock, std::sync::Arc<std::sync::atomic::AtomicI64>) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let offset = std::sync::Arc::new(AtomicI64::new(0));
+    let seconds = std::sync::Arc::clone(&offset);
+    let clock = Clock::from_fn(move || {
+        now().checked_add_seconds(seconds.load(Ordering::SeqCst)).expect("the moved clock stays in range")
+    });
+    (clock, offset)
+}
+
 /// [`NOW`] as the core's instant.
 pub fn now() -> achievements_core::Instant {
     NOW.parse().expect("NOW is an RFC 3339 instant")
