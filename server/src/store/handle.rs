@@ -129,7 +129,7 @@ impl Store {
     /// The user with this name, if any.
     pub(crate) async fn user_by_name(&self, name: String) -> Result<Option<User>, StoreError> {
         match &self.0 {
-            Backend::Sqlite(db) => db.read(move |conn| sqlite::users::user_by_name(conn, &name)).await,
+            Backend::Sqlite(db) => db.look_up(move |conn| sqlite::users::user_by_name(conn, &name)).await,
             Backend::Postgres(pg) => pg.user_by_name(&name).await,
         }
     }
@@ -699,7 +699,7 @@ impl Store {
     /// last use): one lookup by the unique hash.
     pub(crate) async fn token_record(&self, hash: [u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
         match &self.0 {
-            Backend::Sqlite(db) => db.read(move |conn| sqlite::tokens::record_of_hash(conn, &hash)).await,
+            Backend::Sqlite(db) => db.look_up(move |conn| sqlite::tokens::record_of_hash(conn, &hash)).await,
             Backend::Postgres(pg) => pg.token_record(hash).await,
         }
     }

@@ -12,10 +12,17 @@
 //! connections (a semaphore makes extra readers wait for one, so none is
 //! opened per request), each call in one read transaction (a consistent
 //! snapshot). In WAL mode they never wait for the writer.
+//!
+//! **Point lookups** ([`Db::look_up`]: a token by its hash, a user by
+//! name, read on every request) run on the calling thread over a few
+//! connections of their own: the hop to the blocking pool and back costs
+//! more than such a query, and a request pays it before any other work.
+//! They never wait: with no lookup connection free, or the database busy,
+//! the lookup goes the way of every read.
 
 use super::{open, open_read_only, open_reader};
-use crate::store::StoreError;
 use crate::store::health::{self, Readiness};
+use crate::store::{StoreError, Unavailable};
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -30,6 +37,9 @@ pub(crate) const MAX_GROUP: usize = 32;
 /// CPU-bound: a few per core keep the cores busy, and a fixed pool means no
 /// connection is ever opened or closed per request.
 const READERS: usize = 4;
+/// Connections for point lookups on the calling thread: one per core the
+/// runtime's workers run on, opened when first needed.
+const LOOKUPS: usize = 2;
 
 /// A cheap-to-clone handle: one writer thread, pooled readers.
 #[derive(Clone, Debug)]
@@ -43,9 +53,17 @@ struct Inner {
     /// One permit per pooled read connection.
     read_permits: Arc<Semaphore>,
     readers: Mutex<Vec<Connection>>,
+    lookups: Mutex<Lookups>,
     writer: Mutex<Option<Writer>>,
     /// Writes sent to the writer and not yet taken from its queue.
     queued: Arc<AtomicUsize>,
+}
+
+/// The point-lookup connections: idle ones, and how many are open.
+#[derive(Debug, Default)]
+struct Lookups {
+    idle: Vec<Connection>,
+    opened: usize,
 }
 
 #[derive(Debug)]
@@ -102,6 +120,7 @@ impl Db {
                 path: path.to_owned(),
                 read_permits: Arc::new(Semaphore::new(READERS)),
                 readers: Mutex::new(readers),
+                lookups: Mutex::default(),
                 writer: Mutex::new(writer),
                 queued,
             }),
@@ -189,6 +208,50 @@ impl Db {
     /// (an empty one: it changes nothing), each within
     /// [`health::READY_WITHIN`]. A writer stopped, or held up (another
     /// process holding the write lock past the bound), is not ready.
+    /// Runs `f`, one indexed `SELECT` taking microseconds, on the calling
+    /// thread (see the module's documentation); as [`Db::read`] when no
+    /// lookup connection is free or the database is busy.
+    ///
+    /// # Errors
+    /// `f`'s error, or as [`Db::read`].
+    pub(crate) async fn look_up<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        match self.look_up_here(&f) {
+            Some(done) => done,
+            None => self.read(f).await,
+        }
+    }
+
+    /// `f` on a lookup connection, unless none is free or the database is
+    /// busy (`None`): a lookup connection has no busy timeout, so this
+    /// thread never waits on a lock.
+    fn look_up_here<T>(&self, f: &impl Fn(&Connection) -> Result<T, StoreError>) -> Option<Result<T, StoreError>> {
+        let conn = {
+            let mut lookups = self.inner.lookups.lock().ok()?;
+            match lookups.idle.pop() {
+                Some(conn) => conn,
+                None if lookups.opened < LOOKUPS => {
+                    let conn = open_reader(&self.inner.path).ok()?;
+                    conn.busy_timeout(std::time::Duration::ZERO).ok()?;
+                    lookups.opened += 1;
+                    conn
+                }
+                None => return None,
+            }
+        };
+        let result = f(&conn);
+        if let Ok(mut lookups) = self.inner.lookups.lock() {
+            lookups.idle.push(conn);
+        }
+        match result {
+            Err(e) if e.unavailable() == Some(Unavailable::Busy) => None,
+            done => Some(done),
+        }
+    }
+
     pub(crate) async fn ready(&self) -> Readiness {
         let database = health::within("the database", async {
             self.read(|conn| Ok::<_, StoreError>(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
@@ -224,6 +287,11 @@ impl Db {
         self.inner.read_permits.close();
         if let Ok(mut pool) = self.inner.readers.lock() {
             pool.clear();
+        }
+        if let Ok(mut lookups) = self.inner.lookups.lock() {
+            // None idle and none to open: lookups go to the closed readers.
+            lookups.idle.clear();
+            lookups.opened = LOOKUPS;
         }
         let writer = self.inner.writer.lock().ok().and_then(|mut w| w.take());
         if let Some(Writer { jobs, thread }) = writer {
@@ -413,6 +481,27 @@ mod tests {
         assert!(matches!(b, Err(StoreError::Corrupt(_))));
         db.close();
         assert_eq!(users(&path), ["a", "b"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lookups_see_what_committed_on_at_most_two_connections_of_their_own_and_end_with_close() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("t.db")).expect("open");
+        let count =
+            |conn: &Connection| Ok::<i64, StoreError>(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?);
+        assert_eq!(db.look_up(count).await.expect("a lookup"), 0);
+        db.write(|conn| insert(conn, "ann")).await.expect("a write");
+        assert_eq!(db.look_up(count).await.expect("a lookup"), 1, "a lookup sees the last commit");
+        // Nested, so all are busy at once: the third finds none free and
+        // would go to the readers.
+        let nested = db.look_up_here(&|_: &Connection| {
+            let second = db.look_up_here(&|_: &Connection| Ok(db.look_up_here(&count).is_none()));
+            Ok(second)
+        });
+        assert!(matches!(nested, Some(Ok(Some(Ok(true))))), "{nested:?}");
+        assert_eq!(db.inner.lookups.lock().expect("lock").opened, LOOKUPS);
+        db.close();
+        assert!(db.look_up(count).await.is_err(), "no lookup after close");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
