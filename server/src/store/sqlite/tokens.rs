@@ -31,17 +31,24 @@ pub(crate) fn issue(
     Ok((conn.last_insert_rowid(), text))
 }
 
+/// The lookup of every request. The hash is bound through `CAST(?1 AS
+/// BLOB)`, not a bare `?1`: in a join, SQLite marks a bare parameter
+/// compared with a column as one whose value may change the plan, so the
+/// cached statement was compiled again (parsed and planned) on every run,
+/// which cost more than the lookup itself. The cast keeps the unique
+/// index (`tests::the_token_lookup_is_compiled_once_and_searches_the_index`).
+pub(crate) const RECORD_OF_HASH: &str =
+    "SELECT t.id, t.service, t.is_admin, t.expires_at, t.revoked_at, t.last_used_at,
+        u.id, u.name, u.timezone, u.is_admin
+ FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = CAST(?1 AS BLOB)";
+
 /// The row of the token with this SHA-256, with its owner.
 ///
 /// # Errors
 /// SQLite errors; [`StoreError::Corrupt`] for an unreadable time.
 pub(crate) fn record_of_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenRecord>, StoreError> {
     let row = conn
-        .prepare_cached(
-            "SELECT t.id, t.service, t.is_admin, t.expires_at, t.revoked_at, t.last_used_at,
-                    u.id, u.name, u.timezone, u.is_admin
-             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
-        )?
+        .prepare_cached(RECORD_OF_HASH)?
         .query_row([hash.as_slice()], |r| {
             let owner = match r.get::<_, Option<String>>(1)? {
                 Some(name) => TokenOwner::Service { name, is_admin: r.get(2)? },
@@ -122,4 +129,36 @@ pub(crate) fn touch(conn: &Connection, id: i64, now: Instant) -> Result<(), Stor
 
 pub(crate) fn instant(text: Option<String>) -> Result<Option<Instant>, StoreError> {
     text.map(|t| t.parse::<Instant>().map_err(|e| StoreError::Corrupt(format!("token time `{t}`: {e}")))).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::model::TokenTerms;
+    use rusqlite::StatementStatus;
+
+    #[test]
+    fn the_token_lookup_is_compiled_once_and_searches_the_index() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        super::super::migrations::migrate(&mut conn).expect("migrate");
+        let now: Instant = "2026-03-01T10:00:00Z".parse().expect("timestamp");
+        let (id, text) = issue(&conn, TokenFor::Service("platform"), TokenTerms::default(), now).expect("issue");
+        for _ in 0..3 {
+            let record = record_of_hash(&conn, &token::hash(&text)).expect("lookup").expect("found");
+            assert_eq!(record.id, id);
+            assert_eq!(record_of_hash(&conn, &[7; 32]).expect("lookup"), None);
+        }
+        let statement = conn.prepare_cached(RECORD_OF_HASH).expect("the cached statement");
+        assert_eq!(statement.get_status(StatementStatus::Run), 6);
+        assert_eq!(statement.get_status(StatementStatus::RePrepare), 0, "compiled again on a run");
+        drop(statement);
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {RECORD_OF_HASH}"))
+            .expect("explain")
+            .query_map([[0u8; 32].as_slice()], |r| r.get(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(plan[0].contains("USING INDEX") && plan[0].contains("hash=?"), "{plan:?}");
+    }
 }

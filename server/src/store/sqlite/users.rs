@@ -135,11 +135,12 @@ pub fn token_owner(conn: &Connection, token: &str) -> Result<Option<TokenOwner>,
 ///
 /// # Errors
 /// SQLite errors.
+/// (`CAST`: see [`super::tokens::RECORD_OF_HASH`].)
 pub(crate) fn owner_of_hash(conn: &Connection, hash: &[u8; 32]) -> Result<Option<TokenOwner>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT t.service, u.id, u.name, u.timezone, u.is_admin, t.is_admin
-             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
+             FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.hash = CAST(?1 AS BLOB)",
         )?
         .query_row([hash.as_slice()], |r| {
             Ok(match r.get::<_, Option<String>>(0)? {

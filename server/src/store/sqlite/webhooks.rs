@@ -140,7 +140,8 @@ pub(crate) fn remove(conn: &Connection, id: i64) -> Result<bool, StoreError> {
 /// Claims up to `limit` due deliveries: each one's attempt count goes up
 /// and its next attempt moves `lease_ms` on, so no other sender takes it
 /// while this one tries (and a crashed sender's come back). A delivery
-/// left with no unlocks (its users erased) is deleted instead.
+/// left with no unlocks (its users erased) is deleted instead. (`CAST`:
+/// see [`super::tokens::RECORD_OF_HASH`].)
 ///
 /// # Errors
 /// SQLite errors.
@@ -149,7 +150,7 @@ pub(crate) fn claim(conn: &Connection, now_ms: i64, lease_ms: i64, limit: i64) -
         .prepare_cached(
             "SELECT d.seq, d.id, w.url, w.secret, d.event, d.created_at
              FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+             WHERE d.status = 'pending' AND d.next_attempt_at <= CAST(?1 AS INTEGER)
              ORDER BY d.next_attempt_at, d.seq LIMIT ?2",
         )?
         .query_map(params![now_ms, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
