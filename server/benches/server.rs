@@ -4,7 +4,8 @@
 //!   events one request at a time and from 32 concurrent clients, and
 //!   1,000-event batches;
 //! - latency of `GET /api/v1/achievements/` for a user with progress, at 1
-//!   and 50 concurrent clients.
+//!   and 50 concurrent clients, and at 50 through the rate limiter
+//!   (`serve --rate-limit`, a limit the load never reaches).
 //!
 //! Each has a baseline measured in the same run, on the same machine: plain
 //! SQLite commits of one row (and of 1,000 rows) with the server's pragmas,
@@ -59,6 +60,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rows.extend(runtime.block_on(run(&addr, &service, &demo_token)));
     server.terminate(Duration::from_secs(60));
+
+    // The same reads through the rate limiter (keyed by the token; a limit
+    // this load never reaches): what `--rate-limit` costs a request.
+    let limited = ServeProcess::spawn(binary!(), &db, &["--rate-limit", "1000000"]);
+    rows.push(runtime.block_on(rate_limited(&limited.addr.to_string(), &demo_token)));
+    limited.terminate(Duration::from_secs(60));
 
     println!("\n| Measure | Requests | Result |");
     println!("|---|---:|---|");
@@ -150,6 +157,18 @@ async fn run(addr: &str, service: &str, user_token: &str) -> Vec<(String, usize,
         );
     }
     rows
+}
+
+/// `GET achievements/` at 50 clients on a server started with
+/// `--rate-limit`.
+async fn rate_limited(addr: &str, user_token: &str) -> (String, usize, String) {
+    let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build().unwrap();
+    let list = Target::List(format!("http://{addr}/api/v1/achievements/"), user_token.to_owned());
+    for _ in 0..200 {
+        fetch(&http, &list).await;
+    }
+    let label = "`GET achievements/`, user with progress, through `--rate-limit 1000000` (never reached)";
+    measure_gets(&http, std::slice::from_ref(&list), 50, GETS_PER_CLIENT_AT_50, label).await
 }
 
 /// Plain SQLite on the same disk with the server's pragmas: the floor
