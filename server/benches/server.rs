@@ -22,7 +22,7 @@
 mod common;
 
 use achievements_testkit::{ServeProcess, binary};
-use common::{Target, fetch, measure_gets, post, rate};
+use common::{Target, command, fetch, measure_gets, post, rate};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,12 +35,6 @@ const BATCH_SIZE: usize = 1_000;
 const GETS_ONE_CLIENT: usize = 3_000;
 const GETS_PER_CLIENT_AT_50: usize = 200;
 
-fn token(db: &Path, args: &[&str]) -> String {
-    let out = binary!().args(args).arg("--db").arg(db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().to_owned()
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs us too: be quick then.
     if !std::env::args().any(|a| a == "--bench") {
@@ -49,8 +43,8 @@ fn main() {
     }
     let dir = tempfile::Builder::new().prefix("achievements-bench").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let db = dir.path().join("bench.db");
-    token(&db, &["users", "add", "bench"]);
-    let service = token(&db, &["tokens", "add", "--service", "bench"]);
+    command(&db, &["users", "add", "bench"]);
+    let service = command(&db, &["tokens", "add", "--service", "bench"]);
 
     let server = ServeProcess::spawn(binary!(), &db, &["--demo"]);
     let demo_token = server.printed.iter().find_map(|l| l.strip_prefix("demo token: ")).unwrap().to_owned();

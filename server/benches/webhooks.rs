@@ -23,21 +23,14 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
-use common::post as post_event;
+use common::{command, post as post_event};
 use serde_json::{Value, json};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const USERS: usize = 2_000;
 const CLIENTS: usize = 16;
-
-fn cli(db: &Path, args: &[&str]) -> String {
-    let out = binary!().args(args).arg("--db").arg(db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().last().unwrap_or_default().to_owned()
-}
 
 /// What the receiver has seen.
 #[derive(Clone, Default)]
@@ -88,8 +81,11 @@ fn case(runtime: &tokio::runtime::Runtime, answer_after: Duration) -> String {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         addr
     });
-    let service = cli(&db, &["tokens", "add", "--service", "bench"]);
-    cli(&db, &["webhooks", "add", "--url", &format!("http://{receiver}/hook"), "--secret", "bench-secret-0123456789"]);
+    let service = command(&db, &["tokens", "add", "--service", "bench"]);
+    command(
+        &db,
+        &["webhooks", "add", "--url", &format!("http://{receiver}/hook"), "--secret", "bench-secret-0123456789"],
+    );
     let server = ServeProcess::spawn(binary!(), &db, &["--create-users"]);
     let url = format!("http://{}/api/v1/events/", server.addr);
 

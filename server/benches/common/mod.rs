@@ -109,3 +109,11 @@ pub fn latency(label: &str, sorted: &[Duration]) -> (String, usize, String) {
     eprintln!("{label}: {text}");
     (label.to_owned(), sorted.len(), text)
 }
+
+/// Runs `achievements ARGS --db DB` and returns the last line it printed
+/// (a command that issues a token prints it last).
+pub fn command(db: &std::path::Path, args: &[&str]) -> String {
+    let out = achievements_testkit::binary!().args(args).arg("--db").arg(db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().last().unwrap_or_default().to_owned()
+}
