@@ -47,15 +47,18 @@ pub fn create_user(
     Ok(user)
 }
 
+/// Which user holds a look-alike key: asked for each key of each user
+/// created, so for every member an event creates (`--create-users`).
+/// (`CAST`: see [`super::tokens::RECORD_OF_HASH`].)
+const OWNER_OF_NAME_KEY: &str =
+    "SELECT u.name FROM user_name_keys k JOIN users u ON u.id = k.user_id WHERE k.key = CAST(?1 AS TEXT)";
+
 /// The name of the user who holds this look-alike key, if any.
 ///
 /// # Errors
 /// SQLite errors.
 pub(crate) fn owner_of_name_key(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT u.name FROM user_name_keys k JOIN users u ON u.id = k.user_id WHERE k.key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    Ok(conn.prepare_cached(OWNER_OF_NAME_KEY)?.query_row([key], |r| r.get(0)).optional()?)
 }
 
 /// Gives a look-alike key to a user; the key must be free.
@@ -183,6 +186,22 @@ mod tests {
             .query_row("SELECT count(*) FROM tokens WHERE hash = ?1", [user_token.as_bytes()], |r| r.get(0))
             .expect("query");
         assert_eq!(stored, 0, "the token text itself is never stored");
+    }
+
+    #[test]
+    fn the_look_alike_lookup_is_compiled_once_and_searches_the_index() {
+        let conn = db();
+        create_user(&conn, "alice", "UTC", false, now()).expect("create");
+        for name in ["bob", "carol", "dave"] {
+            create_user(&conn, name, "UTC", false, now()).expect("create");
+        }
+        let statement = conn.prepare_cached(OWNER_OF_NAME_KEY).expect("the cached statement");
+        assert!(statement.get_status(rusqlite::StatementStatus::Run) >= 4);
+        assert_eq!(statement.get_status(rusqlite::StatementStatus::RePrepare), 0, "compiled again on a run");
+        drop(statement);
+        let plan: String =
+            conn.query_row(&format!("EXPLAIN QUERY PLAN {OWNER_OF_NAME_KEY}"), ["x"], |r| r.get(3)).expect("plan");
+        assert!(plan.contains("USING") && plan.contains("key=?"), "{plan}");
     }
 
     #[test]
