@@ -227,6 +227,7 @@ impl StreamAccess {
         }
     }
 }
+
 fn render(app: &AppState, n: &Notification) -> Option<Event> {
     match serde_json::to_string(&NotificationJson::new(app.catalog(), n)) {
         Ok(json) => Some(unlock_event(n.id, json)),

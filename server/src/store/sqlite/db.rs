@@ -204,10 +204,6 @@ impl Db {
         .map_err(|e| E::from(StoreError::Panicked(e.to_string())))?
     }
 
-    /// Whether the database answers a read and the writer takes a write
-    /// (an empty one: it changes nothing), each within
-    /// [`health::READY_WITHIN`]. A writer stopped, or held up (another
-    /// process holding the write lock past the bound), is not ready.
     /// Runs `f`, one indexed `SELECT` taking microseconds, on the calling
     /// thread (see the module's documentation); as [`Db::read`] when no
     /// lookup connection is free or the database is busy.
@@ -242,7 +238,18 @@ impl Db {
                 None => return None,
             }
         };
-        let result = f(&conn);
+        // A panic in `f` drops the connection: its slot is freed (so lookups
+        // do not go to the pool for good), then the panic goes on.
+        let result = match std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn))) {
+            Ok(result) => result,
+            Err(panic) => {
+                drop(conn);
+                if let Ok(mut lookups) = self.inner.lookups.lock() {
+                    lookups.opened -= 1;
+                }
+                std::panic::resume_unwind(panic);
+            }
+        };
         if let Ok(mut lookups) = self.inner.lookups.lock() {
             lookups.idle.push(conn);
         }
@@ -252,6 +259,10 @@ impl Db {
         }
     }
 
+    /// Whether the database answers a read and the writer takes a write
+    /// (an empty one: it changes nothing), each within
+    /// [`health::READY_WITHIN`]. A writer stopped, or held up (another
+    /// process holding the write lock past the bound), is not ready.
     pub(crate) async fn ready(&self) -> Readiness {
         let database = health::within("the database", async {
             self.read(|conn| Ok::<_, StoreError>(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
@@ -502,6 +513,23 @@ mod tests {
         assert_eq!(db.inner.lookups.lock().expect("lock").opened, LOOKUPS);
         db.close();
         assert!(db.look_up(count).await.is_err(), "no lookup after close");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lookup_that_panics_frees_its_connection_slot() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(&dir.path().join("t.db")).expect("open");
+        for _ in 0..LOOKUPS + 1 {
+            let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                db.look_up_here(&|_: &Connection| -> Result<(), StoreError> { panic!("a lookup failed") })
+            }));
+            assert!(panicked.is_err());
+        }
+        assert_eq!(db.inner.lookups.lock().expect("lock").opened, 0, "no slot is lost");
+        let answered =
+            db.look_up_here(&|conn: &Connection| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?));
+        assert!(matches!(answered, Some(Ok(1))), "{answered:?}");
+        db.close();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
