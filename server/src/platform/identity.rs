@@ -304,6 +304,24 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    #[test]
+    fn the_stream_recheck_flag_defaults_to_its_constant_and_refuses_zero_and_garbage() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Flags {
+            #[command(flatten)]
+            identity: IdentityArgs,
+        }
+        let parsed =
+            |args: &[&str]| Flags::try_parse_from([&["serve"], args].concat()).map(|f| f.identity.stream_recheck);
+        assert_eq!(parsed(&[]).expect("the default"), STREAM_RECHECK);
+        assert_eq!(parsed(&["--stream-recheck", "250ms"]).expect("a duration"), Duration::from_millis(250));
+        for bad in ["0s", "soon", ""] {
+            let e = parsed(&["--stream-recheck", bad]).expect_err("refused");
+            assert!(e.to_string().contains("--stream-recheck"), "{e}");
+        }
+    }
+
     fn verifier() -> JwtVerifier {
         JwtVerifier::new(JwtKeys {
             secret: Some(SECRET.to_vec()),
